@@ -1,0 +1,217 @@
+/**
+ * The backend-neutral API: the KVM uAPI one to one, with owning handles instead of integers.
+ * The model (src/model) and the kernel backend (src/kernel) implement these interfaces, so a
+ * program, test or scenario runs unchanged on either.
+ *
+ * Conventions: u64 inputs take a safe-integer number or a bigint; u64 outputs are bigints.
+ * Failures are KvmError (src/errors.ts); input that is not a valid value of the C type is a
+ * TypeError/RangeError raised before anything changes.
+ */
+import type { U64Input } from './args.js';
+import type { KvmCapName } from './uapi/caps.js';
+import type { VmTypeName } from './uapi/vmTypes.js';
+
+export type { U64Input } from './args.js';
+export type BackendName = 'model' | 'kernel';
+export type BytesInput = Uint8Array | ArrayBufferView | ArrayBuffer;
+
+/** A capability by number or by its uAPI name. */
+export type CapabilityInput = U64Input | KvmCapName;
+/** A VM type by number or by its uAPI name (KVM_X86_SW_PROTECTED_VM, ...). */
+export type VmTypeInput = U64Input | VmTypeName;
+
+/** Something that owns a file descriptor. */
+export interface FdHandle {
+  /** The descriptor number (in the model: the model process's own numbering). */
+  readonly fd: number;
+  /** True once close() ran; every call but close() then fails with EBADF. */
+  readonly closed: boolean;
+  /** Close the descriptor. Idempotent. */
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+/** /dev/kvm. */
+export interface Kvm extends FdHandle {
+  readonly backend: BackendName;
+  /** The profile the model follows, or 'host' for the kernel. */
+  readonly profile: string;
+  /** KVM_GET_API_VERSION (12). */
+  getApiVersion(): number;
+  /** KVM_CHECK_EXTENSION at system scope. An unknown capability answers 0. */
+  checkExtension(cap: CapabilityInput): number;
+  /** KVM_CREATE_VM. */
+  createVm(type?: VmTypeInput): Vm;
+  /**
+   * A plain memfd_create(2) file: not a KVM object, but needed to show that only a guest_memfd
+   * can back a KVM_MEM_GUEST_MEMFD slot.
+   */
+  memfdCreate(name?: string): HostFile;
+}
+
+/** A regular (non-KVM) file. */
+export interface HostFile extends FdHandle {}
+
+export interface CreateGuestMemfdArgs {
+  size: U64Input;
+  flags?: U64Input;
+  /** The six reserved u64 words (the kernel does not check them in 6.18). */
+  reserved?: readonly U64Input[];
+}
+
+/** The fields of kvm_userspace_memory_region. */
+export interface UserMemoryRegion {
+  /** Bits 15:0 the slot id, bits 31:16 the address space. */
+  slot: number;
+  flags?: number;
+  guestPhysAddr: U64Input;
+  memorySize: U64Input;
+  userspaceAddr?: U64Input;
+}
+
+/** The fields of kvm_userspace_memory_region2. */
+export interface UserMemoryRegion2 extends UserMemoryRegion {
+  guestMemfdOffset?: U64Input;
+  /** A handle, or a raw descriptor number (to pass a closed or foreign descriptor on purpose). */
+  guestMemfd?: FdHandle | number;
+}
+
+/** The fields of kvm_memory_attributes. */
+export interface MemoryAttributesArgs {
+  address: U64Input;
+  size: U64Input;
+  attributes: U64Input;
+  flags?: U64Input;
+}
+
+/** A VM. */
+export interface Vm extends FdHandle {
+  /** The VM type it was created with. */
+  readonly type: number;
+  /** KVM_CHECK_EXTENSION on the VM (answers can depend on the VM type). */
+  checkExtension(cap: CapabilityInput): number;
+  /** KVM_CREATE_GUEST_MEMFD. */
+  createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd;
+  /** KVM_SET_USER_MEMORY_REGION (the original 32-byte struct). */
+  setUserMemoryRegion(region: UserMemoryRegion): void;
+  /** KVM_SET_USER_MEMORY_REGION2; memorySize 0 deletes the slot. */
+  setUserMemoryRegion2(region: UserMemoryRegion2): void;
+  /** KVM_SET_MEMORY_ATTRIBUTES (the VM-wide ioctl). */
+  setMemoryAttributes(args: MemoryAttributesArgs): void;
+  /** Guest-side memory access, as a vCPU would see it. */
+  readonly guest: GuestAccess;
+}
+
+export interface GuestMemfdStat {
+  size: bigint;
+  blksize: number;
+  blocks: bigint;
+  mode: number;
+  nlink: number;
+  ino: bigint;
+  uid: number;
+  gid: number;
+}
+
+export interface MmapOptions {
+  /** File offset (default 0); must be page aligned. */
+  offset?: U64Input;
+  /** Length in bytes (default the file size); rounded up to whole pages as mmap(2) does. */
+  length?: U64Input;
+  /** PROT_* bits (default PROT_READ|PROT_WRITE). */
+  prot?: number;
+  /** MAP_SHARED (default), MAP_PRIVATE or MAP_SHARED_VALIDATE. */
+  flags?: number;
+}
+
+/** A guest_memfd file. */
+export interface GuestMemfd extends FdHandle {
+  /** The size given at creation (it never changes). */
+  readonly size: bigint;
+  /** The flags given at creation. */
+  readonly flags: bigint;
+  /** fstat(2). */
+  stat(): GuestMemfdStat;
+  /** fallocate(2) with any mode; see allocate/punchHole for the two that guest_memfd supports. */
+  fallocate(mode: number, offset: U64Input, len: U64Input): void;
+  /** fallocate(FALLOC_FL_KEEP_SIZE): allocate pages without zeroing them. */
+  allocate(offset: U64Input, len: U64Input): void;
+  /** fallocate(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE): free pages; they read as zero after. */
+  punchHole(offset: U64Input, len: U64Input): void;
+  mmap(options?: MmapOptions): HostMapping;
+  // The file calls that guest_memfd refuses; they exist so that the refusal can be checked.
+  read(length: number): Uint8Array;
+  write(data: BytesInput): number;
+  pread(length: number, position: U64Input): Uint8Array;
+  pwrite(data: BytesInput, position: U64Input): number;
+  lseek(offset: U64Input, whence: number): bigint;
+  ftruncate(length: U64Input): void;
+  fsync(): void;
+  fchmod(mode: number): void;
+}
+
+/** A host mmap of a guest_memfd. Offsets are relative to the start of the mapping. */
+export interface HostMapping {
+  /** The mapping's start address (in the model: an address in the model process's space). */
+  readonly address: bigint;
+  /** The mapped length: the requested length rounded up to whole pages. */
+  readonly length: bigint;
+  /** The file offset the mapping starts at. */
+  readonly offset: bigint;
+  readonly prot: number;
+  /** False after unmap(). */
+  readonly mapped: boolean;
+  /** Copy bytes out. A page the kernel would SIGBUS on throws KvmError 'SIGBUS'; pages before it were read. */
+  read(offset: U64Input, length: number): Uint8Array;
+  /** Copy bytes in, page by page in ascending order; stops at the first page that faults. */
+  write(offset: U64Input, data: BytesInput): void;
+  /** memset. */
+  fill(offset: U64Input, length: U64Input, byte: number): void;
+  /** mprotect(2) of the whole mapping. */
+  mprotect(prot: number): void;
+  /** munmap(2). Idempotent; afterwards every access is an EBADF KvmError. */
+  unmap(): void;
+  [Symbol.dispose](): void;
+}
+
+/** How a guest access is made: private or shared (the guest's choice on SNP/TDX). */
+export type AccessKind = 'private' | 'shared';
+
+export interface GuestAccessOptions {
+  /**
+   * Private or shared. Default: what the memory's attribute says (what a well-behaved
+   * guest does; SW_PROTECTED VMs always do this); always shared on a VM without private memory.
+   */
+  kind?: AccessKind;
+}
+
+export type GuestExit =
+  | {
+      reason: 'KVM_EXIT_MEMORY_FAULT';
+      /** KVM_RUN's error: EFAULT (or another errno the fault path returned). */
+      errno: string;
+      flags: bigint;
+      gpa: bigint;
+      size: bigint;
+    }
+  | {
+      reason: 'KVM_EXIT_MMIO';
+      gpa: bigint;
+      length: number;
+      isWrite: boolean;
+    };
+
+export type GuestResult<T> = { ok: true; value: T } | { ok: false; exit: GuestExit };
+
+/** Guest-side access to guest physical memory. */
+export interface GuestAccess {
+  read(gpa: U64Input, length: number, options?: GuestAccessOptions): GuestResult<Uint8Array>;
+  write(gpa: U64Input, data: BytesInput, options?: GuestAccessOptions): GuestResult<undefined>;
+}
+
+export interface OpenKvmOptions {
+  /** 'model' (default), 'kernel', or 'auto' (the kernel when /dev/kvm is usable). */
+  backend?: BackendName | 'auto';
+  /** The model's profile (default 'linux-6.18'). */
+  profile?: string;
+}

@@ -1,0 +1,106 @@
+/**
+ * Argument validation for the public API. Every value that crosses into a backend passes
+ * through here first, so a bad type or an out-of-range number is a TypeError/RangeError that
+ * is raised before any state changes, on every backend alike.
+ */
+import { U64_MAX, U32_MAX } from './uapi/memory.js';
+
+export type U64Input = number | bigint;
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+
+function toUnsigned(value: unknown, name: string, max: bigint, kind: string): bigint {
+  if (typeof value === 'bigint') {
+    if (value < 0n || value > max) throw new RangeError(`${name} must be a ${kind} (0..${max}), got ${describe(value)}`);
+    return value;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer ${kind}, got ${describe(value)}`);
+    if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`${name} ${describe(value)} is beyond Number.MAX_SAFE_INTEGER and may have lost precision: pass a bigint`);
+    }
+    if (value < 0 || BigInt(value) > max) throw new RangeError(`${name} must be a ${kind} (0..${max}), got ${describe(value)}`);
+    return BigInt(value);
+  }
+  throw new TypeError(`${name} must be a number or a bigint, got ${typeof value === 'object' ? describe(value) : typeof value}`);
+}
+
+/** A u64 argument: a safe integer number or a bigint in [0, 2^64). */
+export function u64(value: unknown, name: string): bigint {
+  return toUnsigned(value, name, U64_MAX, 'u64');
+}
+
+/** A u32 argument, returned as a number. */
+export function u32(value: unknown, name: string): number {
+  return Number(toUnsigned(value, name, BigInt(U32_MAX), 'u32'));
+}
+
+/** A u64 argument that may be omitted. */
+export function optionalU64(value: unknown, name: string, fallback: bigint): bigint {
+  return value === undefined ? fallback : u64(value, name);
+}
+
+export function optionalU32(value: unknown, name: string, fallback: number): number {
+  return value === undefined ? fallback : u32(value, name);
+}
+
+/** An options object: undefined becomes {}, anything but a plain object is a TypeError. */
+export function options<T extends object>(value: unknown, name: string): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Partial<T>;
+}
+
+/** An options object with required presence of some keys. */
+export function requireKeys(obj: object, keys: readonly string[], name: string): void {
+  for (const key of keys) {
+    if ((obj as Record<string, unknown>)[key] === undefined) throw new TypeError(`${name}.${key} is required`);
+  }
+}
+
+/** Bytes to write: a Uint8Array (or any ArrayBufferView / ArrayBuffer), copied as bytes. */
+export function bytes(value: unknown, name: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new TypeError(`${name} must be a Uint8Array, another ArrayBufferView or an ArrayBuffer, got ${describe(value)}`);
+}
+
+/** A byte value for fills: an integer 0..255. */
+export function byteValue(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number 0..255, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > 255) throw new RangeError(`${name} must be an integer 0..255, got ${describe(value)}`);
+  return value;
+}
+
+export function boolean(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+export { describe as describeValue };
+
+import { KVM_CAPS } from './uapi/caps.js';
+import { KVM_X86_VM_TYPES } from './uapi/vmTypes.js';
+
+/** A capability given by number (the ioctl's unsigned long argument) or by its uAPI name. */
+export function capabilityNumber(value: unknown): bigint {
+  if (typeof value === 'string') return BigInt(KVM_CAPS.valueOf(value));
+  return u64(value, 'cap');
+}
+
+/** A VM type given by number or by its uAPI name. */
+export function vmTypeNumber(value: unknown): bigint {
+  if (value === undefined) return 0n;
+  if (typeof value === 'string') return BigInt(KVM_X86_VM_TYPES.valueOf(value));
+  return u64(value, 'type');
+}

@@ -1,0 +1,68 @@
+/**
+ * The one error class of the API. It follows Node's system-error conventions (`code`,
+ * negative `errno`, `syscall`) and adds the KVM operation that failed, so that a caller can
+ * switch on `code` exactly as it would for an fs error.
+ */
+import { ERRNOS, type ErrnoName } from './uapi/errno.js';
+
+/** Codes that are not errnos: a host touch the kernel answers with a signal. */
+export type SignalCode = 'SIGBUS' | 'SIGSEGV';
+export type KvmErrorCode = ErrnoName | SignalCode;
+
+export interface KvmErrorDetails {
+  /** The system call that failed: 'ioctl', 'fallocate', 'mmap', 'read', ... or 'access' for a memory touch. */
+  syscall: string;
+  /** The KVM or file operation, named as the kernel names it: 'KVM_CREATE_GUEST_MEMFD', 'fallocate', ... */
+  operation: string;
+  /** Why, in words (the model knows which check failed; the kernel backend usually does not). */
+  reason?: string;
+  /** For signals: the offset within the mapping of the first byte that could not be touched. */
+  mappingOffset?: bigint;
+  /** For signals: the file offset of the page that could not be touched. */
+  fileOffset?: bigint;
+  /** For conversions: the offset the kernel reported back (error_offset). */
+  errorOffset?: bigint;
+}
+
+export class KvmError extends Error {
+  override readonly name = 'KvmError';
+  readonly code: KvmErrorCode;
+  /** Negative errno as in Node's system errors; undefined for signals. */
+  readonly errno: number | undefined;
+  readonly syscall: string;
+  readonly operation: string;
+  readonly reason: string | undefined;
+  readonly mappingOffset: bigint | undefined;
+  readonly fileOffset: bigint | undefined;
+  readonly errorOffset: bigint | undefined;
+
+  constructor(code: KvmErrorCode, details: KvmErrorDetails) {
+    const why = details.reason ? `: ${details.reason}` : '';
+    super(`${details.operation}: ${code}${why}`);
+    this.code = code;
+    this.errno = isSignal(code) ? undefined : -ERRNOS.byName[code];
+    this.syscall = details.syscall;
+    this.operation = details.operation;
+    this.reason = details.reason;
+    this.mappingOffset = details.mappingOffset;
+    this.fileOffset = details.fileOffset;
+    this.errorOffset = details.errorOffset;
+  }
+}
+
+function isSignal(code: KvmErrorCode): code is SignalCode {
+  return code === 'SIGBUS' || code === 'SIGSEGV';
+}
+
+/** Build an error from a raw positive errno number (as the native addon reports it). */
+export function errorFromErrno(errno: number, details: KvmErrorDetails): KvmError {
+  const name = ERRNOS.nameOf(errno);
+  if (name === undefined) {
+    return new KvmError('EIO', { ...details, reason: `unrecognised errno ${errno}${details.reason ? `; ${details.reason}` : ''}` });
+  }
+  return new KvmError(name, details);
+}
+
+export function isKvmError(value: unknown, code?: KvmErrorCode): value is KvmError {
+  return value instanceof KvmError && (code === undefined || value.code === code);
+}

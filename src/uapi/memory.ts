@@ -1,0 +1,12 @@
+/** Page geometry of x86-64 with 4 KiB pages. */
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const PAGE_SIZE_N = BigInt(PAGE_SIZE);
+/** The largest loff_t (and so the largest file size of the guest_memfd pseudo file system). */
+export const LOFF_MAX = (1n << 63n) - 1n;
+export const U64_MAX = (1n << 64n) - 1n;
+export const U32_MAX = 0xffff_ffff;
+
+export const isPageAligned = (value: bigint): boolean => (value & (PAGE_SIZE_N - 1n)) === 0n;
+/** A u64 read as the kernel's signed 64-bit loff_t. */
+export const asLoff = (value: bigint): bigint => BigInt.asIntN(64, value);
