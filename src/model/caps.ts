@@ -1,0 +1,53 @@
+/** KVM_CHECK_EXTENSION answers of the model, derived from the profile and the VM (if any). */
+import { KVM_CAPS } from '../uapi/caps.js';
+import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
+import { hasPrivateMem, type Profile } from './profile.js';
+
+const C = KVM_CAPS.byName;
+
+/** The flags KVM_CREATE_GUEST_MEMFD accepts for this VM type (null: at system scope). */
+export function supportedGmemFlags(profile: Profile, vmType: number | null): bigint {
+  let flags = profile.gmemFlags.mmap;
+  if (vmType === null || !hasPrivateMem(profile, vmType) || profile.initSharedWithPrivateMem) {
+    flags |= profile.gmemFlags.initShared;
+  }
+  return flags;
+}
+
+/** The attribute bits KVM_SET_MEMORY_ATTRIBUTES accepts (0 if the VM cannot have private memory). */
+export function supportedVmMemoryAttributes(profile: Profile, vmType: number | null): bigint {
+  if (!profile.vmMemoryAttributes) return 0n;
+  return vmType === null || hasPrivateMem(profile, vmType) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0n;
+}
+
+export function addressSpacesOf(profile: Profile, vmType: number | null): number {
+  return vmType !== null && hasPrivateMem(profile, vmType) ? 1 : profile.addressSpaces;
+}
+
+export function capabilityAnswer(profile: Profile, cap: number, vmType: number | null): number {
+  switch (cap) {
+    case C.KVM_CAP_USER_MEMORY:
+    case C.KVM_CAP_IMMEDIATE_EXIT:
+    case C.KVM_CAP_USER_MEMORY2:
+    case C.KVM_CAP_MEMORY_FAULT_INFO:
+    case C.KVM_CAP_GUEST_MEMFD:
+      return 1;
+    case C.KVM_CAP_NR_MEMSLOTS:
+      return profile.userMemSlots;
+    case C.KVM_CAP_READONLY_MEM:
+      return vmType !== null && profile.protectedStateVmTypes.includes(vmType) ? 0 : 1;
+    case C.KVM_CAP_MULTI_ADDRESS_SPACE:
+      return addressSpacesOf(profile, vmType);
+    case C.KVM_CAP_MEMORY_ATTRIBUTES:
+      return Number(supportedVmMemoryAttributes(profile, vmType));
+    case C.KVM_CAP_VM_TYPES:
+      return profile.vmTypes.reduce((bits, t) => bits | (1 << t), 0) >>> 0;
+    case C.KVM_CAP_PRE_FAULT_MEMORY:
+      return profile.tdp ? 1 : 0;
+    case C.KVM_CAP_GUEST_MEMFD_FLAGS:
+      // A capability answer is an int: only bits 31:0 can be enumerated here.
+      return Number(BigInt.asUintN(32, supportedGmemFlags(profile, vmType)));
+    default:
+      return 0;
+  }
+}

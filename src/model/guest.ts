@@ -1,0 +1,119 @@
+/**
+ * Guest-side memory access in the model, following the KVM MMU's decisions page by page:
+ * private or shared (the VM's attributes, or the guest's choice), which memslot, and then the
+ * guest_memfd or the host memory behind userspace_addr. An access that KVM_RUN cannot complete
+ * ends as an exit (memory fault or MMIO), returned as a value like the kernel's kvm_run.
+ */
+import type { AccessKind, BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, U64Input } from '../api.js';
+import { bytes, options, u64 } from '../args.js';
+import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_READONLY } from '../uapi/flags.js';
+import { PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, U64_MAX } from '../uapi/memory.js';
+import type { GmemInode } from './guestMemfd/inode.js';
+import type { ModelHostMapping } from './hostMapping.js';
+import type { ModelProcess } from './process.js';
+import { checkedLength } from './validate.js';
+import type { VmState } from './vmState.js';
+
+/** Where one guest page access lands: a file page, or an exit. */
+type PageTarget = { inode: GmemInode; page: number } | { exit: GuestExit };
+
+/** The largest access a single MMIO exit reports (a vCPU accesses at most 8 bytes at once). */
+const MMIO_MAX = 8;
+
+export class ModelGuestAccess implements GuestAccess {
+  constructor(
+    private readonly vm: VmState,
+    private readonly process: ModelProcess<unknown>,
+    private readonly ensureOpen: (operation: string) => void,
+  ) {}
+
+  read(gpa: U64Input, length: number, opts?: GuestAccessOptions): GuestResult<Uint8Array> {
+    const start = u64(gpa, 'gpa');
+    const len = checkedLength(length, 'length');
+    const kind = this.kindOption(opts);
+    this.checkRange(start, len);
+    this.ensureOpen('guest read');
+    const out = new Uint8Array(len);
+    const exit = this.walk(start, len, false, kind, (t, inPage, done, n) => t.inode.contents.read(t.page, inPage, out, done, n));
+    return exit ? { ok: false, exit } : { ok: true, value: out };
+  }
+
+  write(gpa: U64Input, data: BytesInput, opts?: GuestAccessOptions): GuestResult<undefined> {
+    const start = u64(gpa, 'gpa');
+    const src = bytes(data, 'data');
+    const kind = this.kindOption(opts);
+    this.checkRange(start, src.byteLength);
+    this.ensureOpen('guest write');
+    const exit = this.walk(start, src.byteLength, true, kind, (t, inPage, done, n) => t.inode.contents.write(t.page, inPage, src, done, n));
+    return exit ? { ok: false, exit } : { ok: true, value: undefined };
+  }
+
+  private kindOption(opts: unknown): AccessKind | undefined {
+    const o = options<GuestAccessOptions>(opts, 'options');
+    if (o.kind === undefined) return undefined;
+    if (o.kind !== 'private' && o.kind !== 'shared') throw new TypeError(`kind must be 'private' or 'shared', got ${String(o.kind)}`);
+    if (o.kind === 'private' && !this.vm.hasPrivateMem) throw new RangeError('a VM without private memory cannot make private accesses');
+    return o.kind;
+  }
+
+  private checkRange(start: bigint, len: number): void {
+    if (start + BigInt(len) > U64_MAX + 1n) throw new RangeError('the access runs past the end of the guest physical address space');
+  }
+
+  /** Visit the access page by page in ascending order; the first page that cannot be accessed ends it. */
+  private walk(
+    start: bigint,
+    len: number,
+    write: boolean,
+    kind: AccessKind | undefined,
+    copy: (target: { inode: GmemInode; page: number }, inPage: number, done: number, n: number) => void,
+  ): GuestExit | undefined {
+    let done = 0;
+    while (done < len) {
+      const gpa = start + BigInt(done);
+      const inPage = Number(gpa % PAGE_SIZE_N);
+      const n = Math.min(PAGE_SIZE - inPage, len - done);
+      const target = this.resolve(gpa, Math.min(n, MMIO_MAX), write, kind);
+      if ('exit' in target) return target.exit;
+      target.inode.faultIn(target.page);
+      copy(target, inPage, done, n);
+      done += n;
+    }
+    return undefined;
+  }
+
+  private resolve(gpa: bigint, mmioLength: number, write: boolean, kind: AccessKind | undefined): PageTarget {
+    const gfn = Number(gpa >> BigInt(PAGE_SHIFT));
+    const vm = this.vm;
+    const attrPrivate = vm.hasPrivateMem && (BigInt(vm.attributeOf(gfn)) & KVM_MEMORY_ATTRIBUTE_PRIVATE) !== 0n;
+    const isPrivate = kind === undefined ? attrPrivate : kind === 'private';
+    const memoryFault = (): PageTarget => ({
+      exit: {
+        reason: 'KVM_EXIT_MEMORY_FAULT',
+        errno: 'EFAULT',
+        flags: isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0n,
+        gpa: BigInt(gfn) << BigInt(PAGE_SHIFT),
+        size: PAGE_SIZE_N,
+      },
+    });
+    const mmio = (): PageTarget => ({ exit: { reason: 'KVM_EXIT_MMIO', gpa, length: mmioLength, isWrite: write } });
+
+    // The access must agree with what the memory is; userspace converts and re-enters.
+    if (isPrivate !== attrPrivate) return memoryFault();
+    const slot = vm.slotForGfn(gfn);
+    if (!slot) return isPrivate ? memoryFault() : mmio();
+    if (isPrivate || slot.gmem?.gmemOnly) {
+      const inode = slot.gmem?.inode;
+      if (!inode) return memoryFault(); // No guest_memfd behind the slot (never bound, or its file was closed).
+      return { inode, page: slot.gmem!.pgoff + (gfn - slot.baseGfn) };
+    }
+    if (write && slot.flags & KVM_MEM_READONLY) return mmio();
+    // A shared access to an ordinary slot goes through the host memory at userspace_addr.
+    const hva = slot.userspaceAddr + (BigInt(gfn - slot.baseGfn) << BigInt(PAGE_SHIFT));
+    const host = this.process.resolve(hva);
+    if (!host) return memoryFault();
+    const mapping = host.owner as ModelHostMapping;
+    const target = mapping.pageFor(host.offset, write);
+    return target ?? memoryFault();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The fallocate(2) rule for a guest_memfd: the VFS's generic checks (vfs_fallocate) first, in
+ * their order, then guest_memfd's own (kvm_gmem_fallocate). The first failing check decides.
+ */
+import {
+  FALLOC_FL_COLLAPSE_RANGE,
+  FALLOC_FL_INSERT_RANGE,
+  FALLOC_FL_KEEP_SIZE,
+  FALLOC_FL_PUNCH_HOLE,
+  FALLOC_FL_UNSHARE_RANGE,
+  FALLOC_FL_WRITE_ZEROES,
+  FALLOC_FL_ZERO_RANGE,
+  FALLOC_FLAGS,
+} from '../../uapi/flags.js';
+import { LOFF_MAX, PAGE_SHIFT, asLoff, isPageAligned } from '../../uapi/memory.js';
+import { fail, hex } from '../fail.js';
+import type { GmemInode } from './inode.js';
+
+/** The "what to do" bits; at most one may be set. */
+const FALLOC_FL_MODE_MASK =
+  FALLOC_FL_PUNCH_HOLE |
+  FALLOC_FL_COLLAPSE_RANGE |
+  FALLOC_FL_ZERO_RANGE |
+  FALLOC_FL_INSERT_RANGE |
+  FALLOC_FL_UNSHARE_RANGE |
+  FALLOC_FL_WRITE_ZEROES;
+
+const refuse = (code: 'EINVAL' | 'EOPNOTSUPP' | 'EFBIG', reason: string): never => fail(code, 'fallocate', 'fallocate', reason);
+
+/** Checks of vfs_fallocate that come before the file system is asked. */
+function vfsChecks(mode: number, offset: bigint, len: bigint): void {
+  if (offset < 0n) refuse('EINVAL', `offset ${offset} is negative as a loff_t`);
+  if (len <= 0n) refuse('EINVAL', `len ${len} is not positive as a loff_t`);
+  const m = FALLOC_FLAGS.format(mode);
+  if (mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) refuse('EOPNOTSUPP', `mode ${m} has bits no file system knows`);
+  switch (mode & FALLOC_FL_MODE_MASK) {
+    case 0:
+    case FALLOC_FL_UNSHARE_RANGE:
+    case FALLOC_FL_ZERO_RANGE:
+      break;
+    case FALLOC_FL_PUNCH_HOLE:
+      if (!(mode & FALLOC_FL_KEEP_SIZE)) refuse('EOPNOTSUPP', 'PUNCH_HOLE needs KEEP_SIZE');
+      break;
+    case FALLOC_FL_COLLAPSE_RANGE:
+    case FALLOC_FL_INSERT_RANGE:
+    case FALLOC_FL_WRITE_ZEROES:
+      if (mode & FALLOC_FL_KEEP_SIZE) refuse('EOPNOTSUPP', `mode ${m} cannot be combined with KEEP_SIZE`);
+      break;
+    default:
+      refuse('EOPNOTSUPP', `mode ${m} names more than one operation`);
+  }
+  // The guest_memfd file system's maximum file size is the largest loff_t.
+  if (offset + len > LOFF_MAX) refuse('EFBIG', `offset + len = ${hex(offset + len)} overflows a loff_t`);
+}
+
+/**
+ * fallocate(fd, mode, offset, len) on a guest_memfd. `offset` and `len` are the raw 64-bit
+ * words; the kernel reads them as signed loff_t.
+ */
+export function gmemFallocate(inode: GmemInode, mode: number, rawOffset: bigint, rawLen: bigint): void {
+  const offset = asLoff(rawOffset);
+  const len = asLoff(rawLen);
+  vfsChecks(mode, offset, len);
+
+  if (!(mode & FALLOC_FL_KEEP_SIZE)) refuse('EOPNOTSUPP', 'guest_memfd has a fixed size: KEEP_SIZE is required');
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) {
+    refuse('EOPNOTSUPP', `guest_memfd supports only allocate and PUNCH_HOLE, not ${FALLOC_FLAGS.format(mode)}`);
+  }
+  if (!isPageAligned(offset) || !isPageAligned(len)) {
+    refuse('EINVAL', `offset ${hex(offset)} and len ${hex(len)} must be page aligned`);
+  }
+  const startPage = Number(offset >> BigInt(PAGE_SHIFT));
+  if (mode & FALLOC_FL_PUNCH_HOLE) {
+    // Past the end there is nothing to punch: success, nothing happens.
+    const endPage = Number((offset + len) >> BigInt(PAGE_SHIFT));
+    inode.punch(startPage, Math.min(endPage, inode.pageCount));
+    return;
+  }
+  if (offset + len > inode.size) {
+    refuse('EINVAL', `allocating up to ${hex(offset + len)} goes past the file size ${hex(inode.size)}`);
+  }
+  inode.allocate(startPage, Number((offset + len) >> BigInt(PAGE_SHIFT)));
+}

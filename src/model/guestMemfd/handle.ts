@@ -1,0 +1,136 @@
+/** The GuestMemfd handle of the model: a descriptor for a guest_memfd inode. */
+import type { BytesInput, GuestMemfd, GuestMemfdStat, HostMapping, MmapOptions, U64Input } from '../../api.js';
+import { bytes, options, optionalU32, optionalU64, u32, u64 } from '../../args.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../uapi/flags.js';
+import { PAGE_SIZE } from '../../uapi/memory.js';
+import { ModelFdHandle } from '../handle.js';
+import { ModelHostMapping } from '../hostMapping.js';
+import type { ModelProcess } from '../process.js';
+import { checkedLength, checkedProt } from '../validate.js';
+import { gmemFallocate } from './fallocate.js';
+import {
+  refuseFchmod,
+  refuseFsync,
+  refuseFtruncate,
+  refuseLseek,
+  refusePositional,
+  refuseRead,
+  refuseWrite,
+} from './fileOps.js';
+import type { GmemInode } from './inode.js';
+import { VALID_MAP_TYPES, VALID_PROT, gmemMmap } from './mmap.js';
+
+/** S_IFREG | 0600: a regular file only its owner may read and write. */
+const GMEM_MODE = 0o100600;
+
+export class ModelGuestMemfd extends ModelFdHandle implements GuestMemfd {
+  constructor(
+    process: ModelProcess<unknown>,
+    readonly inode: GmemInode,
+  ) {
+    inode.get(); // The descriptor's reference.
+    super(process, { kind: 'guest_memfd', inode, put: () => inode.put() });
+  }
+
+  get size(): bigint {
+    return this.inode.size;
+  }
+
+  get flags(): bigint {
+    return this.inode.flags;
+  }
+
+  stat(): GuestMemfdStat {
+    this.ensureOpen('fstat', 'fstat');
+    return {
+      size: this.inode.size,
+      blksize: PAGE_SIZE,
+      blocks: 0n,
+      mode: GMEM_MODE,
+      nlink: 1,
+      ino: this.inode.ino,
+      uid: 0,
+      gid: 0,
+    };
+  }
+
+  fallocate(mode: number, offset: U64Input, len: U64Input): void {
+    const m = u32(mode, 'mode');
+    const off = u64(offset, 'offset');
+    const l = u64(len, 'len');
+    this.ensureOpen('fallocate', 'fallocate');
+    gmemFallocate(this.inode, m, off, l);
+  }
+
+  allocate(offset: U64Input, len: U64Input): void {
+    this.fallocate(FALLOC_FL_KEEP_SIZE, offset, len);
+  }
+
+  punchHole(offset: U64Input, len: U64Input): void {
+    this.fallocate(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, offset, len);
+  }
+
+  mmap(opts?: MmapOptions): HostMapping {
+    const o = options<MmapOptions>(opts, 'options');
+    const offset = optionalU64(o.offset, 'offset', 0n);
+    const length = optionalU64(o.length, 'length', this.inode.size);
+    const prot = o.prot === undefined ? PROT_READ | PROT_WRITE : checkedProt(o.prot, VALID_PROT);
+    const flags = optionalU32(o.flags, 'flags', MAP_SHARED);
+    if (!VALID_MAP_TYPES.includes(flags)) {
+      throw new RangeError(`flags must be MAP_SHARED, MAP_PRIVATE or MAP_SHARED_VALIDATE, got 0x${flags.toString(16)}`);
+    }
+    this.ensureOpen('mmap', 'mmap');
+    const placed = gmemMmap(this.inode, this.process, { offset, length, prot, flags });
+    return new ModelHostMapping(this.process, this.inode, placed.address, placed.length, offset, prot);
+  }
+
+  read(length: number): Uint8Array {
+    checkedLength(length, 'length');
+    this.ensureOpen('read', 'read');
+    return refuseRead();
+  }
+
+  write(data: BytesInput): number {
+    bytes(data, 'data');
+    this.ensureOpen('write', 'write');
+    return refuseWrite();
+  }
+
+  pread(length: number, position: U64Input): Uint8Array {
+    checkedLength(length, 'length');
+    const pos = u64(position, 'position');
+    this.ensureOpen('pread64', 'pread64');
+    return refusePositional('pread64', pos);
+  }
+
+  pwrite(data: BytesInput, position: U64Input): number {
+    bytes(data, 'data');
+    const pos = u64(position, 'position');
+    this.ensureOpen('pwrite64', 'pwrite64');
+    return refusePositional('pwrite64', pos);
+  }
+
+  lseek(offset: U64Input, whence: number): bigint {
+    u64(offset, 'offset');
+    const w = u32(whence, 'whence');
+    this.ensureOpen('lseek', 'lseek');
+    return refuseLseek(w);
+  }
+
+  ftruncate(length: U64Input): void {
+    u64(length, 'length');
+    this.ensureOpen('ftruncate', 'ftruncate');
+    refuseFtruncate();
+  }
+
+  fsync(): void {
+    this.ensureOpen('fsync', 'fsync');
+    refuseFsync();
+  }
+
+  fchmod(mode: number): void {
+    u32(mode, 'mode');
+    this.ensureOpen('fchmod', 'fchmod');
+    refuseFchmod();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The guest_memfd inode: its fixed size and flags, per-page allocation state, page contents,
+ * and which memslots bind which pages. The file's references (its descriptor and every host
+ * mapping) keep it alive; the last one releases it, which unbinds its memslots and drops the
+ * reference it holds on the VM.
+ */
+import { RangeMap } from '../rangeMap.js';
+import { PageStore } from '../pageStore.js';
+import type { Memslot, VmState } from '../vmState.js';
+import { PAGE_SIZE } from '../../uapi/memory.js';
+
+/** Allocation state of a page. */
+export const PageState = {
+  /** No page: a hole (never allocated, or punched). */
+  Hole: 0,
+  /** Allocated by fallocate but not yet used: the first use zeroes it. */
+  Allocated: 1,
+  /** In use: its contents are what was last written (zeroes if nothing was). */
+  Uptodate: 2,
+} as const;
+export type PageState = (typeof PageState)[keyof typeof PageState];
+
+/** Why a host touch of a page fails, or null when it may proceed. */
+export type HostFaultVerdict = null | 'past-eof' | 'private';
+
+let nextIno = 1n;
+
+export class GmemInode {
+  readonly ino = nextIno++;
+  readonly pageCount: number;
+  readonly pageState: RangeMap;
+  readonly contents = new PageStore(PAGE_SIZE);
+  /** Per page: 0 when unbound, else the binding slot's key + 1. */
+  private readonly bindings: RangeMap;
+  private readonly boundSlots = new Map<number, Memslot>();
+  private refs = 0;
+  private alive = true;
+
+  constructor(
+    readonly vm: VmState,
+    readonly size: bigint,
+    readonly flags: bigint,
+    /** Created with GUEST_MEMFD_FLAG_MMAP: it can be mapped, and a slot bound to it is guest_memfd only. */
+    readonly supportsMmap: boolean,
+    /** Whether the host may touch its pages (6.18: created with INIT_SHARED). */
+    private readonly hostShared: boolean,
+  ) {
+    this.pageCount = Number(size / BigInt(PAGE_SIZE));
+    this.pageState = new RangeMap(this.pageCount, PageState.Hole);
+    this.bindings = new RangeMap(this.pageCount, 0);
+    vm.get(); // The file keeps its VM alive.
+  }
+
+  get released(): boolean {
+    return !this.alive;
+  }
+
+  get(): void {
+    this.refs++;
+  }
+
+  put(): void {
+    if (--this.refs > 0) return;
+    this.alive = false;
+    for (const slot of this.boundSlots.values()) {
+      if (slot.gmem) slot.gmem.inode = null; // The slot stays; guest accesses now fail.
+    }
+    this.boundSlots.clear();
+    this.contents.clear();
+    this.vm.put();
+  }
+
+  /** The host fault rule (kvm_gmem_fault_user_mapping in 6.18). */
+  hostFault(page: number): HostFaultVerdict {
+    if (page >= this.pageCount) return 'past-eof';
+    if (!this.hostShared) return 'private';
+    return null;
+  }
+
+  /** First use of a page (host or guest fault): allocate it if needed and zero it once. */
+  faultIn(page: number): void {
+    if (this.pageState.get(page) === PageState.Uptodate) return;
+    this.contents.drop(page, page + 1);
+    this.pageState.set(page, page + 1, PageState.Uptodate);
+  }
+
+  /** fallocate allocate: holes become allocated pages; pages in use are left as they are. */
+  allocate(startPage: number, endPage: number): void {
+    this.pageState.update(startPage, endPage, (s) => (s === PageState.Hole ? PageState.Allocated : s));
+  }
+
+  /** fallocate punch: the pages are freed (the part past the end of the file is ignored). */
+  punch(startPage: number, endPage: number): void {
+    const end = Math.min(endPage, this.pageCount);
+    if (startPage >= end) return;
+    this.pageState.set(startPage, end, PageState.Hole);
+    this.contents.drop(startPage, end);
+  }
+
+  /** Is any page of [start, end) bound to a memslot? */
+  isBound(startPage: number, endPage: number): boolean {
+    return this.bindings.findFirst(startPage, endPage, (v) => v !== 0) >= 0;
+  }
+
+  bind(slot: Memslot, startPage: number): void {
+    this.bindings.set(startPage, startPage + slot.npages, slot.key + 1);
+    this.boundSlots.set(slot.key, slot);
+  }
+
+  unbind(slot: Memslot): void {
+    if (!this.boundSlots.delete(slot.key) || !slot.gmem) return;
+    this.bindings.set(slot.gmem.pgoff, slot.gmem.pgoff + slot.npages, 0);
+  }
+
+  /** How many memslots bind this file. */
+  get bindingCount(): number {
+    return this.boundSlots.size;
+  }
+}

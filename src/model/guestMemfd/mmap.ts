@@ -1,0 +1,51 @@
+/**
+ * The mmap(2) rule for a guest_memfd: the generic checks of the mmap system call and do_mmap
+ * in their order, then guest_memfd's own mmap method. Returns where the mapping goes.
+ */
+import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../uapi/flags.js';
+import { LOFF_MAX, PAGE_SIZE_N, isPageAligned } from '../../uapi/memory.js';
+import { fail, hex } from '../fail.js';
+import type { ModelProcess } from '../process.js';
+import type { GmemInode } from './inode.js';
+
+export const VALID_PROT = PROT_READ | PROT_WRITE | PROT_EXEC;
+export const VALID_MAP_TYPES: readonly number[] = [MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE];
+
+export interface MmapRequest {
+  offset: bigint;
+  length: bigint;
+  prot: number;
+  flags: number;
+}
+
+const refuse = (code: 'EINVAL' | 'ENOMEM' | 'EOVERFLOW' | 'EPERM' | 'ENODEV', reason: string): never =>
+  fail(code, 'mmap', 'mmap', reason);
+
+/** Validate a mapping request; returns the page-rounded length and the address it will take. */
+export function gmemMmap(
+  inode: GmemInode,
+  process: ModelProcess<unknown>,
+  req: MmapRequest,
+): { address: bigint; length: bigint } {
+  if (!isPageAligned(req.offset)) refuse('EINVAL', `offset ${hex(req.offset)} is not page aligned`);
+  if (req.length === 0n) refuse('EINVAL', 'length is 0');
+  const length = (req.length + PAGE_SIZE_N - 1n) & ~(PAGE_SIZE_N - 1n) & ((1n << 64n) - 1n);
+  if (length === 0n) refuse('ENOMEM', `length ${hex(req.length)} overflows when rounded up to a page`);
+  // (pgoff + pages cannot wrap an unsigned long on 64-bit: both are below 2^52.)
+  const address = process.findRoom(length);
+  if (address === undefined) refuse('ENOMEM', `no room for ${hex(length)} bytes in the address space`);
+  // file_mmap_ok: the mapped file range must fit below the largest file size.
+  if (length > LOFF_MAX || req.offset > LOFF_MAX - length) {
+    refuse('EOVERFLOW', `offset ${hex(req.offset)} + length ${hex(length)} passes the largest file offset`);
+  }
+  // guest_memfd's file system is mounted noexec.
+  if (req.prot & PROT_EXEC) refuse('EPERM', 'guest_memfd cannot be mapped executable (noexec)');
+  if (!inode.supportsMmap) refuse('ENODEV', 'the file was created without GUEST_MEMFD_FLAG_MMAP');
+  if (req.flags === MAP_PRIVATE) refuse('EINVAL', 'guest_memfd mappings must be shared (MAP_PRIVATE would copy on write)');
+  return { address: address!, length };
+}
+
+/** mprotect(2) on a guest_memfd mapping: executable is refused, as the mount is noexec. */
+export function gmemMprotect(prot: number): void {
+  if (prot & PROT_EXEC) fail('EACCES', 'mprotect', 'mprotect', 'guest_memfd mappings may not become executable (noexec)');
+}

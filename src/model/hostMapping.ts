@@ -1,0 +1,147 @@
+/**
+ * A host mapping of a guest_memfd in the model. It holds a reference on the file (as a VMA
+ * does), and every access asks the file's fault rule page by page, in ascending order, so a
+ * copy that meets a page the kernel would SIGBUS on stops there with the pages before it done.
+ */
+import type { BytesInput, HostMapping, U64Input } from '../api.js';
+import { byteValue, bytes, u64 } from '../args.js';
+import { PROT_FLAGS, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
+import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
+import { fail, hex } from './fail.js';
+import type { GmemInode } from './guestMemfd/inode.js';
+import { VALID_PROT, gmemMprotect } from './guestMemfd/mmap.js';
+import type { ModelProcess } from './process.js';
+import { checkedLength, checkedProt } from './validate.js';
+
+export class ModelHostMapping implements HostMapping {
+  private isMapped = true;
+  private currentProt: number;
+
+  constructor(
+    private readonly process: ModelProcess<unknown>,
+    private readonly inode: GmemInode,
+    readonly address: bigint,
+    readonly length: bigint,
+    readonly offset: bigint,
+    prot: number,
+  ) {
+    this.currentProt = prot;
+    inode.get();
+    process.occupy(address, length, this);
+  }
+
+  get prot(): number {
+    return this.currentProt;
+  }
+
+  get mapped(): boolean {
+    return this.isMapped;
+  }
+
+  read(offset: U64Input, length: number): Uint8Array {
+    const start = u64(offset, 'offset');
+    const len = checkedLength(length, 'length');
+    this.checkRange('read', start, BigInt(len));
+    const out = new Uint8Array(len);
+    this.eachPage('read', PROT_READ, start, len, (filePage, inPage, done, n) => {
+      this.inode.contents.read(filePage, inPage, out, done, n);
+    });
+    return out;
+  }
+
+  write(offset: U64Input, data: BytesInput): void {
+    const start = u64(offset, 'offset');
+    const src = bytes(data, 'data');
+    this.checkRange('write', start, BigInt(src.byteLength));
+    this.eachPage('write', PROT_WRITE, start, src.byteLength, (filePage, inPage, done, n) => {
+      this.inode.contents.write(filePage, inPage, src, done, n);
+    });
+  }
+
+  fill(offset: U64Input, length: U64Input, byte: number): void {
+    const start = u64(offset, 'offset');
+    const len = u64(length, 'length');
+    const value = byteValue(byte, 'byte');
+    this.checkRange('fill', start, len);
+    this.eachPage('fill', PROT_WRITE, start, Number(len), (filePage, inPage, _done, n) => {
+      this.inode.contents.fill(filePage, inPage, n, value);
+    });
+  }
+
+  mprotect(prot: number): void {
+    const p = checkedProt(prot, VALID_PROT);
+    this.ensureMapped('mprotect');
+    gmemMprotect(p);
+    this.currentProt = p;
+  }
+
+  unmap(): void {
+    if (!this.isMapped) return;
+    this.isMapped = false;
+    this.process.release(this.address);
+    this.inode.put();
+  }
+
+  [Symbol.dispose](): void {
+    this.unmap();
+  }
+
+  /**
+   * The file page behind a mapping offset, as KVM's lookup of a host address would fault it in;
+   * undefined when the host itself could not touch it (protection or the file's fault rule).
+   */
+  pageFor(offset: bigint, write: boolean): { inode: GmemInode; page: number } | undefined {
+    if (!(this.currentProt & (write ? PROT_WRITE : PROT_READ))) return undefined;
+    const page = Number((this.offset + offset) / PAGE_SIZE_N);
+    if (this.inode.hostFault(page) !== null) return undefined;
+    return { inode: this.inode, page };
+  }
+
+  private ensureMapped(operation: string): void {
+    if (!this.isMapped) fail('EBADF', 'access', operation, 'the mapping was unmapped');
+  }
+
+  /** Caller errors (outside the mapping) are RangeErrors, raised before anything is touched. */
+  private checkRange(operation: string, start: bigint, len: bigint): void {
+    if (start > this.length || len > this.length - start) {
+      throw new RangeError(`${operation} of ${len} bytes at offset ${hex(start)} is outside the mapping (length ${hex(this.length)})`);
+    }
+    this.ensureMapped(operation);
+  }
+
+  /** Walk [start, start+len) page by page, faulting each page in before `copy` runs on it. */
+  private eachPage(
+    operation: string,
+    needProt: number,
+    start: bigint,
+    len: number,
+    copy: (filePage: number, inPage: number, done: number, n: number) => void,
+  ): void {
+    if (len === 0) return;
+    if (!(this.currentProt & needProt)) {
+      fail('SIGSEGV', 'access', `host ${operation}`, `the mapping is ${PROT_FLAGS.format(this.currentProt)}`, {
+        mappingOffset: start,
+      });
+    }
+    const base = this.offset + start;
+    let done = 0;
+    while (done < len) {
+      const fileOffset = base + BigInt(done);
+      const filePage = Number(fileOffset / PAGE_SIZE_N);
+      const inPage = Number(fileOffset % PAGE_SIZE_N);
+      const n = Math.min(PAGE_SIZE - inPage, len - done);
+      const verdict = this.inode.hostFault(filePage);
+      if (verdict !== null) {
+        fail('SIGBUS', 'access', `host ${operation}`, verdict === 'past-eof'
+          ? `file offset ${hex(fileOffset)} is at or past the end of the file (${hex(this.inode.size)})`
+          : `file offset ${hex(fileOffset)} is in a private page`, {
+          mappingOffset: start + BigInt(done),
+          fileOffset: fileOffset - BigInt(inPage),
+        });
+      }
+      this.inode.faultIn(filePage);
+      copy(filePage, inPage, done, n);
+      done += n;
+    }
+  }
+}

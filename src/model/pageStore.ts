@@ -1,0 +1,59 @@
+/**
+ * Sparse page contents: only pages that hold written data cost memory; every other page reads
+ * as zeroes. Page indices are numbers (files are at most 2^63 bytes, so at most 2^51 pages).
+ */
+export class PageStore {
+  private readonly pages = new Map<number, Uint8Array>();
+
+  constructor(readonly pageSize: number) {}
+
+  /** Copy `length` bytes of page `index` from `offset` into `dest` at `destOffset`. */
+  read(index: number, offset: number, dest: Uint8Array, destOffset: number, length: number): void {
+    const page = this.pages.get(index);
+    if (page) dest.set(page.subarray(offset, offset + length), destOffset);
+    else dest.fill(0, destOffset, destOffset + length);
+  }
+
+  write(index: number, offset: number, src: Uint8Array, srcOffset: number, length: number): void {
+    this.pageFor(index).set(src.subarray(srcOffset, srcOffset + length), offset);
+  }
+
+  fill(index: number, offset: number, length: number, byte: number): void {
+    // Zeroes over a page that holds nothing change nothing: keep the page sparse.
+    if (byte === 0 && !this.pages.has(index)) return;
+    this.pageFor(index).fill(byte, offset, offset + length);
+  }
+
+  /** Forget pages [start, end): they read as zeroes again. Cost follows the smaller of the range and the store. */
+  drop(start: number, end: number): void {
+    if (end - start <= this.pages.size) {
+      for (let i = start; i < end; i++) this.pages.delete(i);
+      return;
+    }
+    for (const index of this.pages.keys()) {
+      if (index >= start && index < end) this.pages.delete(index);
+    }
+  }
+
+  clear(): void {
+    this.pages.clear();
+  }
+
+  /** Pages that hold data. */
+  get storedPages(): number {
+    return this.pages.size;
+  }
+
+  get storedBytes(): number {
+    return this.pages.size * this.pageSize;
+  }
+
+  private pageFor(index: number): Uint8Array {
+    let page = this.pages.get(index);
+    if (!page) {
+      page = new Uint8Array(this.pageSize);
+      this.pages.set(index, page);
+    }
+    return page;
+  }
+}

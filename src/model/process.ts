@@ -1,0 +1,101 @@
+/**
+ * The model's stand-in for one process: its file descriptor table and its address space.
+ * Every model Kvm has its own, so descriptor numbers behave as in a fresh process (lowest free
+ * number first) and a raw descriptor number can be resolved the way the kernel resolves it.
+ */
+import { hex } from './fail.js';
+import type { GmemInode } from './guestMemfd/inode.js';
+
+/** What a descriptor refers to. `put` drops the descriptor's reference when it is closed. */
+export interface OpenFile {
+  readonly kind: 'kvm' | 'vm' | 'guest_memfd' | 'memfd';
+  /** For a guest_memfd: its inode. */
+  readonly inode?: GmemInode;
+  put(): void;
+}
+
+/** A region of the address space, with what occupies it. */
+export interface AddressRange<T> {
+  readonly start: bigint;
+  readonly length: bigint;
+  readonly owner: T;
+}
+
+const FIRST_FD = 3; // 0, 1 and 2 are the standard streams.
+const MMAP_FLOOR = 1n << 32n; // Leave low memory alone, as a real process would.
+const STACK_GAP = 1n << 30n; // Mappings start below the stack, as Linux's mmap_base does.
+
+export class ModelProcess<M = unknown> {
+  private readonly fds = new Map<number, OpenFile>();
+  /** Mappings sorted by start address. */
+  private readonly mappings: AddressRange<M>[] = [];
+
+  constructor(private readonly userAddressMax: bigint, private readonly pageSize: bigint) {}
+
+  install(file: OpenFile): number {
+    let fd = FIRST_FD;
+    while (this.fds.has(fd)) fd++;
+    this.fds.set(fd, file);
+    return fd;
+  }
+
+  lookup(fd: number): OpenFile | undefined {
+    return this.fds.get(fd);
+  }
+
+  /** close(2): drop the descriptor and its reference. Returns false if it was not open. */
+  close(fd: number): boolean {
+    const file = this.fds.get(fd);
+    if (!file) return false;
+    this.fds.delete(fd);
+    file.put();
+    return true;
+  }
+
+  get openDescriptors(): number {
+    return this.fds.size;
+  }
+
+  /** Where `length` bytes would go, top-down as Linux's mmap places them; undefined when there is no room. */
+  findRoom(length: bigint): bigint | undefined {
+    let top = ((this.userAddressMax + 1n) / this.pageSize) * this.pageSize - STACK_GAP;
+    for (let i = this.mappings.length - 1; i >= -1; i--) {
+      const below = i >= 0 ? this.mappings[i]! : undefined;
+      const floor = below ? below.start + below.length : MMAP_FLOOR;
+      if (top - floor >= length) return top - length;
+      if (below) top = below.start;
+    }
+    return undefined;
+  }
+
+  /** Occupy [start, start + length), which findRoom returned. */
+  occupy(start: bigint, length: bigint, owner: M): void {
+    let i = 0;
+    while (i < this.mappings.length && this.mappings[i]!.start < start) i++;
+    this.mappings.splice(i, 0, { start, length, owner });
+  }
+
+  release(start: bigint): void {
+    const i = this.mappings.findIndex((m) => m.start === start);
+    if (i < 0) throw new Error(`model bug: no mapping at ${hex(start)}`);
+    this.mappings.splice(i, 1);
+  }
+
+  /** The mapping that contains `address`, with the offset of `address` inside it. */
+  resolve(address: bigint): { owner: M; offset: bigint } | undefined {
+    let lo = 0;
+    let hi = this.mappings.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.mappings[mid]!;
+      if (address < m.start) hi = mid - 1;
+      else if (address >= m.start + m.length) lo = mid + 1;
+      else return { owner: m.owner, offset: address - m.start };
+    }
+    return undefined;
+  }
+
+  get mappingCount(): number {
+    return this.mappings.length;
+  }
+}

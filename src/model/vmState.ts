@@ -1,0 +1,85 @@
+/**
+ * The kernel-side state of one VM (struct kvm): memslots, VM-wide memory attributes, and the
+ * reference count that keeps it alive while its fd or any of its guest_memfd files is open.
+ */
+import { RangeMap } from './rangeMap.js';
+import type { GmemInode } from './guestMemfd/inode.js';
+import { hasPrivateMem, type Profile } from './profile.js';
+import { PAGE_SHIFT } from '../uapi/memory.js';
+
+export interface GmemBinding {
+  /** The bound file; null once the file was released (the slot lives on without it). */
+  inode: GmemInode | null;
+  /** The first file page the slot maps. */
+  readonly pgoff: number;
+  /** The file could be mapped when bound: every guest access, shared or private, is served from it. */
+  readonly gmemOnly: boolean;
+}
+
+export interface Memslot {
+  /** as_id << 16 | id, the value userspace passes as `slot`. */
+  readonly key: number;
+  readonly asId: number;
+  readonly id: number;
+  baseGfn: number;
+  readonly npages: number;
+  flags: number;
+  readonly userspaceAddr: bigint;
+  /** Set for KVM_MEM_GUEST_MEMFD slots. */
+  readonly gmem: GmemBinding | null;
+}
+
+/** Guest frame numbers span a 64-bit address space of 4 KiB pages. */
+const GFN_SPACE = 2 ** (64 - PAGE_SHIFT);
+
+export class VmState {
+  readonly slots = new Map<number, Memslot>();
+  readonly hasPrivateMem: boolean;
+  /** Sum of pages over all slots (the kernel keeps it to refuse an overflowing total). */
+  nrMemslotPages = 0n;
+  private attributes: RangeMap | null = null;
+  private refs = 1; // The VM fd.
+  private alive = true;
+
+  constructor(readonly profile: Profile, readonly type: number) {
+    this.hasPrivateMem = hasPrivateMem(profile, type);
+  }
+
+  get destroyed(): boolean {
+    return !this.alive;
+  }
+
+  get(): void {
+    this.refs++;
+  }
+
+  /** Drop a reference; the last one destroys the VM and frees its memslots. */
+  put(): void {
+    if (--this.refs > 0) return;
+    this.alive = false;
+    for (const slot of this.slots.values()) slot.gmem?.inode?.unbind(slot);
+    this.slots.clear();
+    this.attributes = null;
+  }
+
+  /** The VM-wide attributes of a guest frame (0 when never set). */
+  attributeOf(gfn: number): number {
+    return this.attributes?.get(gfn) ?? 0;
+  }
+
+  setAttributes(startGfn: number, endGfn: number, value: number): void {
+    if (!this.attributes) {
+      if (value === 0) return;
+      this.attributes = new RangeMap(GFN_SPACE, 0);
+    }
+    this.attributes.set(startGfn, endGfn, value);
+  }
+
+  /** The address-space-0 slot containing a guest frame, if any. */
+  slotForGfn(gfn: number): Memslot | undefined {
+    for (const slot of this.slots.values()) {
+      if (slot.asId === 0 && gfn >= slot.baseGfn && gfn < slot.baseGfn + slot.npages) return slot;
+    }
+    return undefined;
+  }
+}
