@@ -1,0 +1,67 @@
+/** What `gmem probe` reports: the capabilities of a Kvm, decoded by name, as plain data. */
+import type { Kvm } from '../api.js';
+import { KVM_CAPS, GUEST_MEMFD_CAPS, type KvmCapName } from '../uapi/caps.js';
+import { GUEST_MEMFD_FLAGS, MEMORY_ATTRIBUTES } from '../uapi/flags.js';
+import { KVM_X86_VM_TYPES, decodeVmTypes } from '../uapi/vmTypes.js';
+import { isKvmError } from '../errors.js';
+
+export interface CapabilityLine {
+  name: KvmCapName;
+  number: number;
+  value: number;
+  /** The value decoded by name, for bitmask capabilities. */
+  decoded?: string[];
+}
+
+export interface VmTypeReport {
+  type: number;
+  name: string;
+  /** Whether KVM_CREATE_VM succeeded (the error code when it did not). */
+  created: boolean;
+  error?: string;
+  capabilities: CapabilityLine[];
+}
+
+/** Capabilities whose value is a bitmask worth decoding. */
+function decode(name: KvmCapName, value: number): string[] | undefined {
+  switch (name) {
+    case 'KVM_CAP_GUEST_MEMFD_FLAGS':
+      return GUEST_MEMFD_FLAGS.format(value).split('|');
+    case 'KVM_CAP_MEMORY_ATTRIBUTES':
+      return MEMORY_ATTRIBUTES.format(value).split('|');
+    case 'KVM_CAP_VM_TYPES':
+      return decodeVmTypes(value);
+    default:
+      return undefined;
+  }
+}
+
+export function capabilityLines(source: Pick<Kvm, 'checkExtension'>, names: readonly KvmCapName[] = GUEST_MEMFD_CAPS): CapabilityLine[] {
+  return names.map((name) => {
+    const value = source.checkExtension(name);
+    const decoded = decode(name, value);
+    return { name, number: KVM_CAPS.byName[name], value, ...(decoded ? { decoded } : {}) };
+  });
+}
+
+/** Per-VM-type answers that depend on the type: which flags, which attributes. */
+const PER_VM_CAPS: readonly KvmCapName[] = ['KVM_CAP_GUEST_MEMFD_FLAGS', 'KVM_CAP_MEMORY_ATTRIBUTES'];
+
+export function vmTypeReports(kvm: Kvm): VmTypeReport[] {
+  const offered = kvm.checkExtension('KVM_CAP_VM_TYPES');
+  return KVM_X86_VM_TYPES.entries()
+    .filter(([, type]) => (offered >>> type) & 1)
+    .map(([name, type]) => {
+      try {
+        const vm = kvm.createVm(type);
+        try {
+          return { type, name, created: true, capabilities: capabilityLines(vm, PER_VM_CAPS) };
+        } finally {
+          vm.close();
+        }
+      } catch (err) {
+        if (!isKvmError(err)) throw err;
+        return { type, name, created: false, error: err.code, capabilities: [] };
+      }
+    });
+}

@@ -1,0 +1,95 @@
+/** The gmem command line: argument parsing and dispatch. Returns the exit status. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { chooseBackend, openKvm } from '../open.js';
+import { profileNames } from '../model/profile.js';
+import { formatProbe, probe } from './probe.js';
+
+export interface Streams {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+const USAGE = `Usage: gmem <command> [options]
+
+Commands:
+  probe        report what guest_memfd offers: capabilities and flags by name, VM types,
+               and a live smoke check (create, map, touch, punch, bind)
+
+Options:
+  --backend B  model (default) | kernel | auto
+  --profile P  the model's profile: ${profileNames().join(', ')} (default linux-6.18)
+  --json       print JSON instead of text
+  -h, --help   this help
+  -v, --version
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], io: Streams): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        backend: { type: 'string' },
+        profile: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    io.stderr.write(`gmem: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.stdout.write(`gmem ${version()}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (command === undefined) {
+    io.stderr.write(`gmem: a command is required\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.length > 0) {
+    io.stderr.write(`gmem: unexpected argument ${JSON.stringify(rest[0])}\n`);
+    return 2;
+  }
+  switch (command) {
+    case 'probe':
+      return runProbe(values, io);
+    default:
+      io.stderr.write(`gmem: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function runProbe(values: { backend?: string; profile?: string; json?: boolean }, io: Streams): number {
+  let kvm;
+  let reason: string;
+  try {
+    const choice = chooseBackend((values.backend ?? 'model') as 'model');
+    reason = choice.reason;
+    kvm = openKvm({ backend: choice.backend, ...(values.profile !== undefined ? { profile: values.profile } : {}) });
+  } catch (err) {
+    io.stderr.write(`gmem probe: ${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    const report = probe(kvm, reason);
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatProbe(report));
+    return report.smoke.every((s) => s.ok) ? 0 : 1;
+  } finally {
+    kvm.close();
+  }
+}
