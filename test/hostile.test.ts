@@ -1,0 +1,131 @@
+/**
+ * Hostile input to every public function: wrong types, negative, fractional, NaN, infinite,
+ * unsafe and oversized numbers. Each must be a TypeError or RangeError, raised before anything
+ * changes: descriptors, mappings, memslots, page state and contents are compared before and after.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { openKvm } from '../src/open.js';
+import { ModelKvm } from '../src/model/kvm.js';
+import type { ModelVm } from '../src/model/vm.js';
+import type { ModelGuestMemfd } from '../src/model/guestMemfd/handle.js';
+import type { HostMapping } from '../src/api.js';
+import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD } from '../src/uapi/flags.js';
+
+const BAD_U64: unknown[] = [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 53 + 2, -1n, 1n << 64n, 1n << 200n, '4096', null, {}, [], true, Symbol('x')];
+const BAD_U32: unknown[] = [...BAD_U64, 2 ** 32, 1n << 32n];
+const BAD_BYTES: unknown[] = [null, 5, 'abc', {}, [1, 2], undefined];
+const BAD_OPTIONS: unknown[] = [null, 5, 'x', [], true];
+
+interface World {
+  kvm: ModelKvm;
+  vm: ModelVm;
+  file: ModelGuestMemfd;
+  map: HostMapping;
+}
+
+function world(): World {
+  const kvm = new ModelKvm();
+  const vm = kvm.createVm() as ModelVm;
+  const file = vm.createGuestMemfd({ size: 4 * 4096, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED }) as ModelGuestMemfd;
+  const map = file.mmap();
+  map.fill(0, 8192, 0x5a); // The snapshot reads these pages: fault them in first.
+  vm.setUserMemoryRegion2({ slot: 0, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: 0, memorySize: 4096, guestMemfd: file });
+  return { kvm, vm, file, map };
+}
+
+/** Everything a call could have changed. */
+function snapshot(w: World): string {
+  const inode = w.file.inode;
+  return JSON.stringify({
+    fds: w.kvm.openDescriptors,
+    maps: w.kvm.liveMappings,
+    slots: [...w.vm.state.slots.values()].map((s) => [s.key, s.baseGfn, s.npages, s.flags]),
+    pages: [...inode.pageState.ranges()].map((r) => [r.start, r.end, r.value]),
+    stored: inode.contents.storedPages,
+    bytes: [...w.map.read(0, 8), ...w.map.read(4096, 8)],
+    prot: w.map.prot,
+    bindings: inode.bindingCount,
+  });
+}
+
+type Call = [name: string, bad: unknown[], call: (w: World, bad: any) => unknown];
+
+const CALLS: Call[] = [
+  ['kvm.checkExtension(cap)', [...BAD_U64.filter((v) => typeof v !== 'string'), 'KVM_CAP_NOPE'], (w, v) => w.kvm.checkExtension(v)],
+  ['kvm.createVm(type)', [...BAD_U64.filter((v) => typeof v !== 'string'), 'KVM_X86_NOPE'], (w, v) => w.kvm.createVm(v)],
+  ['kvm.memfdCreate(name)', [5, {}, null], (w, v) => w.kvm.memfdCreate(v)],
+  ['vm.checkExtension(cap)', BAD_U64.filter((v) => typeof v !== 'string'), (w, v) => w.vm.checkExtension(v)],
+  ['vm.createGuestMemfd(args)', [...BAD_OPTIONS, undefined, {}], (w, v) => w.vm.createGuestMemfd(v)],
+  ['vm.createGuestMemfd({size})', BAD_U64, (w, v) => w.vm.createGuestMemfd({ size: v })],
+  ['vm.createGuestMemfd({flags})', BAD_U64.filter((v) => v !== null), (w, v) => w.vm.createGuestMemfd({ size: 4096, flags: v })],
+  ['vm.createGuestMemfd({reserved})', [[-1], [1, 2, 3, 4, 5, 6, 7], 'x', [1.5]], (w, v) => w.vm.createGuestMemfd({ size: 4096, reserved: v })],
+  ['vm.setUserMemoryRegion2(region)', [...BAD_OPTIONS, undefined, {}, { slot: 1 }], (w, v) => w.vm.setUserMemoryRegion2(v)],
+  ['vm.setUserMemoryRegion2({slot})', BAD_U32.filter((v) => v !== null), (w, v) => w.vm.setUserMemoryRegion2({ slot: v, guestPhysAddr: 0x10000, memorySize: 4096 })],
+  ['vm.setUserMemoryRegion2({flags})', BAD_U32.filter((v) => v !== null), (w, v) => w.vm.setUserMemoryRegion2({ slot: 1, flags: v, guestPhysAddr: 0x10000, memorySize: 4096 })],
+  ['vm.setUserMemoryRegion2({guestPhysAddr})', BAD_U64.filter((v) => v !== null), (w, v) => w.vm.setUserMemoryRegion2({ slot: 1, guestPhysAddr: v, memorySize: 4096 })],
+  ['vm.setUserMemoryRegion2({memorySize})', BAD_U64.filter((v) => v !== null), (w, v) => w.vm.setUserMemoryRegion2({ slot: 1, guestPhysAddr: 0x10000, memorySize: v })],
+  ['vm.setUserMemoryRegion2({userspaceAddr})', BAD_U64.filter((v) => v !== null), (w, v) => w.vm.setUserMemoryRegion2({ slot: 1, guestPhysAddr: 0x10000, memorySize: 4096, userspaceAddr: v })],
+  ['vm.setUserMemoryRegion2({guestMemfdOffset})', BAD_U64.filter((v) => v !== null), (w, v) => w.vm.setUserMemoryRegion2({ slot: 1, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: 0x10000, memorySize: 4096, guestMemfd: w.file, guestMemfdOffset: v })],
+  ['vm.setUserMemoryRegion2({guestMemfd})', [-1, 1.5, 2 ** 32, '5', {}, { fd: 5 }, null], (w, v) => w.vm.setUserMemoryRegion2({ slot: 1, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: 0x10000, memorySize: 4096, guestMemfd: v })],
+  ['vm.setUserMemoryRegion({guestMemfd}) (v1 has no such field)', [5], (w, v) => w.vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x10000, memorySize: 4096, guestMemfd: v } as never)],
+  ['vm.setMemoryAttributes(args)', [...BAD_OPTIONS, {}], (w, v) => w.vm.setMemoryAttributes(v)],
+  ['vm.setMemoryAttributes({address})', BAD_U64.filter((v) => v !== null), (w, v) => w.vm.setMemoryAttributes({ address: v, size: 4096, attributes: 0 })],
+  ['vm.guest.read(gpa)', BAD_U64, (w, v) => w.vm.guest.read(v, 1)],
+  ['vm.guest.read(_, length)', [-1, 1.5, NaN, 2 ** 53, '1', null], (w, v) => w.vm.guest.read(0, v)],
+  ['vm.guest.read(_, _, options)', [...BAD_OPTIONS, { kind: 'secret' }, { kind: 'private' }], (w, v) => w.vm.guest.read(0, 1, v)],
+  ['vm.guest.write(_, data)', BAD_BYTES, (w, v) => w.vm.guest.write(0, v)],
+  ['vm.guest.write(gpa past 2^64)', [0xffff_ffff_ffff_ffffn], (w, v) => w.vm.guest.write(v, new Uint8Array(2))],
+  ['file.fallocate(mode)', BAD_U32, (w, v) => w.file.fallocate(v, 0, 4096)],
+  ['file.fallocate(_, offset)', BAD_U64, (w, v) => w.file.fallocate(3, v, 4096)],
+  ['file.punchHole(_, len)', BAD_U64, (w, v) => w.file.punchHole(0, v)],
+  ['file.allocate(offset)', BAD_U64, (w, v) => w.file.allocate(v, 4096)],
+  ['file.mmap(options)', BAD_OPTIONS, (w, v) => w.file.mmap(v)],
+  ['file.mmap({offset})', BAD_U64.filter((v) => v !== null), (w, v) => w.file.mmap({ offset: v })],
+  ['file.mmap({length})', BAD_U64.filter((v) => v !== null), (w, v) => w.file.mmap({ length: v })],
+  ['file.mmap({prot})', [...BAD_U32.filter((v) => v !== null), 8, 0x10], (w, v) => w.file.mmap({ prot: v })],
+  ['file.mmap({flags})', [...BAD_U32.filter((v) => v !== null), 0, 0x10, 0x21], (w, v) => w.file.mmap({ flags: v })],
+  ['file.read(length)', [-1, 1.5, NaN, '1', null], (w, v) => w.file.read(v)],
+  ['file.write(data)', BAD_BYTES, (w, v) => w.file.write(v)],
+  ['file.pread(_, position)', BAD_U64, (w, v) => w.file.pread(1, v)],
+  ['file.pwrite(_, position)', BAD_U64, (w, v) => w.file.pwrite(new Uint8Array(1), v)],
+  ['file.lseek(_, whence)', BAD_U32, (w, v) => w.file.lseek(0, v)],
+  ['file.ftruncate(length)', BAD_U64, (w, v) => w.file.ftruncate(v)],
+  ['file.fchmod(mode)', BAD_U32, (w, v) => w.file.fchmod(v)],
+  ['map.read(offset)', BAD_U64, (w, v) => w.map.read(v, 1)],
+  ['map.read(_, length)', [-1, 1.5, NaN, 2 ** 40, null], (w, v) => w.map.read(0, v)],
+  ['map.write(_, data)', BAD_BYTES, (w, v) => w.map.write(0, v)],
+  ['map.fill(_, _, byte)', [256, -1, 1.5, NaN, '1', null, 1n], (w, v) => w.map.fill(0, 4096, v)],
+  ['map.fill(_, length)', BAD_U64, (w, v) => w.map.fill(0, v, 1)],
+  ['map.mprotect(prot)', [...BAD_U32, 8], (w, v) => w.map.mprotect(v)],
+];
+
+describe('hostile input: a TypeError or RangeError, and nothing changes', () => {
+  for (const [name, values, call] of CALLS) {
+    it(name, () => {
+      const w = world();
+      try {
+        const before = snapshot(w);
+        for (const value of values) {
+          assert.throws(
+            () => call(w, value),
+            (err: unknown) => err instanceof TypeError || err instanceof RangeError,
+            `${name} with ${typeof value === 'bigint' ? `${value}n` : String(typeof value === 'symbol' ? 'a symbol' : JSON.stringify(value))}`,
+          );
+          assert.equal(snapshot(w), before, `${name} changed state`);
+        }
+      } finally {
+        w.map.unmap();
+        w.file.close();
+        w.vm.close();
+        w.kvm.close();
+      }
+    });
+  }
+
+  it('openKvm with a bad options object, backend or profile', () => {
+    for (const bad of BAD_OPTIONS) assert.throws(() => openKvm(bad as never), TypeError);
+    assert.throws(() => openKvm({ backend: 'x' as never }), RangeError);
+    assert.throws(() => openKvm({ profile: 5 as never }), TypeError);
+  });
+});
