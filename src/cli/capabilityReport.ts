@@ -22,13 +22,16 @@ export interface VmTypeReport {
   capabilities: CapabilityLine[];
 }
 
+/** "A|B" -> ["A", "B"]; "0" -> []. */
+const names = (formatted: string): string[] => (formatted === '0' ? [] : formatted.split('|'));
+
 /** Capabilities whose value is a bitmask worth decoding. */
 function decode(name: KvmCapName, value: number): string[] | undefined {
   switch (name) {
     case 'KVM_CAP_GUEST_MEMFD_FLAGS':
-      return GUEST_MEMFD_FLAGS.format(value).split('|');
+      return names(GUEST_MEMFD_FLAGS.format(value));
     case 'KVM_CAP_MEMORY_ATTRIBUTES':
-      return MEMORY_ATTRIBUTES.format(value).split('|');
+      return names(MEMORY_ATTRIBUTES.format(value));
     case 'KVM_CAP_VM_TYPES':
       return decodeVmTypes(value);
     default:

@@ -27,13 +27,13 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
     apiVersion: kvm.getApiVersion(),
     capabilities: capabilityLines(kvm),
     vmTypes: vmTypeReports(kvm),
-    inPlaceConversion: { available: false, detail: 'no in-place conversion ioctl in this profile (Linux 6.18 has none)' },
+    inPlaceConversion: { available: false, detail: 'Linux 6.18 has no in-place conversion ioctl (profile linux-6.18)' },
     smoke: smokeCheck(kvm),
   };
 }
 
 function capText(c: CapabilityLine): string {
-  const value = c.decoded ? `0x${c.value.toString(16)}  ${c.decoded.join(' | ')}` : String(c.value);
+  const value = c.decoded ? `0x${c.value.toString(16)}  ${c.decoded.length ? c.decoded.join(' | ') : '(none)'}` : String(c.value);
   return `  ${c.name.padEnd(28)} (${String(c.number).padStart(3)})  ${value}`;
 }
 
@@ -43,16 +43,16 @@ export function formatProbe(r: ProbeReport): string {
     `profile: ${r.profile}${r.profileDescription ? ` — ${r.profileDescription}` : ''}`,
     `KVM_GET_API_VERSION: ${r.apiVersion}`,
     '',
-    'Capabilities (on /dev/kvm):',
+    'Capabilities at system scope (KVM_CHECK_EXTENSION on /dev/kvm):',
     ...r.capabilities.map(capText),
     '',
-    'VM types:',
+    'VM types (KVM_CHECK_EXTENSION on a VM of each type):',
   ];
   for (const t of r.vmTypes) {
     lines.push(`  ${t.name} (${t.type})${t.created ? '' : `: KVM_CREATE_VM failed with ${t.error}`}`);
     for (const c of t.capabilities) lines.push(`  ${capText(c)}`);
   }
-  lines.push('', `In-place shared/private conversion: ${r.inPlaceConversion.available ? 'yes' : 'no'} (${r.inPlaceConversion.detail})`, '', 'Smoke check:');
+  lines.push('', `In-place shared/private conversion: ${r.inPlaceConversion.available ? 'yes' : 'no'} — ${r.inPlaceConversion.detail}`, '', 'Smoke check:');
   for (const s of r.smoke) lines.push(`  ${s.ok ? '✓' : '✗'} ${s.step}: ${s.detail}`);
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,77 @@
+/** The gmem command: golden output for the model, and its argument handling. */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { main } from '../src/cli/main.js';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { code, stdout, stderr };
+}
+
+/** Compare with test/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead. */
+function golden(name: string, actual: string): void {
+  const path = fileURLToPath(new URL(`../../test/golden/${name}`, import.meta.url));
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
+    if (process.env.CI && !existsSync(path)) assert.fail(`golden file ${name} is missing`);
+    writeFileSync(path, actual);
+    return;
+  }
+  assert.equal(actual, readFileSync(path, 'utf8'), `output differs from test/golden/${name} (UPDATE_GOLDEN=1 to accept)`);
+}
+
+describe('gmem probe', () => {
+  it('prints the model report (golden)', async () => {
+    const r = await run(['probe', '--backend', 'model']);
+    assert.equal(r.code, 0, r.stderr);
+    golden('probe-model.txt', r.stdout);
+  });
+  it('--json prints the same report as JSON (golden)', async () => {
+    const r = await run(['probe', '--json']);
+    assert.equal(r.code, 0);
+    const report = JSON.parse(r.stdout) as { capabilities: { name: string; value: number; decoded?: string[] }[]; smoke: { ok: boolean }[] };
+    const flags = report.capabilities.find((c) => c.name === 'KVM_CAP_GUEST_MEMFD_FLAGS');
+    assert.deepEqual(flags, { name: 'KVM_CAP_GUEST_MEMFD_FLAGS', number: 244, value: 3, decoded: ['GUEST_MEMFD_FLAG_MMAP', 'GUEST_MEMFD_FLAG_INIT_SHARED'] });
+    assert.ok(report.smoke.length >= 6 && report.smoke.every((s) => s.ok));
+    golden('probe-model.json', r.stdout);
+  });
+  it('an unknown profile is a clear error with exit status 2', async () => {
+    const r = await run(['probe', '--profile', 'linux-9.9']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown profile "linux-9.9"; known profiles: linux-6.18/);
+  });
+  it('an unknown backend is a clear error with exit status 2', async () => {
+    const r = await run(['probe', '--backend', 'vmware']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /backend must be/);
+  });
+});
+
+describe('gmem arguments', () => {
+  it('--help prints the usage (golden) and exits 0', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    golden('help.txt', r.stdout);
+  });
+  it('--version prints the package version', async () => {
+    const r = await run(['--version']);
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    assert.equal(r.stdout, `gmem ${pkg.version}\n`);
+  });
+  it('no command, an unknown command, an unknown option or a stray argument exit 2 with the reason', async () => {
+    for (const [args, pattern] of [
+      [[], /a command is required/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['probe', '--frob'], /Unknown option '--frob'/],
+      [['probe', 'extra'], /unexpected argument "extra"/],
+    ] as const) {
+      const r = await run([...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stdout, '');
+    }
+  });
+});
