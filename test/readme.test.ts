@@ -1,0 +1,23 @@
+/** The README's example is examples/quickstart.ts: the same code, and it runs as described. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+
+it('README example and examples/quickstart.ts are the same code', () => {
+  const readme = readFileSync(root('README.md'), 'utf8');
+  const block = /## Example\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'README has an Example section with a ts block');
+  const example = readFileSync(root('examples/quickstart.ts'), 'utf8').split('\n').slice(1).join('\n');
+  assert.equal(example, block.replace("from 'guest-memfd'", "from '../src/index.js'"));
+});
+
+it('the example prints zeroes after the punch and a SIGBUS for the private file', () => {
+  const r = spawnSync(process.execPath, [root('dist/examples/quickstart.js')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Uint8Array\(5\) \[ 0, 0, 0, 0, 0 \]/);
+  assert.match(r.stdout, /SIGBUS host read: SIGBUS: file offset 0x0 is in a private page/);
+});
