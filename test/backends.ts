@@ -5,6 +5,7 @@
 import type { Kvm } from '../src/api.js';
 import { openKvm } from '../src/open.js';
 import { profileNames } from '../src/model/profile.js';
+import { KVM_X86_VM_TYPES } from '../src/uapi/vmTypes.js';
 
 export interface BackendCase {
   label: string;
@@ -17,4 +18,10 @@ export function backendCases(): BackendCase[] {
   return profileNames()
     .filter((profile) => profile === 'linux-6.18')
     .map((profile) => ({ label: `model ${profile}`, open: () => openKvm({ backend: 'model', profile }), skip: false as const }));
+}
+
+/** The VM types a backend offers (KVM_CAP_VM_TYPES; DEFAULT when the cap answers 0), by name. */
+export function offeredVmTypes(kvm: Kvm): [string, number][] {
+  const bits = kvm.checkExtension('KVM_CAP_VM_TYPES') || 1;
+  return KVM_X86_VM_TYPES.entries().filter(([, t]) => (bits >>> t) & 1) as [string, number][];
 }

@@ -6,6 +6,7 @@ import { RangeMap } from './rangeMap.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import { hasPrivateMem, type Profile } from './profile.js';
 import { PAGE_SHIFT } from '../uapi/memory.js';
+import { RefCounted } from './refCounted.js';
 
 export interface GmemBinding {
   /** The bound file; null once the file was released (the slot lives on without it). */
@@ -32,31 +33,24 @@ export interface Memslot {
 /** Guest frame numbers span a 64-bit address space of 4 KiB pages. */
 const GFN_SPACE = 2 ** (64 - PAGE_SHIFT);
 
-export class VmState {
+export class VmState extends RefCounted {
   readonly slots = new Map<number, Memslot>();
   readonly hasPrivateMem: boolean;
   /** Sum of pages over all slots (the kernel keeps it to refuse an overflowing total). */
   nrMemslotPages = 0n;
   private attributes: RangeMap | null = null;
-  private refs = 1; // The VM fd.
-  private alive = true;
 
   constructor(readonly profile: Profile, readonly type: number) {
+    super(1); // The VM fd.
     this.hasPrivateMem = hasPrivateMem(profile, type);
   }
 
   get destroyed(): boolean {
-    return !this.alive;
+    return this.released;
   }
 
-  get(): void {
-    this.refs++;
-  }
-
-  /** Drop a reference; the last one destroys the VM and frees its memslots. */
-  put(): void {
-    if (--this.refs > 0) return;
-    this.alive = false;
+  /** The last reference is gone: destroy the VM and free its memslots. */
+  protected release(): void {
     for (const slot of this.slots.values()) slot.gmem?.inode?.unbind(slot);
     this.slots.clear();
     this.attributes = null;

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GuestMemfd, Kvm, Vm } from '../../src/api.js';
 import { GUEST_MEMFD_FLAGS, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, MAP_PRIVATE } from '../../src/uapi/flags.js';
-import { KVM_X86_VM_TYPES } from '../../src/uapi/vmTypes.js';
 import { PAGE_SIZE } from '../../src/uapi/memory.js';
-import { backendCases } from '../backends.js';
+import { backendCases, offeredVmTypes } from '../backends.js';
 import { assertAllBytes, expectCode } from '../helpers.js';
 
 const page = PAGE_SIZE;
@@ -107,10 +106,6 @@ function checksFor(flags: bigint): [string, Check][] {
 
 const FLAG_SETS = [0n, GUEST_MEMFD_FLAG_MMAP, GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED];
 
-function offeredVmTypes(kvm: Kvm): [string, number][] {
-  const bits = kvm.checkExtension('KVM_CAP_VM_TYPES') || 1;
-  return KVM_X86_VM_TYPES.entries().filter(([, t]) => (bits >>> t) & 1) as [string, number][];
-}
 
 for (const backend of backendCases()) {
   describe(`guest_memfd selftest [${backend.label}]`, { skip: backend.skip }, () => {

@@ -7,18 +7,13 @@ import { describe, it } from 'node:test';
 import type { Kvm, Vm } from '../../src/api.js';
 import { KVM_MEM_GUEST_MEMFD, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY } from '../../src/uapi/flags.js';
 import { PAGE_SIZE } from '../../src/uapi/memory.js';
-import { KVM_X86_VM_TYPES } from '../../src/uapi/vmTypes.js';
-import { backendCases } from '../backends.js';
+import { backendCases, offeredVmTypes } from '../backends.js';
 import { expectCode } from '../helpers.js';
 
 const REGION_SIZE = 0x200000; // 2 MiB, as upstream.
 const REGION_GPA = 0xc0000000n;
 const SLOT = 10;
 
-function offeredVmTypes(kvm: Kvm): [string, number][] {
-  const bits = kvm.checkExtension('KVM_CAP_VM_TYPES') || 1;
-  return KVM_X86_VM_TYPES.entries().filter(([, t]) => (bits >>> t) & 1) as [string, number][];
-}
 
 /** Flags this VM accepts on a memslot: dirty logging, read-only where offered, guest_memfd where offered. */
 function supportedSlotFlags(vm: Vm): number {

@@ -7,6 +7,7 @@
 import { RangeMap } from '../rangeMap.js';
 import { PageStore } from '../pageStore.js';
 import type { Memslot, VmState } from '../vmState.js';
+import { RefCounted } from '../refCounted.js';
 import { PAGE_SIZE } from '../../uapi/memory.js';
 
 /** Allocation state of a page. */
@@ -25,7 +26,7 @@ export type HostFaultVerdict = null | 'past-eof' | 'private';
 
 let nextIno = 1n;
 
-export class GmemInode {
+export class GmemInode extends RefCounted {
   readonly ino = nextIno++;
   readonly pageCount: number;
   readonly pageState: RangeMap;
@@ -33,8 +34,6 @@ export class GmemInode {
   /** Per page: 0 when unbound, else the binding slot's key + 1. */
   private readonly bindings: RangeMap;
   private readonly boundSlots = new Map<number, Memslot>();
-  private refs = 0;
-  private alive = true;
 
   constructor(
     readonly vm: VmState,
@@ -45,23 +44,15 @@ export class GmemInode {
     /** Whether the host may touch its pages (6.18: created with INIT_SHARED). */
     private readonly hostShared: boolean,
   ) {
+    super(0); // The descriptor and every mapping take their own reference.
     this.pageCount = Number(size / BigInt(PAGE_SIZE));
     this.pageState = new RangeMap(this.pageCount, PageState.Hole);
     this.bindings = new RangeMap(this.pageCount, 0);
     vm.get(); // The file keeps its VM alive.
   }
 
-  get released(): boolean {
-    return !this.alive;
-  }
-
-  get(): void {
-    this.refs++;
-  }
-
-  put(): void {
-    if (--this.refs > 0) return;
-    this.alive = false;
+  /** The last reference is gone: unbind (the slots stay, without a file), free the pages, let the VM go. */
+  protected release(): void {
     for (const slot of this.boundSlots.values()) {
       if (slot.gmem) slot.gmem.inode = null; // The slot stays; guest accesses now fail.
     }
