@@ -3,7 +3,10 @@
  * through here first, so a bad type or an out-of-range number is a TypeError/RangeError that
  * is raised before any state changes, on every backend alike.
  */
+import { constants } from 'node:buffer';
 import { U64_MAX, U32_MAX } from './uapi/memory.js';
+
+const MAX_BUFFER_LENGTH = constants.MAX_LENGTH;
 
 export type U64Input = number | bigint;
 
@@ -88,6 +91,18 @@ export function boolean(value: unknown, name: string, fallback: boolean): boolea
 }
 
 export { describe as describeValue };
+
+/** A byte count for a buffer the API returns: an integer that fits a Uint8Array. */
+export function bufferLength(value: unknown, name: string): number {
+  if (typeof value !== 'number' && typeof value !== 'bigint') {
+    throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+  }
+  const n = typeof value === 'bigint' ? value : Number.isInteger(value) ? BigInt(value) : undefined;
+  if (n === undefined || n < 0n || n > BigInt(MAX_BUFFER_LENGTH)) {
+    throw new RangeError(`${name} must be an integer from 0 to ${MAX_BUFFER_LENGTH}, got ${describe(value)}`);
+  }
+  return Number(n);
+}
 
 import { KVM_CAPS } from './uapi/caps.js';
 import { KVM_X86_VM_TYPES } from './uapi/vmTypes.js';

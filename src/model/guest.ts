@@ -5,13 +5,12 @@
  * ends as an exit (memory fault or MMIO), returned as a value like the kernel's kvm_run.
  */
 import type { AccessKind, BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, U64Input } from '../api.js';
-import { bytes, options, u64 } from '../args.js';
+import { bufferLength, bytes, options, u64 } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_READONLY } from '../uapi/flags.js';
 import { PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, U64_MAX } from '../uapi/memory.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import type { ModelHostMapping } from './hostMapping.js';
 import type { ModelProcess } from './process.js';
-import { checkedLength } from './validate.js';
 import type { VmState } from './vmState.js';
 
 /** Where one guest page access lands: a file page, or an exit. */
@@ -29,7 +28,7 @@ export class ModelGuestAccess implements GuestAccess {
 
   read(gpa: U64Input, length: number, opts?: GuestAccessOptions): GuestResult<Uint8Array> {
     const start = u64(gpa, 'gpa');
-    const len = checkedLength(length, 'length');
+    const len = bufferLength(length, 'length');
     const kind = this.kindOption(opts);
     this.checkRange(start, len);
     this.ensureOpen('guest read');

@@ -4,14 +4,14 @@
  * copy that meets a page the kernel would SIGBUS on stops there with the pages before it done.
  */
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
-import { byteValue, bytes, u64 } from '../args.js';
+import { byteValue, bytes } from '../args.js';
+import { mappingFillSpan, mappingReadSpan, mappingWriteSpan, protWord } from '../requests.js';
 import { PROT_FLAGS, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
 import type { GmemInode } from './guestMemfd/inode.js';
-import { VALID_PROT, gmemMprotect } from './guestMemfd/mmap.js';
+import { gmemMprotect } from './guestMemfd/mmap.js';
 import type { ModelProcess } from './process.js';
-import { checkedLength, checkedProt } from './validate.js';
 
 export class ModelHostMapping implements HostMapping {
   private isMapped = true;
@@ -39,37 +39,35 @@ export class ModelHostMapping implements HostMapping {
   }
 
   read(offset: U64Input, length: number): Uint8Array {
-    const start = u64(offset, 'offset');
-    const len = checkedLength(length, 'length');
-    this.checkRange('read', start, BigInt(len));
-    const out = new Uint8Array(len);
-    this.eachPage('read', PROT_READ, start, len, (filePage, inPage, done, n) => {
+    const { start, length: len } = mappingReadSpan(offset, length, this.length);
+    this.ensureMapped('read');
+    const out = new Uint8Array(Number(len));
+    this.eachPage('read', PROT_READ, start, out.length, (filePage, inPage, done, n) => {
       this.inode.contents.read(filePage, inPage, out, done, n);
     });
     return out;
   }
 
   write(offset: U64Input, data: BytesInput): void {
-    const start = u64(offset, 'offset');
     const src = bytes(data, 'data');
-    this.checkRange('write', start, BigInt(src.byteLength));
+    const { start } = mappingWriteSpan(offset, src, this.length);
+    this.ensureMapped('write');
     this.eachPage('write', PROT_WRITE, start, src.byteLength, (filePage, inPage, done, n) => {
       this.inode.contents.write(filePage, inPage, src, done, n);
     });
   }
 
   fill(offset: U64Input, length: U64Input, byte: number): void {
-    const start = u64(offset, 'offset');
-    const len = u64(length, 'length');
+    const { start, length: len } = mappingFillSpan(offset, length, this.length);
     const value = byteValue(byte, 'byte');
-    this.checkRange('fill', start, len);
+    this.ensureMapped('fill');
     this.eachPage('fill', PROT_WRITE, start, Number(len), (filePage, inPage, _done, n) => {
       this.inode.contents.fill(filePage, inPage, n, value);
     });
   }
 
   mprotect(prot: number): void {
-    const p = checkedProt(prot, VALID_PROT);
+    const p = protWord(prot);
     this.ensureMapped('mprotect');
     gmemMprotect(p);
     this.currentProt = p;
@@ -99,14 +97,6 @@ export class ModelHostMapping implements HostMapping {
 
   private ensureMapped(operation: string): void {
     if (!this.isMapped) fail('EBADF', 'access', operation, 'the mapping was unmapped');
-  }
-
-  /** Caller errors (outside the mapping) are RangeErrors, raised before anything is touched. */
-  private checkRange(operation: string, start: bigint, len: bigint): void {
-    if (start > this.length || len > this.length - start) {
-      throw new RangeError(`${operation} of ${len} bytes at offset ${hex(start)} is outside the mapping (length ${hex(this.length)})`);
-    }
-    this.ensureMapped(operation);
   }
 
   /** Walk [start, start+len) page by page, faulting each page in before `copy` runs on it. */

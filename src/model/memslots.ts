@@ -9,21 +9,10 @@ import { addressSpacesOf, capabilityAnswer } from './caps.js';
 import { fail, hex } from './fail.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import type { OpenFile } from './process.js';
+import type { MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import type { GmemBinding, Memslot, VmState } from './vmState.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 
-export type MemoryRegionIoctl = 'KVM_SET_USER_MEMORY_REGION' | 'KVM_SET_USER_MEMORY_REGION2';
-
-/** The struct as the kernel reads it (the v1 ioctl leaves the v2 fields zero). */
-export interface MemoryRegionWords {
-  slot: number;
-  flags: number;
-  guestPhysAddr: bigint;
-  memorySize: bigint;
-  userspaceAddr: bigint;
-  guestMemfdOffset: bigint;
-  guestMemfd: number;
-}
 
 /** A guest_memfd descriptor as the binding sees it: the open file, if the number is open. */
 export type FdLookup = (fd: number) => OpenFile | undefined;

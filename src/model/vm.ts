@@ -10,7 +10,8 @@ import type {
   UserMemoryRegion2,
   Vm,
 } from '../api.js';
-import { capabilityNumber, describeValue, options, optionalU32, optionalU64, requireKeys, u32, u64 } from '../args.js';
+import { capabilityNumber, describeValue } from '../args.js';
+import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
 import { capabilityAnswer } from './caps.js';
 import { ModelGuestAccess } from './guest.js';
 import { validateCreate } from './guestMemfd/create.js';
@@ -18,13 +19,10 @@ import { ModelGuestMemfd } from './guestMemfd/handle.js';
 import { GmemInode } from './guestMemfd/inode.js';
 import { ModelFdHandle } from './handle.js';
 import { vmSetMemoryAttributes } from './memoryAttributes.js';
-import { setMemoryRegion, type MemoryRegionIoctl, type MemoryRegionWords } from './memslots.js';
+import { setMemoryRegion } from './memslots.js';
 import type { ModelProcess } from './process.js';
 import type { Profile } from './profile.js';
 import { VmState } from './vmState.js';
-
-/** A descriptor number no process has open (fget fails with EBADF), standing for a closed handle. */
-const CLOSED_FD = 0xffff_ffff;
 
 export class ModelVm extends ModelFdHandle implements Vm {
   readonly state: VmState;
@@ -44,14 +42,7 @@ export class ModelVm extends ModelFdHandle implements Vm {
   }
 
   createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {
-    const a = options<CreateGuestMemfdArgs>(args, 'args');
-    requireKeys(a, ['size'], 'args');
-    const size = u64(a.size, 'size');
-    const flags = optionalU64(a.flags, 'flags', 0n);
-    if (a.reserved !== undefined) {
-      if (!Array.isArray(a.reserved) || a.reserved.length > 6) throw new TypeError('reserved must be an array of at most 6 u64 words');
-      a.reserved.forEach((w, i) => u64(w, `reserved[${i}]`)); // 6.18 does not check them, but they must be u64s.
-    }
+    const { size, flags } = createGuestMemfdWords(args); // 6.18 does not check the reserved words.
     this.ensureOpen('ioctl', 'KVM_CREATE_GUEST_MEMFD');
     const profile = this.state.profile;
     validateCreate(profile, this.type, size, flags);
@@ -74,40 +65,19 @@ export class ModelVm extends ModelFdHandle implements Vm {
   }
 
   setMemoryAttributes(args: MemoryAttributesArgs): void {
-    const a = options<MemoryAttributesArgs>(args, 'args');
-    requireKeys(a, ['address', 'size', 'attributes'], 'args');
-    const address = u64(a.address, 'address');
-    const size = u64(a.size, 'size');
-    const attributes = u64(a.attributes, 'attributes');
-    const flags = optionalU64(a.flags, 'flags', 0n);
+    const a = memoryAttributesWords(args);
     this.ensureOpen('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES');
-    vmSetMemoryAttributes(this.state, address, size, attributes, flags);
+    vmSetMemoryAttributes(this.state, a.address, a.size, a.attributes, a.flags);
   }
 
   private setRegion(ioctl: MemoryRegionIoctl, region: UserMemoryRegion2): void {
-    const r = options<UserMemoryRegion2>(region, 'region');
-    requireKeys(r, ['slot', 'guestPhysAddr', 'memorySize'], 'region');
-    const v2 = ioctl === 'KVM_SET_USER_MEMORY_REGION2';
-    if (!v2 && (r.guestMemfd !== undefined || r.guestMemfdOffset !== undefined)) {
-      throw new TypeError('guestMemfd and guestMemfdOffset exist only in KVM_SET_USER_MEMORY_REGION2');
-    }
-    const words: MemoryRegionWords = {
-      slot: u32(r.slot, 'slot'),
-      flags: optionalU32(r.flags, 'flags', 0),
-      guestPhysAddr: u64(r.guestPhysAddr, 'guestPhysAddr'),
-      memorySize: u64(r.memorySize, 'memorySize'),
-      userspaceAddr: optionalU64(r.userspaceAddr, 'userspaceAddr', 0n),
-      guestMemfdOffset: optionalU64(r.guestMemfdOffset, 'guestMemfdOffset', 0n),
-      guestMemfd: this.descriptorOf(r.guestMemfd),
-    };
+    const words = memoryRegionWords(ioctl, region, (handle) => this.descriptorOf(handle));
     this.ensureOpen('ioctl', ioctl);
     setMemoryRegion(this.state, ioctl, words, (fd) => this.process.lookup(fd));
   }
 
-  /** A handle of this model process, or a raw descriptor number. */
-  private descriptorOf(value: FdHandle | number | undefined): number {
-    if (value === undefined) return 0;
-    if (typeof value === 'number' || typeof value === 'bigint') return u32(value, 'guestMemfd');
+  /** A handle of this model process. */
+  private descriptorOf(value: FdHandle): number {
     if (!(value instanceof ModelFdHandle)) {
       throw new TypeError(`guestMemfd must be a handle of this model Kvm or a descriptor number, got ${describeValue(value)}`);
     }

@@ -1,12 +1,12 @@
 /** The GuestMemfd handle of the model: a descriptor for a guest_memfd inode. */
 import type { BytesInput, GuestMemfd, GuestMemfdStat, HostMapping, MmapOptions, U64Input } from '../../api.js';
-import { bytes, options, optionalU32, optionalU64, u32, u64 } from '../../args.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../uapi/flags.js';
+import { bufferLength, bytes, u32, u64 } from '../../args.js';
+import { mmapRequest } from '../../requests.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../../uapi/flags.js';
 import { PAGE_SIZE } from '../../uapi/memory.js';
 import { ModelFdHandle } from '../handle.js';
 import { ModelHostMapping } from '../hostMapping.js';
 import type { ModelProcess } from '../process.js';
-import { checkedLength, checkedProt } from '../validate.js';
 import { gmemFallocate } from './fallocate.js';
 import {
   refuseFchmod,
@@ -18,7 +18,7 @@ import {
   refuseWrite,
 } from './fileOps.js';
 import type { GmemInode } from './inode.js';
-import { VALID_MAP_TYPES, VALID_PROT, gmemMmap } from './mmap.js';
+import { gmemMmap } from './mmap.js';
 
 /** S_IFREG | 0600: a regular file only its owner may read and write. */
 const GMEM_MODE = 0o100600;
@@ -71,21 +71,14 @@ export class ModelGuestMemfd extends ModelFdHandle implements GuestMemfd {
   }
 
   mmap(opts?: MmapOptions): HostMapping {
-    const o = options<MmapOptions>(opts, 'options');
-    const offset = optionalU64(o.offset, 'offset', 0n);
-    const length = optionalU64(o.length, 'length', this.inode.size);
-    const prot = o.prot === undefined ? PROT_READ | PROT_WRITE : checkedProt(o.prot, VALID_PROT);
-    const flags = optionalU32(o.flags, 'flags', MAP_SHARED);
-    if (!VALID_MAP_TYPES.includes(flags)) {
-      throw new RangeError(`flags must be MAP_SHARED, MAP_PRIVATE or MAP_SHARED_VALIDATE, got 0x${flags.toString(16)}`);
-    }
+    const req = mmapRequest(opts, this.inode.size);
     this.ensureOpen('mmap', 'mmap');
-    const placed = gmemMmap(this.inode, this.process, { offset, length, prot, flags });
-    return new ModelHostMapping(this.process, this.inode, placed.address, placed.length, offset, prot);
+    const placed = gmemMmap(this.inode, this.process, req);
+    return new ModelHostMapping(this.process, this.inode, placed.address, placed.length, req.offset, req.prot);
   }
 
   read(length: number): Uint8Array {
-    checkedLength(length, 'length');
+    bufferLength(length, 'length');
     this.ensureOpen('read', 'read');
     return refuseRead();
   }
@@ -97,7 +90,7 @@ export class ModelGuestMemfd extends ModelFdHandle implements GuestMemfd {
   }
 
   pread(length: number, position: U64Input): Uint8Array {
-    checkedLength(length, 'length');
+    bufferLength(length, 'length');
     const pos = u64(position, 'position');
     this.ensureOpen('pread64', 'pread64');
     return refusePositional('pread64', pos);

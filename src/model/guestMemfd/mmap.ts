@@ -2,21 +2,13 @@
  * The mmap(2) rule for a guest_memfd: the generic checks of the mmap system call and do_mmap
  * in their order, then guest_memfd's own mmap method. Returns where the mapping goes.
  */
-import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../uapi/flags.js';
+import { MAP_PRIVATE, PROT_EXEC } from '../../uapi/flags.js';
+import type { MmapRequest } from '../../requests.js';
 import { LOFF_MAX, PAGE_SIZE_N, isPageAligned } from '../../uapi/memory.js';
 import { fail, hex } from '../fail.js';
 import type { ModelProcess } from '../process.js';
 import type { GmemInode } from './inode.js';
 
-export const VALID_PROT = PROT_READ | PROT_WRITE | PROT_EXEC;
-export const VALID_MAP_TYPES: readonly number[] = [MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE];
-
-export interface MmapRequest {
-  offset: bigint;
-  length: bigint;
-  prot: number;
-  flags: number;
-}
 
 const refuse = (code: 'EINVAL' | 'ENOMEM' | 'EOVERFLOW' | 'EPERM' | 'ENODEV', reason: string): never =>
   fail(code, 'mmap', 'mmap', reason);

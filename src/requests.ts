@@ -1,0 +1,149 @@
+/**
+ * The public API's argument objects turned into the words the kernel reads, with every type and
+ * range check done here: both backends call these, so they accept and refuse exactly the same
+ * input, before anything reaches the model or the kernel.
+ */
+import type { CreateGuestMemfdArgs, FdHandle, MemoryAttributesArgs, MmapOptions, UserMemoryRegion2 } from './api.js';
+import { bufferLength, options, optionalU32, optionalU64, requireKeys, u32, u64 } from './args.js';
+import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_READ, PROT_WRITE } from './uapi/flags.js';
+
+export type MemoryRegionIoctl = 'KVM_SET_USER_MEMORY_REGION' | 'KVM_SET_USER_MEMORY_REGION2';
+
+/** kvm_userspace_memory_region2 as the kernel reads it (the v1 ioctl leaves the v2 fields zero). */
+export interface MemoryRegionWords {
+  slot: number;
+  flags: number;
+  guestPhysAddr: bigint;
+  memorySize: bigint;
+  userspaceAddr: bigint;
+  guestMemfdOffset: bigint;
+  guestMemfd: number;
+}
+
+export interface CreateGuestMemfdWords {
+  size: bigint;
+  flags: bigint;
+  reserved: bigint[];
+}
+
+export interface MemoryAttributesWords {
+  address: bigint;
+  size: bigint;
+  attributes: bigint;
+  flags: bigint;
+}
+
+export interface MmapRequest {
+  offset: bigint;
+  length: bigint;
+  prot: number;
+  flags: number;
+}
+
+/** The PROT_* bits this API accepts. */
+export const VALID_PROT = PROT_READ | PROT_WRITE | PROT_EXEC;
+/** The mapping types this API accepts (no MAP_FIXED and friends: the backend picks the address). */
+export const VALID_MAP_TYPES: readonly number[] = [MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE];
+
+/** A descriptor number no process has open (fget fails with EBADF): what a closed handle stands for. */
+export const CLOSED_FD = 0xffff_ffff;
+
+export function createGuestMemfdWords(args: unknown): CreateGuestMemfdWords {
+  const a = options<CreateGuestMemfdArgs>(args, 'args');
+  requireKeys(a, ['size'], 'args');
+  const size = u64(a.size, 'size');
+  const flags = optionalU64(a.flags, 'flags', 0n);
+  const reserved = [0n, 0n, 0n, 0n, 0n, 0n];
+  if (a.reserved !== undefined) {
+    if (!Array.isArray(a.reserved) || a.reserved.length > 6) throw new TypeError('reserved must be an array of at most 6 u64 words');
+    a.reserved.forEach((w, i) => (reserved[i] = u64(w, `reserved[${i}]`)));
+  }
+  return { size, flags, reserved };
+}
+
+/**
+ * The memslot struct. `descriptorOf` turns the guestMemfd field (a handle or a number) into a
+ * descriptor number; it belongs to the backend, which knows which handles are its own.
+ */
+export function memoryRegionWords(
+  ioctl: MemoryRegionIoctl,
+  region: unknown,
+  descriptorOf: (handle: FdHandle) => number,
+): MemoryRegionWords {
+  const r = options<UserMemoryRegion2>(region, 'region');
+  requireKeys(r, ['slot', 'guestPhysAddr', 'memorySize'], 'region');
+  if (ioctl === 'KVM_SET_USER_MEMORY_REGION' && (r.guestMemfd !== undefined || r.guestMemfdOffset !== undefined)) {
+    throw new TypeError('guestMemfd and guestMemfdOffset exist only in KVM_SET_USER_MEMORY_REGION2');
+  }
+  let guestMemfd = 0;
+  const g = r.guestMemfd as unknown;
+  if (typeof g === 'number' || typeof g === 'bigint') guestMemfd = u32(g, 'guestMemfd');
+  else if (g !== undefined) {
+    if (g === null || typeof g !== 'object') throw new TypeError('guestMemfd must be a handle or a descriptor number');
+    guestMemfd = descriptorOf(g as FdHandle);
+  }
+  return {
+    slot: u32(r.slot, 'slot'),
+    flags: optionalU32(r.flags, 'flags', 0),
+    guestPhysAddr: u64(r.guestPhysAddr, 'guestPhysAddr'),
+    memorySize: u64(r.memorySize, 'memorySize'),
+    userspaceAddr: optionalU64(r.userspaceAddr, 'userspaceAddr', 0n),
+    guestMemfdOffset: optionalU64(r.guestMemfdOffset, 'guestMemfdOffset', 0n),
+    guestMemfd,
+  };
+}
+
+export function memoryAttributesWords(args: unknown): MemoryAttributesWords {
+  const a = options<MemoryAttributesArgs>(args, 'args');
+  requireKeys(a, ['address', 'size', 'attributes'], 'args');
+  return {
+    address: u64(a.address, 'address'),
+    size: u64(a.size, 'size'),
+    attributes: u64(a.attributes, 'attributes'),
+    flags: optionalU64(a.flags, 'flags', 0n),
+  };
+}
+
+/** PROT_* bits: only READ, WRITE and EXEC are accepted by this API. */
+export function protWord(value: unknown): number {
+  const prot = u32(value, 'prot');
+  if (prot & ~VALID_PROT) throw new RangeError(`prot 0x${prot.toString(16)} has bits other than PROT_READ|PROT_WRITE|PROT_EXEC`);
+  return prot;
+}
+
+export function mmapRequest(opts: unknown, fileSize: bigint): MmapRequest {
+  const o = options<MmapOptions>(opts, 'options');
+  const offset = optionalU64(o.offset, 'offset', 0n);
+  const length = optionalU64(o.length, 'length', fileSize);
+  const prot = o.prot === undefined ? PROT_READ | PROT_WRITE : protWord(o.prot);
+  const flags = optionalU32(o.flags, 'flags', MAP_SHARED);
+  if (!VALID_MAP_TYPES.includes(flags)) {
+    throw new RangeError(`flags must be MAP_SHARED, MAP_PRIVATE or MAP_SHARED_VALIDATE, got 0x${flags.toString(16)}`);
+  }
+  return { offset, length, prot, flags };
+}
+
+/** A span [start, start + length) inside a host mapping, checked against the mapping's length. */
+export interface MappingSpan {
+  start: bigint;
+  length: bigint;
+}
+
+function span(operation: string, start: bigint, length: bigint, mappingLength: bigint): MappingSpan {
+  if (start > mappingLength || length > mappingLength - start) {
+    throw new RangeError(`${operation} of ${length} bytes at offset 0x${start.toString(16)} is outside the mapping (length 0x${mappingLength.toString(16)})`);
+  }
+  return { start, length };
+}
+
+export function mappingReadSpan(offset: unknown, length: unknown, mappingLength: bigint): MappingSpan {
+  return span('read', u64(offset, 'offset'), BigInt(bufferLength(length, 'length')), mappingLength);
+}
+
+export function mappingWriteSpan(offset: unknown, data: Uint8Array, mappingLength: bigint): MappingSpan {
+  return span('write', u64(offset, 'offset'), BigInt(data.byteLength), mappingLength);
+}
+
+export function mappingFillSpan(offset: unknown, length: unknown, mappingLength: bigint): MappingSpan {
+  return span('fill', u64(offset, 'offset'), u64(length, 'length'), mappingLength);
+}
