@@ -1,0 +1,327 @@
+// The native half of the kernel backend: thin, syscall-shaped wrappers and a SIGBUS-guarded
+// copy. Every call returns its result or a negative errno (never throws for a failed syscall),
+// so the TypeScript side owns all policy: naming, error objects, argument validation.
+#include <napi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "structs.h"
+
+namespace {
+
+// ---- argument helpers -------------------------------------------------------------------
+
+// u64 arguments arrive as BigInt (or a safe-integer Number); the TypeScript layer has
+// validated them, so a conversion failure here is a programming error reported as EINVAL.
+bool ToU64(const Napi::Value& v, uint64_t* out) {
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    *out = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    return lossless;
+  }
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d < 0 || d > 9007199254740991.0 || d != static_cast<double>(static_cast<uint64_t>(d))) return false;
+    *out = static_cast<uint64_t>(d);
+    return true;
+  }
+  return false;
+}
+
+bool ToInt(const Napi::Value& v, int64_t* out) {
+  if (!v.IsNumber()) return false;
+  *out = v.As<Napi::Number>().Int64Value();
+  return true;
+}
+
+Napi::Value Result(Napi::Env env, long r) { return Napi::Number::New(env, r < 0 ? -errno : r); }
+Napi::Value Bad(Napi::Env env) { return Napi::Number::New(env, -EINVAL); }
+Napi::Value U64(Napi::Env env, uint64_t v) { return Napi::BigInt::New(env, v); }
+
+// ---- the SIGBUS guard ---------------------------------------------------------------------
+
+// A host touch of a page guest_memfd refuses raises SIGBUS. Around exactly one guarded copy,
+// the handler jumps back into the copy loop instead of killing the process; anywhere else it
+// defers to whatever handler was installed before ours.
+// volatile: the stores around the copy must happen in order; the compiler sees no reader but the handler.
+thread_local sigjmp_buf* volatile g_guard = nullptr;
+struct sigaction g_previous_bus;
+
+void OnSigbus(int sig, siginfo_t* info, void* ctx) {
+  if (g_guard != nullptr) siglongjmp(*g_guard, 1);
+  if (g_previous_bus.sa_flags & SA_SIGINFO) {
+    if (g_previous_bus.sa_sigaction != nullptr) g_previous_bus.sa_sigaction(sig, info, ctx);
+    return;
+  }
+  if (g_previous_bus.sa_handler == SIG_IGN) return;
+  if (g_previous_bus.sa_handler == SIG_DFL || g_previous_bus.sa_handler == nullptr) {
+    signal(SIGBUS, SIG_DFL);
+    raise(SIGBUS);
+    return;
+  }
+  g_previous_bus.sa_handler(sig);
+}
+
+bool InstallGuard() {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = OnSigbus;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  return sigaction(SIGBUS, &sa, &g_previous_bus) == 0;
+}
+
+constexpr uint64_t kPage = 4096;
+
+enum class CopyKind { kRead, kWrite, kFill };
+
+// Copy page by page in ascending address order (chunks never cross a page of the mapping), so
+// when a page faults, every byte before it was copied and none of it or after it. Returns the
+// number of bytes done.
+uint64_t GuardedCopy(CopyKind kind, uint8_t* mapped, uint8_t* buffer, uint64_t length, int fill) {
+  volatile uint64_t done = 0;
+  sigjmp_buf jmp;
+  if (sigsetjmp(jmp, 1) != 0) {
+    g_guard = nullptr;
+    return done;
+  }
+  g_guard = &jmp;
+  while (done < length) {
+    uint64_t at = reinterpret_cast<uintptr_t>(mapped) + done;
+    uint64_t chunk = kPage - (at % kPage);
+    if (chunk > length - done) chunk = length - done;
+    switch (kind) {
+      case CopyKind::kRead: memcpy(buffer + done, mapped + done, chunk); break;
+      case CopyKind::kWrite: memcpy(mapped + done, buffer + done, chunk); break;
+      case CopyKind::kFill: memset(mapped + done, fill, chunk); break;
+    }
+    done = done + chunk;
+  }
+  g_guard = nullptr;
+  return done;
+}
+
+// ---- syscalls ------------------------------------------------------------------------------
+
+// open(path, flags) -> fd | -errno. O_CLOEXEC always: a KVM fd leaking into a child is a bug.
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  int64_t flags;
+  if (!info[0].IsString() || !ToInt(info[1], &flags)) return Bad(info.Env());
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  return Result(info.Env(), open(path.c_str(), static_cast<int>(flags) | O_CLOEXEC));
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  int64_t fd;
+  if (!ToInt(info[0], &fd)) return Bad(info.Env());
+  return Result(info.Env(), close(static_cast<int>(fd)));
+}
+
+// ioctl(fd, request, arg) with an integer argument (KVM_CHECK_EXTENSION, KVM_CREATE_VM, ...).
+Napi::Value IoctlValue(const Napi::CallbackInfo& info) {
+  int64_t fd, request;
+  uint64_t arg;
+  if (!ToInt(info[0], &fd) || !ToInt(info[1], &request) || !ToU64(info[2], &arg)) return Bad(info.Env());
+  return Result(info.Env(), ioctl(static_cast<int>(fd), static_cast<unsigned long>(request), static_cast<unsigned long>(arg)));
+}
+
+// ioctl(fd, request, struct) where the struct is a Uint8Array the kernel reads and may write.
+Napi::Value IoctlBuffer(const Napi::CallbackInfo& info) {
+  int64_t fd, request;
+  if (!ToInt(info[0], &fd) || !ToInt(info[1], &request) || !info[2].IsTypedArray()) return Bad(info.Env());
+  Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
+  return Result(info.Env(), ioctl(static_cast<int>(fd), static_cast<unsigned long>(request), buf.Data()));
+}
+
+Napi::Value MemfdCreate(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) return Bad(info.Env());
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  return Result(info.Env(), syscall(SYS_memfd_create, name.c_str(), MFD_CLOEXEC));
+}
+
+// mmap(length, prot, flags, fd, offset) -> address (BigInt) | -errno (Number).
+Napi::Value Mmap(const Napi::CallbackInfo& info) {
+  uint64_t length, offset;
+  int64_t prot, flags, fd;
+  if (!ToU64(info[0], &length) || !ToInt(info[1], &prot) || !ToInt(info[2], &flags) || !ToInt(info[3], &fd) ||
+      !ToU64(info[4], &offset)) {
+    return Bad(info.Env());
+  }
+  void* p = mmap(nullptr, length, static_cast<int>(prot), static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
+  if (p == MAP_FAILED) return Napi::Number::New(info.Env(), -errno);
+  return U64(info.Env(), reinterpret_cast<uintptr_t>(p));
+}
+
+Napi::Value Munmap(const Napi::CallbackInfo& info) {
+  uint64_t addr, length;
+  if (!ToU64(info[0], &addr) || !ToU64(info[1], &length)) return Bad(info.Env());
+  return Result(info.Env(), munmap(reinterpret_cast<void*>(addr), length));
+}
+
+Napi::Value Mprotect(const Napi::CallbackInfo& info) {
+  uint64_t addr, length;
+  int64_t prot;
+  if (!ToU64(info[0], &addr) || !ToU64(info[1], &length) || !ToInt(info[2], &prot)) return Bad(info.Env());
+  return Result(info.Env(), mprotect(reinterpret_cast<void*>(addr), length, static_cast<int>(prot)));
+}
+
+Napi::Value Fallocate(const Napi::CallbackInfo& info) {
+  int64_t fd, mode;
+  uint64_t offset, len;
+  if (!ToInt(info[0], &fd) || !ToInt(info[1], &mode) || !ToU64(info[2], &offset) || !ToU64(info[3], &len)) {
+    return Bad(info.Env());
+  }
+  // The raw syscall: glibc's wrapper would be the same, but this makes the 64-bit words explicit.
+  return Result(info.Env(), syscall(SYS_fallocate, static_cast<int>(fd), static_cast<int>(mode), offset, len));
+}
+
+Napi::Value Fstat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!ToInt(info[0], &fd)) return Bad(env);
+  struct stat st;
+  if (fstat(static_cast<int>(fd), &st) < 0) return Napi::Number::New(env, -errno);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("size", U64(env, static_cast<uint64_t>(st.st_size)));
+  o.Set("blksize", Napi::Number::New(env, static_cast<double>(st.st_blksize)));
+  o.Set("blocks", U64(env, static_cast<uint64_t>(st.st_blocks)));
+  o.Set("mode", Napi::Number::New(env, st.st_mode));
+  o.Set("nlink", Napi::Number::New(env, static_cast<double>(st.st_nlink)));
+  o.Set("ino", U64(env, static_cast<uint64_t>(st.st_ino)));
+  o.Set("uid", Napi::Number::New(env, st.st_uid));
+  o.Set("gid", Napi::Number::New(env, st.st_gid));
+  return o;
+}
+
+// read/pread into a fresh buffer: -> Uint8Array | -errno.
+Napi::Value ReadInto(const Napi::CallbackInfo& info, bool positional) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  uint64_t length, position = 0;
+  if (!ToInt(info[0], &fd) || !ToU64(info[1], &length) || length > (1u << 30) || (positional && !ToU64(info[2], &position))) {
+    return Bad(env);
+  }
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, length);
+  ssize_t n = positional ? pread(static_cast<int>(fd), out.Data(), length, static_cast<off_t>(position))
+                         : read(static_cast<int>(fd), out.Data(), length);
+  if (n < 0) return Napi::Number::New(env, -errno);
+  return Napi::Uint8Array::New(env, n, out.ArrayBuffer(), 0);
+}
+Napi::Value Read(const Napi::CallbackInfo& info) { return ReadInto(info, false); }
+Napi::Value Pread(const Napi::CallbackInfo& info) { return ReadInto(info, true); }
+
+Napi::Value WriteFrom(const Napi::CallbackInfo& info, bool positional) {
+  int64_t fd;
+  uint64_t position = 0;
+  if (!ToInt(info[0], &fd) || !info[1].IsTypedArray() || (positional && !ToU64(info[2], &position))) return Bad(info.Env());
+  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
+  ssize_t n = positional ? pwrite(static_cast<int>(fd), buf.Data(), buf.ByteLength(), static_cast<off_t>(position))
+                         : write(static_cast<int>(fd), buf.Data(), buf.ByteLength());
+  return Result(info.Env(), n);
+}
+Napi::Value Write(const Napi::CallbackInfo& info) { return WriteFrom(info, false); }
+Napi::Value Pwrite(const Napi::CallbackInfo& info) { return WriteFrom(info, true); }
+
+// lseek(fd, offset, whence) -> new offset (BigInt) | -errno.
+Napi::Value Lseek(const Napi::CallbackInfo& info) {
+  int64_t fd, whence;
+  uint64_t offset;
+  if (!ToInt(info[0], &fd) || !ToU64(info[1], &offset) || !ToInt(info[2], &whence)) return Bad(info.Env());
+  off_t r = lseek(static_cast<int>(fd), static_cast<off_t>(offset), static_cast<int>(whence));
+  if (r < 0) return Napi::Number::New(info.Env(), -errno);
+  return U64(info.Env(), static_cast<uint64_t>(r));
+}
+
+Napi::Value Ftruncate(const Napi::CallbackInfo& info) {
+  int64_t fd;
+  uint64_t length;
+  if (!ToInt(info[0], &fd) || !ToU64(info[1], &length)) return Bad(info.Env());
+  return Result(info.Env(), ftruncate(static_cast<int>(fd), static_cast<off_t>(length)));
+}
+
+Napi::Value Fsync(const Napi::CallbackInfo& info) {
+  int64_t fd;
+  if (!ToInt(info[0], &fd)) return Bad(info.Env());
+  return Result(info.Env(), fsync(static_cast<int>(fd)));
+}
+
+Napi::Value Fchmod(const Napi::CallbackInfo& info) {
+  int64_t fd, mode;
+  if (!ToInt(info[0], &fd) || !ToInt(info[1], &mode)) return Bad(info.Env());
+  return Result(info.Env(), fchmod(static_cast<int>(fd), static_cast<mode_t>(mode)));
+}
+
+// ---- guarded access to a mapping ------------------------------------------------------------
+
+// guardedRead(address, dest) -> bytes copied into dest before a SIGBUS (dest.length when none).
+Napi::Value GuardedRead(const Napi::CallbackInfo& info) {
+  uint64_t addr;
+  if (!ToU64(info[0], &addr) || !info[1].IsTypedArray()) return Bad(info.Env());
+  Napi::Uint8Array dest = info[1].As<Napi::Uint8Array>();
+  uint64_t done = GuardedCopy(CopyKind::kRead, reinterpret_cast<uint8_t*>(addr), dest.Data(), dest.ByteLength(), 0);
+  return Napi::Number::New(info.Env(), static_cast<double>(done));
+}
+
+// guardedWrite(address, src) -> bytes stored before a SIGBUS.
+Napi::Value GuardedWrite(const Napi::CallbackInfo& info) {
+  uint64_t addr;
+  if (!ToU64(info[0], &addr) || !info[1].IsTypedArray()) return Bad(info.Env());
+  Napi::Uint8Array src = info[1].As<Napi::Uint8Array>();
+  uint64_t done = GuardedCopy(CopyKind::kWrite, reinterpret_cast<uint8_t*>(addr), src.Data(), src.ByteLength(), 0);
+  return Napi::Number::New(info.Env(), static_cast<double>(done));
+}
+
+// guardedFill(address, length, byte) -> bytes set before a SIGBUS.
+Napi::Value GuardedFill(const Napi::CallbackInfo& info) {
+  uint64_t addr, length;
+  int64_t byte;
+  if (!ToU64(info[0], &addr) || !ToU64(info[1], &length) || !ToInt(info[2], &byte)) return Bad(info.Env());
+  uint64_t done = GuardedCopy(CopyKind::kFill, reinterpret_cast<uint8_t*>(addr), nullptr, length, static_cast<int>(byte & 0xff));
+  return Napi::Number::New(info.Env(), static_cast<double>(done));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (!InstallGuard()) {
+    Napi::Error::New(env, "cannot install the SIGBUS guard").ThrowAsJavaScriptException();
+    return exports;
+  }
+  exports.Set("open", Napi::Function::New(env, Open));
+  exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("ioctlValue", Napi::Function::New(env, IoctlValue));
+  exports.Set("ioctlBuffer", Napi::Function::New(env, IoctlBuffer));
+  exports.Set("memfdCreate", Napi::Function::New(env, MemfdCreate));
+  exports.Set("mmap", Napi::Function::New(env, Mmap));
+  exports.Set("munmap", Napi::Function::New(env, Munmap));
+  exports.Set("mprotect", Napi::Function::New(env, Mprotect));
+  exports.Set("fallocate", Napi::Function::New(env, Fallocate));
+  exports.Set("fstat", Napi::Function::New(env, Fstat));
+  exports.Set("read", Napi::Function::New(env, Read));
+  exports.Set("pread", Napi::Function::New(env, Pread));
+  exports.Set("write", Napi::Function::New(env, Write));
+  exports.Set("pwrite", Napi::Function::New(env, Pwrite));
+  exports.Set("lseek", Napi::Function::New(env, Lseek));
+  exports.Set("ftruncate", Napi::Function::New(env, Ftruncate));
+  exports.Set("fsync", Napi::Function::New(env, Fsync));
+  exports.Set("fchmod", Napi::Function::New(env, Fchmod));
+  exports.Set("guardedRead", Napi::Function::New(env, GuardedRead));
+  exports.Set("guardedWrite", Napi::Function::New(env, GuardedWrite));
+  exports.Set("guardedFill", Napi::Function::New(env, GuardedFill));
+  exports.Set("structSizes", StructSizes(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(gmem_native, Init)
