@@ -1,23 +1,28 @@
 /** openKvm: the entry point that picks a backend. */
 import type { Kvm, OpenKvmOptions } from './api.js';
 import { options } from './args.js';
+import { KernelKvm, kernelAvailability } from './kernel/kvm.js';
 import { ModelKvm } from './model/kvm.js';
 import { DEFAULT_PROFILE, getProfile } from './model/profile.js';
 
-/** Which backend `auto` chose, and why. */
+/** Which backend was chosen, and why. */
 export interface BackendChoice {
   backend: 'model' | 'kernel';
   reason: string;
 }
 
+/** Resolve 'auto' (the kernel when /dev/kvm is usable) and validate the name. */
 export function chooseBackend(requested: OpenKvmOptions['backend'] = 'model'): BackendChoice {
   switch (requested) {
     case 'model':
-      return { backend: 'model', reason: 'requested' };
-    case 'auto':
-      return { backend: 'model', reason: 'the kernel backend is not built yet: using the model' };
     case 'kernel':
-      return { backend: 'kernel', reason: 'requested' };
+      return { backend: requested, reason: 'requested' };
+    case 'auto': {
+      const kernel = kernelAvailability();
+      return kernel.usable
+        ? { backend: 'kernel', reason: 'auto: /dev/kvm is usable' }
+        : { backend: 'model', reason: `auto: ${kernel.reason}; using the model` };
+    }
     default:
       throw new RangeError(`backend must be 'model', 'kernel' or 'auto', got ${JSON.stringify(requested)}`);
   }
@@ -27,7 +32,8 @@ export function openKvm(opts?: OpenKvmOptions): Kvm {
   const o = options<OpenKvmOptions>(opts, 'options');
   const choice = chooseBackend(o.backend);
   if (choice.backend === 'kernel') {
-    throw new Error('the kernel backend is not available in this version; use backend "model"');
+    if (o.profile !== undefined) throw new TypeError('profile applies to the model only; the kernel is what it is');
+    return KernelKvm.open();
   }
   return new ModelKvm(getProfile(o.profile ?? DEFAULT_PROFILE));
 }

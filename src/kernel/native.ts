@@ -1,0 +1,73 @@
+/**
+ * Loading the native addon. It is optional: when it was not built (see build/native-status.json,
+ * written by scripts/build-native.mjs) the kernel backend is unavailable and says why.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions: each returns its result or a negative errno. */
+export interface NativeAddon {
+  open(path: string, flags: number): number;
+  close(fd: number): number;
+  ioctlValue(fd: number, request: number, arg: bigint | number): number;
+  ioctlBuffer(fd: number, request: number, struct: Uint8Array): number;
+  memfdCreate(name: string): number;
+  mmap(length: bigint, prot: number, flags: number, fd: number, offset: bigint): bigint | number;
+  munmap(address: bigint, length: bigint): number;
+  mprotect(address: bigint, length: bigint, prot: number): number;
+  fallocate(fd: number, mode: number, offset: bigint, len: bigint): number;
+  fstat(fd: number): NativeStat | number;
+  read(fd: number, length: bigint | number): Uint8Array | number;
+  pread(fd: number, length: bigint | number, position: bigint): Uint8Array | number;
+  write(fd: number, data: Uint8Array): number;
+  pwrite(fd: number, data: Uint8Array, position: bigint): number;
+  lseek(fd: number, offset: bigint, whence: number): bigint | number;
+  ftruncate(fd: number, length: bigint): number;
+  fsync(fd: number): number;
+  fchmod(fd: number, mode: number): number;
+  /** Bytes copied before a SIGBUS (all of them when none). */
+  guardedRead(address: bigint, dest: Uint8Array): number;
+  guardedWrite(address: bigint, src: Uint8Array): number;
+  guardedFill(address: bigint, length: bigint, byte: number): number;
+  structSizes: Record<string, number>;
+}
+
+export interface NativeStat {
+  size: bigint;
+  blksize: number;
+  blocks: bigint;
+  mode: number;
+  nlink: number;
+  ino: bigint;
+  uid: number;
+  gid: number;
+}
+
+export type NativeLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
+
+const ADDON = new URL('../../../build/gmem_native.node', import.meta.url);
+const STATUS = new URL('../../../build/native-status.json', import.meta.url);
+
+let cached: NativeLoad | undefined;
+
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  const path = fileURLToPath(ADDON);
+  if (!existsSync(path)) {
+    let reason = 'the native addon was not built (run `npm install`, or `node scripts/build-native.mjs`)';
+    try {
+      const status = JSON.parse(readFileSync(fileURLToPath(STATUS), 'utf8')) as { ok: boolean; reason: string };
+      if (!status.ok) reason = `the native addon could not be built: ${status.reason}`;
+    } catch {
+      // No status file: the build script never ran.
+    }
+    return (cached = { ok: false, reason });
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return (cached = { ok: true, addon });
+  } catch (err) {
+    return (cached = { ok: false, reason: `the native addon failed to load: ${(err as Error).message}` });
+  }
+}

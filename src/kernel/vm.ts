@@ -1,0 +1,105 @@
+/** A VM on the kernel backend. */
+import type {
+  CapabilityInput,
+  CreateGuestMemfdArgs,
+  FdHandle,
+  GuestAccess,
+  GuestMemfd,
+  MemoryAttributesArgs,
+  UserMemoryRegion,
+  UserMemoryRegion2,
+  Vm,
+} from '../api.js';
+import { capabilityNumber, describeValue } from '../args.js';
+import { KvmError } from '../errors.js';
+import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
+import { KVM_IOCTLS } from '../uapi/ioctl.js';
+import {
+  STRUCT_SIZES,
+  kvm_create_guest_memfd,
+  kvm_memory_attributes,
+  kvm_userspace_memory_region,
+  kvm_userspace_memory_region2,
+} from '../uapi/structs.js';
+import { encodeStruct } from './encode.js';
+import { KernelGuestMemfd } from './guestMemfd.js';
+import { KernelFdHandle } from './handle.js';
+import type { NativeAddon } from './native.js';
+import { check } from './sys.js';
+
+const I = KVM_IOCTLS.byName;
+
+/** Guest access needs vCPUs, which the kernel backend does not run yet. */
+const noGuestYet = (): never => {
+  throw new KvmError('ENOSYS', {
+    syscall: 'ioctl',
+    operation: 'KVM_RUN',
+    reason: 'guest memory access is not implemented on the kernel backend yet (it needs vCPUs); use the model',
+  });
+};
+
+export class KernelVm extends KernelFdHandle implements Vm {
+  readonly guest: GuestAccess = { read: noGuestYet, write: noGuestYet };
+
+  constructor(native: NativeAddon, fd: number, readonly type: number) {
+    super(native, fd);
+  }
+
+  checkExtension(cap: CapabilityInput): number {
+    const n = capabilityNumber(cap);
+    this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
+    return check(this.native.ioctlValue(this.fd, I.KVM_CHECK_EXTENSION, n), 'ioctl', 'KVM_CHECK_EXTENSION');
+  }
+
+  createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {
+    const w = createGuestMemfdWords(args);
+    this.ensureOpen('ioctl', 'KVM_CREATE_GUEST_MEMFD');
+    const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
+    const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct), 'ioctl', 'KVM_CREATE_GUEST_MEMFD');
+    return new KernelGuestMemfd(this.native, fd, w.size, w.flags);
+  }
+
+  setUserMemoryRegion(region: UserMemoryRegion): void {
+    this.setRegion('KVM_SET_USER_MEMORY_REGION', region);
+  }
+
+  setUserMemoryRegion2(region: UserMemoryRegion2): void {
+    this.setRegion('KVM_SET_USER_MEMORY_REGION2', region);
+  }
+
+  setMemoryAttributes(args: MemoryAttributesArgs): void {
+    const a = memoryAttributesWords(args);
+    this.ensureOpen('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES');
+    const struct = encodeStruct(kvm_memory_attributes, STRUCT_SIZES.kvm_memory_attributes, { ...a });
+    check(this.native.ioctlBuffer(this.fd, I.KVM_SET_MEMORY_ATTRIBUTES, struct), 'ioctl', 'KVM_SET_MEMORY_ATTRIBUTES');
+  }
+
+  private setRegion(ioctl: MemoryRegionIoctl, region: UserMemoryRegion2): void {
+    const w = memoryRegionWords(ioctl, region, (handle) => this.descriptorOf(handle));
+    this.ensureOpen('ioctl', ioctl);
+    const common = {
+      slot: w.slot,
+      flags: w.flags,
+      guest_phys_addr: w.guestPhysAddr,
+      memory_size: w.memorySize,
+      userspace_addr: w.userspaceAddr,
+    };
+    const struct =
+      ioctl === 'KVM_SET_USER_MEMORY_REGION'
+        ? encodeStruct(kvm_userspace_memory_region, STRUCT_SIZES.kvm_userspace_memory_region, common)
+        : encodeStruct(kvm_userspace_memory_region2, STRUCT_SIZES.kvm_userspace_memory_region2, {
+            ...common,
+            guest_memfd_offset: w.guestMemfdOffset,
+            guest_memfd: w.guestMemfd,
+          });
+    check(this.native.ioctlBuffer(this.fd, I[ioctl], struct), 'ioctl', ioctl);
+  }
+
+  /** A handle of the kernel backend (any Kvm: they share this process's descriptor table). */
+  private descriptorOf(value: FdHandle): number {
+    if (!(value instanceof KernelFdHandle)) {
+      throw new TypeError(`guestMemfd must be a kernel-backend handle or a descriptor number, got ${describeValue(value)}`);
+    }
+    return value.closed ? CLOSED_FD : value.fd;
+  }
+}
