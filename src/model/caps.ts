@@ -37,7 +37,8 @@ export function capabilityAnswer(profile: Profile, cap: number, vmType: number |
     case C.KVM_CAP_READONLY_MEM:
       return vmType !== null && profile.protectedStateVmTypes.includes(vmType) ? 0 : 1;
     case C.KVM_CAP_MULTI_ADDRESS_SPACE:
-      return addressSpacesOf(profile, vmType);
+      // The capability exists only when the kernel can have more than one (CONFIG_KVM_SMM).
+      return profile.addressSpaces > 1 ? addressSpacesOf(profile, vmType) : 0;
     case C.KVM_CAP_MEMORY_ATTRIBUTES:
       return Number(supportedVmMemoryAttributes(profile, vmType));
     case C.KVM_CAP_VM_TYPES:

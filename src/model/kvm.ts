@@ -34,7 +34,7 @@ export class ModelKvm extends ModelFdHandle implements Kvm {
     return this.profileData.name;
   }
 
-  /** Descriptors open in this model process (the leak check of the tests reads it). */
+  /** Descriptors open in this model process, the three standard streams included (the leak checks read it). */
   get openDescriptors(): number {
     return this.proc.openDescriptors;
   }

@@ -8,7 +8,7 @@ import type { GmemInode } from './guestMemfd/inode.js';
 
 /** What a descriptor refers to. `put` drops the descriptor's reference when it is closed. */
 export interface OpenFile {
-  readonly kind: 'kvm' | 'vm' | 'guest_memfd' | 'memfd';
+  readonly kind: 'stdio' | 'kvm' | 'vm' | 'guest_memfd' | 'memfd';
   /** For a guest_memfd: its inode. */
   readonly inode?: GmemInode;
   put(): void;
@@ -21,7 +21,8 @@ export interface AddressRange<T> {
   readonly owner: T;
 }
 
-const FIRST_FD = 3; // 0, 1 and 2 are the standard streams.
+/** Standard input, output and error: open in every process, so descriptors 0-2 are taken. */
+const STDIO: OpenFile = { kind: 'stdio', put: () => {} };
 const MMAP_FLOOR = 1n << 32n; // Leave low memory alone, as a real process would.
 const STACK_GAP = 1n << 30n; // Mappings start below the stack, as Linux's mmap_base does.
 
@@ -30,10 +31,12 @@ export class ModelProcess<M = unknown> {
   /** Mappings sorted by start address. */
   private readonly mappings: AddressRange<M>[] = [];
 
-  constructor(private readonly userAddressMax: bigint, private readonly pageSize: bigint) {}
+  constructor(private readonly userAddressMax: bigint, private readonly pageSize: bigint) {
+    for (let fd = 0; fd < 3; fd++) this.fds.set(fd, STDIO);
+  }
 
   install(file: OpenFile): number {
-    let fd = FIRST_FD;
+    let fd = 0;
     while (this.fds.has(fd)) fd++;
     this.fds.set(fd, file);
     return fd;
