@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const buildDir = join(root, 'build');
+// GMEM_BUILD_DIR builds elsewhere (the tests use it to check the failure path without touching build/).
+const buildDir = process.env.GMEM_BUILD_DIR ? resolve(process.env.GMEM_BUILD_DIR) : join(root, 'build');
 const output = join(buildDir, 'gmem_native.node');
 const statusFile = join(buildDir, 'native-status.json');
 const sources = [join(root, 'src/kernel/native/gmem_native.cc')];
@@ -45,7 +46,8 @@ const args = [
   '-std=c++17', '-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror',
   '-fvisibility=hidden',
   '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
-  `-I${nodeHeaders}`, `-I${addonApi}`, `-I${join(root, 'src/kernel/native')}`,
+  // -isystem: warnings inside Node's and V8's headers are not ours to fix (ours stay errors).
+  '-isystem', nodeHeaders, '-isystem', addonApi, `-I${join(root, 'src/kernel/native')}`,
   ...sources, '-o', output,
 ];
 mkdirSync(buildDir, { recursive: true });

@@ -163,6 +163,8 @@ export interface HostMapping {
   readonly mapped: boolean;
   /** Copy bytes out. A page the kernel would SIGBUS on throws KvmError 'SIGBUS'; pages before it were read. */
   read(offset: U64Input, length: number): Uint8Array;
+  /** read() into a caller's buffer (no allocation): fills all of `dest`, or stops at the first page that faults. */
+  readInto(offset: U64Input, dest: Uint8Array): void;
   /** Copy bytes in, page by page in ascending order; stops at the first page that faults. */
   write(offset: U64Input, data: BytesInput): void;
   /** memset. */

@@ -140,8 +140,9 @@ export function mappingReadSpan(offset: unknown, length: unknown, mappingLength:
   return span('read', u64(offset, 'offset'), BigInt(bufferLength(length, 'length')), mappingLength);
 }
 
-export function mappingWriteSpan(offset: unknown, data: Uint8Array, mappingLength: bigint): MappingSpan {
-  return span('write', u64(offset, 'offset'), BigInt(data.byteLength), mappingLength);
+/** The span a buffer covers: written from (write) or read into (readInto). */
+export function mappingBufferSpan(operation: string, offset: unknown, buffer: Uint8Array, mappingLength: bigint): MappingSpan {
+  return span(operation, u64(offset, 'offset'), BigInt(buffer.byteLength), mappingLength);
 }
 
 export function mappingFillSpan(offset: unknown, length: unknown, mappingLength: bigint): MappingSpan {

@@ -1,5 +1,6 @@
 /** The gmem command: golden output for the model, and its argument handling. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ describe('gmem probe', () => {
     golden('probe-model.txt', r.stdout);
   });
   it('--json prints the same report as JSON (golden)', async () => {
-    const r = await run(['probe', '--json']);
+    const r = await run(['probe', '--json', '--backend', 'model']);
     assert.equal(r.code, 0);
     const report = JSON.parse(r.stdout) as { capabilities: { name: string; value: number; decoded?: string[] }[]; smoke: { ok: boolean }[] };
     const flags = report.capabilities.find((c) => c.name === 'KVM_CAP_GUEST_MEMFD_FLAGS');
@@ -47,6 +48,26 @@ describe('gmem probe', () => {
     const r = await run(['probe', '--backend', 'vmware']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /backend must be/);
+  });
+});
+
+describe('gmem probe on a machine without KVM', () => {
+  it('says so plainly and probes the model instead', () => {
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/gmem.js', import.meta.url)), 'probe'], {
+      encoding: 'utf8',
+      env: { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^backend: model \(auto: \/nonexistent\/kvm does not exist \(no KVM on this machine\); using the model\)$/m);
+    assert.match(r.stdout, /profile: linux-6.18/);
+  });
+  it('--backend kernel fails with the reason and exit status 2', () => {
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/gmem.js', import.meta.url)), 'probe', '--backend', 'kernel'], {
+      encoding: 'utf8',
+      env: { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' },
+    });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /open \/nonexistent\/kvm: ENOENT/);
   });
 });
 

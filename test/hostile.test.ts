@@ -95,6 +95,7 @@ const CALLS: Call[] = [
   ['map.read(offset)', BAD_U64, (w, v) => w.map.read(v, 1)],
   ['map.read(_, length)', [-1, 1.5, NaN, 2 ** 40, null], (w, v) => w.map.read(0, v)],
   ['map.write(_, data)', BAD_BYTES, (w, v) => w.map.write(0, v)],
+  ['map.readInto(_, dest)', [...BAD_BYTES, new Uint16Array(2), new Uint8Array(5 * 4096)], (w, v) => w.map.readInto(0, v)],
   ['map.fill(_, _, byte)', [256, -1, 1.5, NaN, '1', null, 1n], (w, v) => w.map.fill(0, 4096, v)],
   ['map.fill(_, length)', BAD_U64, (w, v) => w.map.fill(0, v, 1)],
   ['map.mprotect(prot)', [...BAD_U32, 8], (w, v) => w.map.mprotect(v)],

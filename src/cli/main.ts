@@ -17,7 +17,7 @@ Commands:
                and a live smoke check (create, map, touch, punch, bind)
 
 Options:
-  --backend B  model (default) | kernel | auto
+  --backend B  auto (default: the kernel when /dev/kvm is usable, else the model) | kernel | model
   --profile P  the model's profile: ${profileNames().join(', ')} (default linux-6.18)
   --json       print JSON instead of text
   -h, --help   this help
@@ -78,7 +78,9 @@ function runProbe(values: { backend?: string; profile?: string; json?: boolean }
   let kvm;
   let reason: string;
   try {
-    const choice = chooseBackend((values.backend ?? 'model') as 'model');
+    // A profile only means something for the model: naming one chooses the model.
+    const requested = values.backend ?? (values.profile !== undefined ? 'model' : 'auto');
+    const choice = chooseBackend(requested as 'auto');
     reason = choice.reason;
     kvm = openKvm({ backend: choice.backend, ...(values.profile !== undefined ? { profile: values.profile } : {}) });
   } catch (err) {

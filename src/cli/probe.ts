@@ -3,6 +3,7 @@ import type { Kvm } from '../api.js';
 import { capabilityLines, vmTypeReports, type CapabilityLine, type VmTypeReport } from './capabilityReport.js';
 import { smokeCheck, type SmokeStep } from './smoke.js';
 import { getProfile } from '../model/profile.js';
+import { PROPOSED_CAPS } from '../uapi/proposals.js';
 
 export interface ProbeReport {
   backend: string;
@@ -13,7 +14,7 @@ export interface ProbeReport {
   apiVersion: number;
   capabilities: CapabilityLine[];
   vmTypes: VmTypeReport[];
-  inPlaceConversion: { available: boolean; detail: string };
+  inPlaceConversion: { available: boolean; capability: number; value: number; detail: string };
   smoke: SmokeStep[];
 }
 
@@ -27,9 +28,18 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
     apiVersion: kvm.getApiVersion(),
     capabilities: capabilityLines(kvm),
     vmTypes: vmTypeReports(kvm),
-    inPlaceConversion: { available: false, detail: 'Linux 6.18 has no in-place conversion ioctl (profile linux-6.18)' },
+    inPlaceConversion: inPlaceConversion(kvm),
     smoke: smokeCheck(kvm),
   };
+}
+
+/** Whether the in-place conversion series' capability is advertised (its number is still moving). */
+function inPlaceConversion(kvm: Kvm, capability: number = PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest): ProbeReport['inPlaceConversion'] {
+  const value = kvm.checkExtension(capability);
+  const detail = value
+    ? `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (${capability}) answers 0x${value.toString(16)}`
+    : `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (${capability}, its number in the v8 series) is not advertised`;
+  return { available: value !== 0, capability, value, detail };
 }
 
 function capText(c: CapabilityLine): string {
@@ -40,7 +50,7 @@ function capText(c: CapabilityLine): string {
 export function formatProbe(r: ProbeReport): string {
   const lines = [
     `backend: ${r.backend} (${r.backendReason})`,
-    `profile: ${r.profile}${r.profileDescription ? ` — ${r.profileDescription}` : ''}`,
+    `profile: ${r.profile}${r.profileDescription ? ` — ${r.profileDescription}` : ' (the running kernel)'}`,
     `KVM_GET_API_VERSION: ${r.apiVersion}`,
     '',
     'Capabilities at system scope (KVM_CHECK_EXTENSION on /dev/kvm):',

@@ -9,7 +9,7 @@
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
 import { byteValue, bytes } from '../args.js';
 import { KvmError } from '../errors.js';
-import { mappingFillSpan, mappingReadSpan, mappingWriteSpan, protWord } from '../requests.js';
+import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protWord } from '../requests.js';
 import { PROT_FLAGS, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import type { NativeAddon } from './native.js';
@@ -45,9 +45,16 @@ export class KernelHostMapping implements HostMapping {
     return out;
   }
 
+  readInto(offset: U64Input, dest: Uint8Array): void {
+    if (!(dest instanceof Uint8Array)) throw new TypeError('dest must be a Uint8Array');
+    const { start } = mappingBufferSpan('read', offset, dest, this.length);
+    this.ready('read', PROT_READ, start);
+    this.settle('read', start, this.native.guardedRead(this.address + start, dest), dest.length);
+  }
+
   write(offset: U64Input, data: BytesInput): void {
     const src = bytes(data, 'data');
-    const { start } = mappingWriteSpan(offset, src, this.length);
+    const { start } = mappingBufferSpan('write', offset, src, this.length);
     this.ready('write', PROT_WRITE, start);
     this.settle('write', start, this.native.guardedWrite(this.address + start, src), src.byteLength);
   }

@@ -10,7 +10,8 @@ import { KernelVm } from './vm.js';
 
 const I = KVM_IOCTLS.byName;
 const O_RDWR = 2;
-export const KVM_DEVICE = '/dev/kvm';
+/** The KVM device; GMEM_KVM_DEVICE names another (a container's bind mount, or a test's missing one). */
+export const KVM_DEVICE = process.env.GMEM_KVM_DEVICE || '/dev/kvm';
 
 class KernelHostFile extends KernelFdHandle implements HostFile {
   constructor(native: NativeAddon, fd: number) {
@@ -40,9 +41,12 @@ export class KernelKvm extends KernelFdHandle implements Kvm {
   }
 
   checkExtension(cap: CapabilityInput): number {
-    const n = capabilityNumber(cap);
+    // Fast path for the common case, a small capability number: no BigInt on the way.
+    const small = typeof cap === 'number' && (cap | 0) === cap && cap >= 0;
+    const n = small ? cap : capabilityNumber(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    return check(this.native.ioctlValue(this.fd, I.KVM_CHECK_EXTENSION, n), 'ioctl', 'KVM_CHECK_EXTENSION');
+    const r = typeof n === 'number' ? this.native.ioctlInt(this.fd, I.KVM_CHECK_EXTENSION, n) : this.native.ioctlValue(this.fd, I.KVM_CHECK_EXTENSION, n);
+    return check(r, 'ioctl', 'KVM_CHECK_EXTENSION');
   }
 
   createVm(type?: VmTypeInput): Vm {

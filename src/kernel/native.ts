@@ -11,6 +11,8 @@ export interface NativeAddon {
   open(path: string, flags: number): number;
   close(fd: number): number;
   ioctlValue(fd: number, request: number, arg: bigint | number): number;
+  /** The hot path for int32 arguments (request as a possibly negative int32). */
+  ioctlInt(fd: number, request: number, arg: number): number;
   ioctlBuffer(fd: number, request: number, struct: Uint8Array): number;
   memfdCreate(name: string): number;
   mmap(length: bigint, prot: number, flags: number, fd: number, offset: bigint): bigint | number;

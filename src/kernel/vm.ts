@@ -46,9 +46,12 @@ export class KernelVm extends KernelFdHandle implements Vm {
   }
 
   checkExtension(cap: CapabilityInput): number {
-    const n = capabilityNumber(cap);
+    // Fast path for the common case, a small capability number: no BigInt on the way.
+    const small = typeof cap === 'number' && (cap | 0) === cap && cap >= 0;
+    const n = small ? cap : capabilityNumber(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    return check(this.native.ioctlValue(this.fd, I.KVM_CHECK_EXTENSION, n), 'ioctl', 'KVM_CHECK_EXTENSION');
+    const r = typeof n === 'number' ? this.native.ioctlInt(this.fd, I.KVM_CHECK_EXTENSION, n) : this.native.ioctlValue(this.fd, I.KVM_CHECK_EXTENSION, n);
+    return check(r, 'ioctl', 'KVM_CHECK_EXTENSION');
   }
 
   createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {

@@ -5,7 +5,7 @@
  */
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
 import { byteValue, bytes } from '../args.js';
-import { mappingFillSpan, mappingReadSpan, mappingWriteSpan, protWord } from '../requests.js';
+import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protWord } from '../requests.js';
 import { PROT_FLAGS, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
@@ -48,9 +48,18 @@ export class ModelHostMapping implements HostMapping {
     return out;
   }
 
+  readInto(offset: U64Input, dest: Uint8Array): void {
+    if (!(dest instanceof Uint8Array)) throw new TypeError('dest must be a Uint8Array');
+    const { start } = mappingBufferSpan('read', offset, dest, this.length);
+    this.ensureMapped('read');
+    this.eachPage('read', PROT_READ, start, dest.length, (filePage, inPage, done, n) => {
+      this.inode.contents.read(filePage, inPage, dest, done, n);
+    });
+  }
+
   write(offset: U64Input, data: BytesInput): void {
     const src = bytes(data, 'data');
-    const { start } = mappingWriteSpan(offset, src, this.length);
+    const { start } = mappingBufferSpan('write', offset, src, this.length);
     this.ensureMapped('write');
     this.eachPage('write', PROT_WRITE, start, src.byteLength, (filePage, inPage, done, n) => {
       this.inode.contents.write(filePage, inPage, src, done, n);

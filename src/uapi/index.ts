@@ -7,3 +7,4 @@ export * from './vmTypes.js';
 export * from './exits.js';
 export * from './errno.js';
 export * from './memory.js';
+export * from './proposals.js';

@@ -137,6 +137,26 @@ Napi::Value IoctlValue(const Napi::CallbackInfo& info) {
   return Result(info.Env(), ioctl(static_cast<int>(fd), static_cast<unsigned long>(request), static_cast<unsigned long>(arg)));
 }
 
+// ioctlInt(fd, request, arg): the hot path (KVM_CHECK_EXTENSION and friends), written against the
+// C API directly: three int32 reads and one result, without node-addon-api's per-call wrappers,
+// because capability checks are what callers do in loops.
+napi_value IoctlInt(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd = 0, request = 0, arg = 0;
+  int32_t result = -EINVAL;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) == napi_ok && argc == 3 &&
+      napi_get_value_int32(env, argv[0], &fd) == napi_ok && napi_get_value_int32(env, argv[1], &request) == napi_ok &&
+      napi_get_value_int32(env, argv[2], &arg) == napi_ok) {
+    // ioctl returns an int, so the result always fits an int32 (a V8 small integer).
+    int r = ioctl(fd, static_cast<unsigned long>(static_cast<uint32_t>(request)), static_cast<unsigned long>(static_cast<uint32_t>(arg)));
+    result = r < 0 ? -errno : r;
+  }
+  napi_value out;
+  napi_create_int32(env, result, &out);
+  return out;
+}
+
 // ioctl(fd, request, struct) where the struct is a Uint8Array the kernel reads and may write.
 Napi::Value IoctlBuffer(const Napi::CallbackInfo& info) {
   int64_t fd, request;
@@ -301,6 +321,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("ioctlValue", Napi::Function::New(env, IoctlValue));
   exports.Set("ioctlBuffer", Napi::Function::New(env, IoctlBuffer));
+  {
+    napi_value fn;
+    napi_create_function(env, "ioctlInt", NAPI_AUTO_LENGTH, IoctlInt, nullptr, &fn);
+    exports.Set("ioctlInt", Napi::Value(env, fn));
+  }
   exports.Set("memfdCreate", Napi::Function::New(env, MemfdCreate));
   exports.Set("mmap", Napi::Function::New(env, Mmap));
   exports.Set("munmap", Napi::Function::New(env, Munmap));

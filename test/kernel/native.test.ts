@@ -1,0 +1,101 @@
+/**
+ * The native addon and the kernel backend's own guarantees: struct sizes agree with the uAPI
+ * tables, a SIGBUS inside a guarded copy is an error and the process lives on, a SIGBUS anywhere
+ * else still kills, closed handles never reach the kernel, and a failed build leaves a reason.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadNative } from '../../src/kernel/native.js';
+import { STRUCT_SIZES } from '../../src/uapi/structs.js';
+import { GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
+import { kernelCase } from '../backends.js';
+import { expectCode } from '../helpers.js';
+
+const root = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+const native = loadNative();
+const kernel = kernelCase();
+
+describe('native addon', { skip: native.ok ? false : `native addon unavailable: ${native.ok ? '' : native.reason}` }, () => {
+  it('its struct sizes are the sizes the ioctl numbers encode', () => {
+    assert.ok(native.ok);
+    for (const [name, size] of Object.entries(STRUCT_SIZES)) {
+      if (name in native.addon.structSizes) assert.equal(native.addon.structSizes[name], size, name);
+    }
+    assert.equal(native.addon.structSizes.kvm_memory_attributes2, 128);
+  });
+
+  it('a SIGBUS outside a guarded copy still kills the process (the guard chains to the default)', () => {
+    const script = `require(${JSON.stringify(root('build/gmem_native.node'))}); process.kill(process.pid, 'SIGBUS'); setTimeout(() => console.log('survived'), 200);`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(r.signal, 'SIGBUS');
+    assert.equal(r.stdout, '');
+  });
+});
+
+describe('kernel backend guarantees', { skip: kernel.skip }, () => {
+  it('touching a file made with MMAP but not INIT_SHARED is a SIGBUS error, 10,000 times over, and the process lives on', () => {
+    using kvm = kernel.open();
+    using vm = kvm.createVm(0);
+    using file = vm.createGuestMemfd({ size: 2 * 4096, flags: GUEST_MEMFD_FLAG_MMAP });
+    using map = file.mmap();
+    for (let i = 0; i < 10_000; i++) {
+      const err = expectCode(() => (i % 2 ? map.write(4096 + (i % 4096), new Uint8Array(1)) : map.read(i % 8192, 1)), 'SIGBUS');
+      assert.equal(err.fileOffset, i % 2 ? 4096n : BigInt(Math.floor((i % 8192) / 4096) * 4096));
+    }
+  });
+
+  it('a closed handle answers EBADF without a syscall, even when its number was reused', () => {
+    using kvm = kernel.open();
+    const vm = kvm.createVm(0);
+    const file = vm.createGuestMemfd({ size: 4096 });
+    const oldFd = file.fd;
+    file.close();
+    file.close();
+    const reuse = vm.createGuestMemfd({ size: 8192 }); // Likely takes the same number.
+    expectCode(() => file.stat(), 'EBADF');
+    expectCode(() => file.punchHole(0, 4096), 'EBADF');
+    if (reuse.fd === oldFd) assert.equal(reuse.stat().size, 8192n, 'the new file was not touched');
+    reuse.close();
+    vm.close();
+    expectCode(() => vm.createGuestMemfd({ size: 4096 }), 'EBADF');
+    kvm.close();
+    expectCode(() => kvm.checkExtension('KVM_CAP_GUEST_MEMFD'), 'EBADF');
+  });
+
+  it('after unmap every access is EBADF and unmap is idempotent', () => {
+    using kvm = kernel.open();
+    using vm = kvm.createVm(0);
+    using file = vm.createGuestMemfd({ size: 4096, flags: 3n });
+    const map = file.mmap();
+    map.fill(0, 4096, 1);
+    map.unmap();
+    map.unmap();
+    expectCode(() => map.read(0, 1), 'EBADF');
+    expectCode(() => map.write(0, new Uint8Array(1)), 'EBADF');
+    expectCode(() => map.mprotect(1), 'EBADF');
+  });
+});
+
+describe('native build', () => {
+  it('a failed build does not fail the install and records why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gmem-build-'));
+    try {
+      const r = spawnSync(process.execPath, [root('scripts/build-native.mjs')], {
+        encoding: 'utf8',
+        env: { ...process.env, GMEM_BUILD_DIR: dir, CXX: '/nonexistent/g++' },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /native addon NOT built/);
+      const status = JSON.parse(readFileSync(join(dir, 'native-status.json'), 'utf8')) as { ok: boolean; reason: string };
+      assert.equal(status.ok, false);
+      assert.match(status.reason, /nonexistent\/g\+\+ could not be run/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
