@@ -139,6 +139,20 @@ export interface GuestMemfd extends FdHandle {
   /** fallocate(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE): free pages; they read as zero after. */
   punchHole(offset: U64Input, len: U64Input): void;
   mmap(options?: MmapOptions): HostMapping;
+  /**
+   * KVM_SET_MEMORY_ATTRIBUTES2: convert [offset, offset+size) to private (attributes PRIVATE) or
+   * shared (0), all or nothing. A failure is a KvmError; for EAGAIN (a pinned page) and ENOMEM it
+   * carries errorOffset. ENOTTY where the kernel or profile has no in-place conversion.
+   */
+  setMemoryAttributes2(args: MemoryAttributes2Args): void;
+  /** KVM_GMEM_CONVERT_SHARED / KVM_GMEM_CONVERT_PRIVATE of the RFC v2 series (ENOTTY elsewhere). */
+  gmemConvert(to: AccessKind, args: GmemConvertArgs): void;
+  /** Convert to private with whichever conversion ioctl this kernel or profile has. */
+  convertToPrivate(offset: U64Input, size: U64Input): void;
+  /** Convert to shared with whichever conversion ioctl this kernel or profile has. */
+  convertToShared(offset: U64Input, size: U64Input): void;
+  /** Pin [offset, offset+length) long-term; the pages must be shared (the host must reach them). */
+  pin(offset: U64Input, length: U64Input): Pin;
   // The file calls that guest_memfd refuses; they exist so that the refusal can be checked.
   read(length: number): Uint8Array;
   write(data: BytesInput): number;
@@ -148,6 +162,36 @@ export interface GuestMemfd extends FdHandle {
   ftruncate(length: U64Input): void;
   fsync(): void;
   fchmod(mode: number): void;
+}
+
+/** The fields of kvm_memory_attributes2 (KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd). */
+export interface MemoryAttributes2Args {
+  offset: U64Input;
+  size: U64Input;
+  attributes: U64Input;
+  flags?: U64Input;
+  /** The eleven reserved u64 words; they must be zero. */
+  reserved?: readonly U64Input[];
+}
+
+/** The fields of kvm_gmem_convert (RFC v2 of 1G page support). */
+export interface GmemConvertArgs {
+  offset: U64Input;
+  size: U64Input;
+  /** An output of the kernel; it must be 0 on input. */
+  errorOffset?: U64Input;
+  /** The five reserved u64 words. */
+  reserved?: readonly U64Input[];
+}
+
+/** A long-term pin of guest_memfd pages, as a DMA mapping or FOLL_LONGTERM get_user_pages holds. */
+export interface Pin {
+  readonly offset: bigint;
+  readonly length: bigint;
+  readonly released: boolean;
+  /** Drop the pin. Idempotent. */
+  release(): void;
+  [Symbol.dispose](): void;
 }
 
 /** A host mmap of a guest_memfd. Offsets are relative to the start of the mapping. */

@@ -3,7 +3,7 @@
  * range check done here: both backends call these, so they accept and refuse exactly the same
  * input, before anything reaches the model or the kernel.
  */
-import type { CreateGuestMemfdArgs, FdHandle, MemoryAttributesArgs, MmapOptions, UserMemoryRegion2 } from './api.js';
+import type { AccessKind, CreateGuestMemfdArgs, FdHandle, GmemConvertArgs, MemoryAttributes2Args, MemoryAttributesArgs, MmapOptions, UserMemoryRegion2 } from './api.js';
 import { bufferLength, options, optionalU32, optionalU64, requireKeys, u32, u64 } from './args.js';
 import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_READ, PROT_WRITE } from './uapi/flags.js';
 
@@ -53,12 +53,7 @@ export function createGuestMemfdWords(args: unknown): CreateGuestMemfdWords {
   requireKeys(a, ['size'], 'args');
   const size = u64(a.size, 'size');
   const flags = optionalU64(a.flags, 'flags', 0n);
-  const reserved = [0n, 0n, 0n, 0n, 0n, 0n];
-  if (a.reserved !== undefined) {
-    if (!Array.isArray(a.reserved) || a.reserved.length > 6) throw new TypeError('reserved must be an array of at most 6 u64 words');
-    a.reserved.forEach((w, i) => (reserved[i] = u64(w, `reserved[${i}]`)));
-  }
-  return { size, flags, reserved };
+  return { size, flags, reserved: reservedWords(a.reserved, 6) };
 }
 
 /**
@@ -147,4 +142,55 @@ export function mappingBufferSpan(operation: string, offset: unknown, buffer: Ui
 
 export function mappingFillSpan(offset: unknown, length: unknown, mappingLength: bigint): MappingSpan {
   return span('fill', u64(offset, 'offset'), u64(length, 'length'), mappingLength);
+}
+
+export interface MemoryAttributes2Words {
+  offset: bigint;
+  size: bigint;
+  attributes: bigint;
+  flags: bigint;
+  reserved: bigint[];
+}
+
+function reservedWords(value: unknown, count: number): bigint[] {
+  const words: bigint[] = new Array<bigint>(count).fill(0n);
+  if (value === undefined) return words;
+  if (!Array.isArray(value) || value.length > count) throw new TypeError(`reserved must be an array of at most ${count} u64 words`);
+  value.forEach((w, i) => (words[i] = u64(w, `reserved[${i}]`)));
+  return words;
+}
+
+export function memoryAttributes2Words(args: unknown): MemoryAttributes2Words {
+  const a = options<MemoryAttributes2Args>(args, 'args');
+  requireKeys(a, ['offset', 'size', 'attributes'], 'args');
+  return {
+    offset: u64(a.offset, 'offset'),
+    size: u64(a.size, 'size'),
+    attributes: u64(a.attributes, 'attributes'),
+    flags: optionalU64(a.flags, 'flags', 0n),
+    reserved: reservedWords(a.reserved, 11),
+  };
+}
+
+export interface GmemConvertWords {
+  offset: bigint;
+  size: bigint;
+  errorOffset: bigint;
+  reserved: bigint[];
+}
+
+export function gmemConvertWords(args: unknown): GmemConvertWords {
+  const a = options<GmemConvertArgs>(args, 'args');
+  requireKeys(a, ['offset', 'size'], 'args');
+  return {
+    offset: u64(a.offset, 'offset'),
+    size: u64(a.size, 'size'),
+    errorOffset: optionalU64(a.errorOffset, 'errorOffset', 0n),
+    reserved: reservedWords(a.reserved, 5),
+  };
+}
+
+export function accessKind(value: unknown): AccessKind {
+  if (value !== 'private' && value !== 'shared') throw new TypeError(`the conversion target must be 'private' or 'shared', got ${String(value)}`);
+  return value;
 }

@@ -1,8 +1,22 @@
 /** A guest_memfd on the kernel backend: each call is the real system call on the real file. */
-import type { BytesInput, GuestMemfd, GuestMemfdStat, HostMapping, MmapOptions, U64Input } from '../api.js';
+import type {
+  AccessKind,
+  BytesInput,
+  GmemConvertArgs,
+  GuestMemfd,
+  GuestMemfdStat,
+  HostMapping,
+  MemoryAttributes2Args,
+  MmapOptions,
+  Pin,
+  U64Input,
+} from '../api.js';
 import { bufferLength, bytes, u32, u64 } from '../args.js';
-import { mmapRequest } from '../requests.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../uapi/flags.js';
+import { KvmError, errorFromErrno } from '../errors.js';
+import { accessKind, gmemConvertWords, memoryAttributes2Words, mmapRequest } from '../requests.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
+import { PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../uapi/proposals.js';
+import { encodeStruct } from './encode.js';
 import { PAGE_SIZE_N, U64_MAX } from '../uapi/memory.js';
 import { KernelFdHandle } from './handle.js';
 import { KernelHostMapping } from './hostMapping.js';
@@ -10,8 +24,71 @@ import type { NativeAddon, NativeStat } from './native.js';
 import { check } from './sys.js';
 
 export class KernelGuestMemfd extends KernelFdHandle implements GuestMemfd {
-  constructor(native: NativeAddon, fd: number, readonly size: bigint, readonly flags: bigint) {
+  constructor(
+    native: NativeAddon,
+    fd: number,
+    readonly size: bigint,
+    readonly flags: bigint,
+    /** What the VM answered for the in-place capability when the file was made (0: none). */
+    private readonly inPlace: { capability: number; attributes: number },
+  ) {
     super(native, fd);
+  }
+
+  setMemoryAttributes2(args: MemoryAttributes2Args): void {
+    const a = memoryAttributes2Words(args);
+    const op = 'KVM_SET_MEMORY_ATTRIBUTES2';
+    this.ensureOpen('ioctl', op);
+    if (this.inPlace.attributes === 0) {
+      throw new KvmError('ENOTTY', {
+        syscall: 'ioctl',
+        operation: op,
+        reason: `this kernel has no in-place conversion (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES, capability ${this.inPlace.capability}, answers 0)`,
+      });
+    }
+    const struct = encodeStruct(kvm_memory_attributes2, PROPOSED_STRUCT_SIZES.kvm_memory_attributes2, { ...a });
+    this.ioctlWithErrorOffset(op, PROPOSED_IOCTLS.byName.KVM_SET_MEMORY_ATTRIBUTES2, struct, kvm_memory_attributes2.error_offset.offset);
+  }
+
+  gmemConvert(to: AccessKind, args: GmemConvertArgs): void {
+    const kind = accessKind(to);
+    const a = gmemConvertWords(args);
+    const op = kind === 'private' ? 'KVM_GMEM_CONVERT_PRIVATE' : 'KVM_GMEM_CONVERT_SHARED';
+    this.ensureOpen('ioctl', op);
+    const struct = encodeStruct(kvm_gmem_convert, PROPOSED_STRUCT_SIZES.kvm_gmem_convert, {
+      offset: a.offset,
+      size: a.size,
+      error_offset: a.errorOffset,
+      reserved: a.reserved,
+    });
+    this.ioctlWithErrorOffset(op, PROPOSED_IOCTLS.byName[op], struct, kvm_gmem_convert.error_offset.offset);
+  }
+
+  convertToPrivate(offset: U64Input, size: U64Input): void {
+    this.setMemoryAttributes2({ offset, size, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE });
+  }
+
+  convertToShared(offset: U64Input, size: U64Input): void {
+    this.setMemoryAttributes2({ offset, size, attributes: 0n });
+  }
+
+  pin(offset: U64Input, length: U64Input): Pin {
+    u64(offset, 'offset');
+    u64(length, 'length');
+    this.ensureOpen('pin', 'pin');
+    throw new KvmError('ENOSYS', {
+      syscall: 'pin',
+      operation: 'pin',
+      reason: 'long-term pins need a DMA-capable path (VFIO, io_uring fixed buffers); the kernel backend does not offer one yet',
+    });
+  }
+
+  /** An ioctl whose struct the kernel copies back on failure, with the offset it stopped at. */
+  private ioctlWithErrorOffset(operation: string, request: number, struct: Uint8Array, errorOffsetAt: number): void {
+    const r = this.native.ioctlBuffer(this.fd, request, struct);
+    if (r >= 0) return;
+    const errorOffset = new DataView(struct.buffer).getBigUint64(errorOffsetAt, true);
+    throw errorFromErrno(-r, { syscall: 'ioctl', operation, errorOffset });
   }
 
   stat(): GuestMemfdStat {

@@ -14,6 +14,7 @@ import { capabilityNumber, describeValue } from '../args.js';
 import { KvmError } from '../errors.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
+import { PROPOSED_CAPS } from '../uapi/proposals.js';
 import {
   STRUCT_SIZES,
   kvm_create_guest_memfd,
@@ -59,7 +60,10 @@ export class KernelVm extends KernelFdHandle implements Vm {
     this.ensureOpen('ioctl', 'KVM_CREATE_GUEST_MEMFD');
     const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
     const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct), 'ioctl', 'KVM_CREATE_GUEST_MEMFD');
-    return new KernelGuestMemfd(this.native, fd, w.size, w.flags);
+    // Whether the file can be converted in place is the VM's answer; ask it now, while its fd is open.
+    const capability = PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
+    const attributes = Math.max(0, this.native.ioctlInt(this.fd, I.KVM_CHECK_EXTENSION, capability));
+    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, { capability, attributes });
   }
 
   setUserMemoryRegion(region: UserMemoryRegion): void {

@@ -7,7 +7,7 @@ const C = KVM_CAPS.byName;
 
 /** The flags KVM_CREATE_GUEST_MEMFD accepts for this VM type (null: at system scope). */
 export function supportedGmemFlags(profile: Profile, vmType: number | null): bigint {
-  let flags = profile.gmemFlags.mmap;
+  let flags = profile.gmemFlags.mmap | profile.gmemFlags.initPrivate;
   if (vmType === null || !hasPrivateMem(profile, vmType) || profile.initSharedWithPrivateMem) {
     flags |= profile.gmemFlags.initShared;
   }
@@ -16,7 +16,14 @@ export function supportedGmemFlags(profile: Profile, vmType: number | null): big
 
 /** The attribute bits KVM_SET_MEMORY_ATTRIBUTES accepts (0 if the VM cannot have private memory). */
 export function supportedVmMemoryAttributes(profile: Profile, vmType: number | null): bigint {
-  if (!profile.vmMemoryAttributes) return 0n;
+  // With in-place conversion the file holds PRIVATE; the VM-wide ioctl can no longer set it.
+  if (!profile.vmMemoryAttributes || profile.inPlace) return 0n;
+  return vmType === null || hasPrivateMem(profile, vmType) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0n;
+}
+
+/** The attribute bits the guest_memfd conversion ioctl can set: PRIVATE where memory can be private. */
+export function supportedGmemMemoryAttributes(profile: Profile, vmType: number | null): bigint {
+  if (!profile.inPlace) return 0n;
   return vmType === null || hasPrivateMem(profile, vmType) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0n;
 }
 
@@ -25,6 +32,8 @@ export function addressSpacesOf(profile: Profile, vmType: number | null): number
 }
 
 export function capabilityAnswer(profile: Profile, cap: number, vmType: number | null): number {
+  // The in-place series' capability has no fixed number: the profile says which it is.
+  if (profile.inPlace?.capability === cap) return Number(supportedGmemMemoryAttributes(profile, vmType));
   switch (cap) {
     case C.KVM_CAP_USER_MEMORY:
     case C.KVM_CAP_IMMEDIATE_EXIT:

@@ -84,7 +84,14 @@ export class ModelGuestAccess implements GuestAccess {
   private resolve(gpa: bigint, mmioLength: number, write: boolean, kind: AccessKind | undefined): PageTarget {
     const gfn = Number(gpa >> BigInt(PAGE_SHIFT));
     const vm = this.vm;
-    const attrPrivate = vm.hasPrivateMem && (BigInt(vm.attributeOf(gfn)) & KVM_MEMORY_ATTRIBUTE_PRIVATE) !== 0n;
+    const slot = vm.slotForGfn(gfn);
+    const inPlace = vm.profile.inPlace !== null;
+    const filePage = slot?.gmem ? slot.gmem.pgoff + (gfn - slot.baseGfn) : -1;
+    // Where "private" is recorded: the file (in-place conversion), or the VM's attributes (6.18).
+    // Memory with no file behind it (no slot, an ordinary slot, a closed file) counts as shared.
+    const attrPrivate = inPlace
+      ? slot?.gmem?.inode?.isPrivate(filePage) ?? false
+      : vm.hasPrivateMem && (BigInt(vm.attributeOf(gfn)) & KVM_MEMORY_ATTRIBUTE_PRIVATE) !== 0n;
     const isPrivate = kind === undefined ? attrPrivate : kind === 'private';
     const memoryFault = (): PageTarget => ({
       exit: {
@@ -99,12 +106,17 @@ export class ModelGuestAccess implements GuestAccess {
 
     // The access must agree with what the memory is; userspace converts and re-enters.
     if (isPrivate !== attrPrivate) return memoryFault();
-    const slot = vm.slotForGfn(gfn);
     if (!slot) return isPrivate ? memoryFault() : mmio();
+    if (inPlace && slot.gmem) {
+      // With in-place conversion every fault of a guest_memfd slot is served by the file; with
+      // the file gone the slot has no memory, like a hole: a (shared) access there is MMIO.
+      const inode = slot.gmem.inode;
+      return inode ? { inode, page: filePage } : mmio();
+    }
     if (isPrivate || slot.gmem?.gmemOnly) {
       const inode = slot.gmem?.inode;
       if (!inode) return memoryFault(); // No guest_memfd behind the slot (never bound, or its file was closed).
-      return { inode, page: slot.gmem!.pgoff + (gfn - slot.baseGfn) };
+      return { inode, page: filePage };
     }
     if (write && slot.flags & KVM_MEM_READONLY) return mmio();
     // A shared access to an ordinary slot goes through the host memory at userspace_addr.

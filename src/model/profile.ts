@@ -4,8 +4,32 @@
  */
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../uapi/flags.js';
+import { flagTable, type FlagTable } from '../uapi/table.js';
 
 const T = KVM_X86_VM_TYPES.byName;
+
+/** The KVM_CREATE_GUEST_MEMFD flags of a profile, by role (values differ between proposals). */
+export interface GmemFlagSet {
+  /** The file can be mapped and hold shared memory: MMAP (6.18, v8) or SUPPORT_SHARED (RFC v2). */
+  readonly mmap: bigint;
+  /** Pages start shared (INIT_SHARED); 0n when the profile has no such flag. */
+  readonly initShared: bigint;
+  /** Pages start private (RFC v2's INIT_PRIVATE, only together with `mmap`); 0n when absent. */
+  readonly initPrivate: bigint;
+  /** Every flag of the profile by name, for display and decoding. */
+  readonly names: Readonly<Record<string, bigint>>;
+}
+
+/** How a profile converts memory between shared and private in place (in the guest_memfd). */
+export interface InPlaceConversion {
+  /**
+   * 'attributes2': KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd (the v8 series);
+   * 'convert': KVM_GMEM_CONVERT_SHARED / _PRIVATE (RFC v2 of 1G page support).
+   */
+  readonly ioctl: 'attributes2' | 'convert';
+  /** KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES's number (it moved between revisions); null if the series has none. */
+  readonly capability: number | null;
+}
 
 export interface Profile {
   readonly name: string;
@@ -20,10 +44,16 @@ export interface Profile {
   readonly privateMemVmTypes: readonly number[];
   /** VM types whose register state is protected (no read-only memslots). */
   readonly protectedStateVmTypes: readonly number[];
-  /** Flag values of KVM_CREATE_GUEST_MEMFD (values differ between proposals). */
-  readonly gmemFlags: { readonly mmap: bigint; readonly initShared: bigint };
+  /** Flags of KVM_CREATE_GUEST_MEMFD. */
+  readonly gmemFlags: GmemFlagSet;
   /** Whether INIT_SHARED is offered to VMs with private memory (false in 6.18). */
   readonly initSharedWithPrivateMem: boolean;
+  /** Pages of a mappable file start shared unless INIT_PRIVATE (RFC v2); else they start private unless INIT_SHARED. */
+  readonly defaultShared: boolean;
+  /** In-place conversion, or null when the shared/private state lives in the VM (6.18). */
+  readonly inPlace: InPlaceConversion | null;
+  /** VM types whose conversions keep page contents (SW_PROTECTED); others zero a converted page. */
+  readonly conversionKeepsContents: readonly number[];
   /** KVM_SET_MEMORY_ATTRIBUTES is built in (CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES). */
   readonly vmMemoryAttributes: boolean;
   /** Two-dimensional paging: KVM_CAP_PRE_FAULT_MEMORY answers 1. */
@@ -50,8 +80,16 @@ export const LINUX_6_18: Profile = {
   vmTypes: [T.KVM_X86_DEFAULT_VM, T.KVM_X86_SW_PROTECTED_VM, T.KVM_X86_SNP_VM, T.KVM_X86_TDX_VM],
   privateMemVmTypes: [T.KVM_X86_SW_PROTECTED_VM, T.KVM_X86_SNP_VM, T.KVM_X86_TDX_VM],
   protectedStateVmTypes: [T.KVM_X86_SEV_ES_VM, T.KVM_X86_SNP_VM, T.KVM_X86_TDX_VM],
-  gmemFlags: { mmap: GUEST_MEMFD_FLAG_MMAP, initShared: GUEST_MEMFD_FLAG_INIT_SHARED },
+  gmemFlags: {
+    mmap: GUEST_MEMFD_FLAG_MMAP,
+    initShared: GUEST_MEMFD_FLAG_INIT_SHARED,
+    initPrivate: 0n,
+    names: { GUEST_MEMFD_FLAG_MMAP, GUEST_MEMFD_FLAG_INIT_SHARED },
+  },
   initSharedWithPrivateMem: false,
+  defaultShared: false,
+  inPlace: null,
+  conversionKeepsContents: [T.KVM_X86_DEFAULT_VM, T.KVM_X86_SW_PROTECTED_VM],
   vmMemoryAttributes: true,
   tdp: true,
   userMemSlots: 32764,
@@ -63,7 +101,43 @@ export const LINUX_6_18: Profile = {
   maxPagesPerSlot: (1n << 31n) - 1n,
 };
 
-const PROFILES: ReadonlyMap<string, Profile> = new Map([[LINUX_6_18.name, LINUX_6_18]]);
+/**
+ * The in-place conversion series (v8, June 2026, in linux-next since autumn 2026): the
+ * shared/private state lives in the guest_memfd, per page, and KVM_SET_MEMORY_ATTRIBUTES2 on the
+ * file converts it. VMs with private memory get INIT_SHARED; the VM-wide ioctl can no longer set
+ * PRIVATE.
+ */
+export const INPLACE: Profile = {
+  ...LINUX_6_18,
+  name: 'inplace',
+  description: 'in-place shared/private conversion (v8 series): KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd',
+  status: 'proposal',
+  initSharedWithPrivateMem: true,
+  inPlace: { ioctl: 'attributes2', capability: 250 },
+};
+
+/**
+ * RFC v2 of "1G page support" (May 2025): conversion by KVM_GMEM_CONVERT_SHARED / _PRIVATE on
+ * the guest_memfd, pages shared by default, INIT_PRIVATE to start private. Huge pages themselves
+ * (HUGETLB) are not modelled by this profile.
+ */
+export const RFC_1G_V2: Profile = {
+  ...LINUX_6_18,
+  name: 'rfc-1g-v2',
+  description: 'RFC v2 of 1G page support: KVM_GMEM_CONVERT_SHARED/_PRIVATE, shared by default, INIT_PRIVATE',
+  status: 'proposal',
+  gmemFlags: {
+    mmap: 1n << 0n,
+    initShared: 0n,
+    initPrivate: 1n << 1n,
+    names: { GUEST_MEMFD_FLAG_SUPPORT_SHARED: 1n << 0n, GUEST_MEMFD_FLAG_INIT_PRIVATE: 1n << 1n },
+  },
+  initSharedWithPrivateMem: true,
+  defaultShared: true,
+  inPlace: { ioctl: 'convert', capability: null },
+};
+
+const PROFILES: ReadonlyMap<string, Profile> = new Map([LINUX_6_18, INPLACE, RFC_1G_V2].map((p) => [p.name, p]));
 
 export const DEFAULT_PROFILE = LINUX_6_18.name;
 
@@ -81,4 +155,11 @@ export function getProfile(name: string = DEFAULT_PROFILE): Profile {
 
 export function hasPrivateMem(profile: Profile, vmType: number): boolean {
   return profile.privateMemVmTypes.includes(vmType);
+}
+
+/** The profile's guest_memfd flags as a decoding table. */
+export function gmemFlagTable(profile: Profile): FlagTable<string> {
+  const bits: Record<string, number> = {};
+  for (const [name, value] of Object.entries(profile.gmemFlags.names)) bits[name] = value.toString(2).length - 1;
+  return flagTable(`${profile.name} guest_memfd`, bits);
 }

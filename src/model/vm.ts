@@ -14,7 +14,7 @@ import { capabilityNumber, describeValue } from '../args.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
 import { capabilityAnswer } from './caps.js';
 import { ModelGuestAccess } from './guest.js';
-import { validateCreate } from './guestMemfd/create.js';
+import { startsShared, validateCreate } from './guestMemfd/create.js';
 import { ModelGuestMemfd } from './guestMemfd/handle.js';
 import { GmemInode } from './guestMemfd/inode.js';
 import { ModelFdHandle } from './handle.js';
@@ -51,7 +51,7 @@ export class ModelVm extends ModelFdHandle implements Vm {
       size,
       flags,
       (flags & profile.gmemFlags.mmap) !== 0n,
-      (flags & profile.gmemFlags.initShared) !== 0n,
+      startsShared(profile, flags),
     );
     return new ModelGuestMemfd(this.process, inode);
   }

@@ -7,6 +7,7 @@ import type { GmemInode } from './guestMemfd/inode.js';
 import { hasPrivateMem, type Profile } from './profile.js';
 import { PAGE_SHIFT } from '../uapi/memory.js';
 import { RefCounted } from './refCounted.js';
+import type { KvmErrorCode } from '../errors.js';
 
 export interface GmemBinding {
   /** The bound file; null once the file was released (the slot lives on without it). */
@@ -39,6 +40,8 @@ export class VmState extends RefCounted {
   /** Sum of pages over all slots (the kernel keeps it to refuse an overflowing total). */
   nrMemslotPages = 0n;
   private attributes: RangeMap | null = null;
+  /** One-shot failures a test asked for, by operation (the model's fault injection). */
+  private readonly injected = new Map<string, KvmErrorCode>();
 
   constructor(readonly profile: Profile, readonly type: number) {
     super(1); // The VM fd.
@@ -67,6 +70,18 @@ export class VmState extends RefCounted {
       this.attributes = new RangeMap(GFN_SPACE, 0);
     }
     this.attributes.set(startGfn, endGfn, value);
+  }
+
+  /** Make the next `operation` that reaches its allocation step fail with `code` (ENOMEM, say). */
+  injectFault(operation: string, code: KvmErrorCode): void {
+    this.injected.set(operation, code);
+  }
+
+  /** The injected failure for `operation`, consumed; undefined when none is pending. */
+  takeInjectedFault(operation: string): KvmErrorCode | undefined {
+    const code = this.injected.get(operation);
+    this.injected.delete(operation);
+    return code;
   }
 
   /** The address-space-0 slot containing a guest frame, if any. */

@@ -2,7 +2,42 @@
  * Numbers of interfaces that are still under review. They have moved between revisions of their
  * series, so code takes them as parameters with these defaults and never hard-wires them.
  */
+import { iowr, KVMIO } from './ioctl.js';
+import { constantTable } from './table.js';
+import type { StructLayout } from './structs.js';
 export const PROPOSED_CAPS = {
   /** In-place conversion (KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd): 250 in v8; 249 and 245 earlier. */
   KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES: { latest: 250, earlier: [249, 245] },
 } as const;
+
+/** The guest_memfd ioctl type of the RFC v2 series (its own, not KVM's 0xAE). */
+const GMEM_RFC_IO = 0xaf;
+
+export const PROPOSED_STRUCT_SIZES = {
+  kvm_memory_attributes2: 128,
+  kvm_gmem_convert: 64,
+} as const;
+
+export const PROPOSED_IOCTLS = constantTable('proposed ioctl', {
+  /** v8 in-place conversion, on the guest_memfd (same nr as the VM ioctl; size and direction differ). */
+  KVM_SET_MEMORY_ATTRIBUTES2: iowr(KVMIO, 0xd2, PROPOSED_STRUCT_SIZES.kvm_memory_attributes2),
+  /** RFC v2 of 1G page support, on the guest_memfd. */
+  KVM_GMEM_CONVERT_SHARED: iowr(GMEM_RFC_IO, 0x41, PROPOSED_STRUCT_SIZES.kvm_gmem_convert),
+  KVM_GMEM_CONVERT_PRIVATE: iowr(GMEM_RFC_IO, 0x42, PROPOSED_STRUCT_SIZES.kvm_gmem_convert),
+});
+
+export const kvm_memory_attributes2 = {
+  offset: { offset: 0, size: 8 },
+  size: { offset: 8, size: 8 },
+  attributes: { offset: 16, size: 8 },
+  flags: { offset: 24, size: 8 },
+  error_offset: { offset: 32, size: 8 },
+  reserved: { offset: 40, size: 8, count: 11 },
+} as const satisfies StructLayout;
+
+export const kvm_gmem_convert = {
+  offset: { offset: 0, size: 8 },
+  size: { offset: 8, size: 8 },
+  error_offset: { offset: 16, size: 8 },
+  reserved: { offset: 24, size: 8, count: 5 },
+} as const satisfies StructLayout;

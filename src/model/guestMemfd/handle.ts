@@ -1,5 +1,20 @@
 /** The GuestMemfd handle of the model: a descriptor for a guest_memfd inode. */
-import type { BytesInput, GuestMemfd, GuestMemfdStat, HostMapping, MmapOptions, U64Input } from '../../api.js';
+import type {
+  AccessKind,
+  BytesInput,
+  GmemConvertArgs,
+  GuestMemfd,
+  GuestMemfdStat,
+  HostMapping,
+  MemoryAttributes2Args,
+  MmapOptions,
+  Pin,
+  U64Input,
+} from '../../api.js';
+import { accessKind, gmemConvertWords, memoryAttributes2Words } from '../../requests.js';
+import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
+import { gmemConvert, pinRange, setMemoryAttributes2 } from './conversion.js';
+import { ModelPin } from './pin.js';
 import { bufferLength, bytes, u32, u64 } from '../../args.js';
 import { mmapRequest } from '../../requests.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../../uapi/flags.js';
@@ -75,6 +90,40 @@ export class ModelGuestMemfd extends ModelFdHandle implements GuestMemfd {
     this.ensureOpen('mmap', 'mmap');
     const placed = gmemMmap(this.inode, this.process, req);
     return new ModelHostMapping(this.process, this.inode, placed.address, placed.length, req.offset, req.prot);
+  }
+
+  setMemoryAttributes2(args: MemoryAttributes2Args): void {
+    const a = memoryAttributes2Words(args);
+    this.ensureOpen('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES2');
+    setMemoryAttributes2(this.inode, a);
+  }
+
+  gmemConvert(to: AccessKind, args: GmemConvertArgs): void {
+    const kind = accessKind(to);
+    const a = gmemConvertWords(args);
+    this.ensureOpen('ioctl', kind === 'private' ? 'KVM_GMEM_CONVERT_PRIVATE' : 'KVM_GMEM_CONVERT_SHARED');
+    gmemConvert(this.inode, kind === 'private', a);
+  }
+
+  convertToPrivate(offset: U64Input, size: U64Input): void {
+    this.convertTo('private', offset, size);
+  }
+
+  convertToShared(offset: U64Input, size: U64Input): void {
+    this.convertTo('shared', offset, size);
+  }
+
+  pin(offset: U64Input, length: U64Input): Pin {
+    const off = u64(offset, 'offset');
+    const len = u64(length, 'length');
+    this.ensureOpen('pin', 'pin');
+    const { start, end } = pinRange(this.inode, off, len);
+    return new ModelPin(this.inode, start, end);
+  }
+
+  private convertTo(kind: AccessKind, offset: U64Input, size: U64Input): void {
+    if (this.inode.vm.profile.inPlace?.ioctl === 'convert') this.gmemConvert(kind, { offset, size });
+    else this.setMemoryAttributes2({ offset, size, attributes: kind === 'private' ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0n });
   }
 
   read(length: number): Uint8Array {

@@ -9,6 +9,11 @@ import { PageStore } from '../pageStore.js';
 import type { Memslot, VmState } from '../vmState.js';
 import { RefCounted } from '../refCounted.js';
 import { PAGE_SIZE } from '../../uapi/memory.js';
+import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
+import { PinSet } from './pins.js';
+
+const SHARED = 0;
+const PRIVATE = Number(KVM_MEMORY_ATTRIBUTE_PRIVATE);
 
 /** Allocation state of a page. */
 export const PageState = {
@@ -31,6 +36,13 @@ export class GmemInode extends RefCounted {
   readonly pageCount: number;
   readonly pageState: RangeMap;
   readonly contents = new PageStore(PAGE_SIZE);
+  /**
+   * Per page: 0 (shared) or KVM_MEMORY_ATTRIBUTE_PRIVATE. It belongs to the inode: binding,
+   * unbinding and punching never change it; only an in-place conversion does.
+   */
+  readonly attributes: RangeMap;
+  /** Long-term pins of its pages (DMA, get_user_pages). */
+  readonly pins = new PinSet();
   /** Per page: 0 when unbound, else the binding slot's key + 1. */
   private readonly bindings: RangeMap;
   private readonly boundSlots = new Map<number, Memslot>();
@@ -41,12 +53,13 @@ export class GmemInode extends RefCounted {
     readonly flags: bigint,
     /** Created with GUEST_MEMFD_FLAG_MMAP: it can be mapped, and a slot bound to it is guest_memfd only. */
     readonly supportsMmap: boolean,
-    /** Whether the host may touch its pages (6.18: created with INIT_SHARED). */
-    private readonly hostShared: boolean,
+    /** Whether its pages start shared (6.18: created with INIT_SHARED; they then stay so). */
+    startsShared: boolean,
   ) {
     super(0); // The descriptor and every mapping take their own reference.
     this.pageCount = Number(size / BigInt(PAGE_SIZE));
     this.pageState = new RangeMap(this.pageCount, PageState.Hole);
+    this.attributes = new RangeMap(this.pageCount, startsShared ? SHARED : PRIVATE);
     this.bindings = new RangeMap(this.pageCount, 0);
     vm.get(); // The file keeps its VM alive.
   }
@@ -58,14 +71,19 @@ export class GmemInode extends RefCounted {
     }
     this.boundSlots.clear();
     this.contents.clear();
+    this.pins.detach(0, this.pageCount);
     this.vm.put();
   }
 
-  /** The host fault rule (kvm_gmem_fault_user_mapping in 6.18). */
+  /** The host fault rule (kvm_gmem_fault_user_mapping): past the end, or private, is a SIGBUS. */
   hostFault(page: number): HostFaultVerdict {
     if (page >= this.pageCount) return 'past-eof';
-    if (!this.hostShared) return 'private';
+    if (this.attributes.get(page) !== SHARED) return 'private';
     return null;
+  }
+
+  isPrivate(page: number): boolean {
+    return this.attributes.get(page) !== SHARED;
   }
 
   /** First use of a page (host or guest fault): allocate it if needed and zero it once. */
@@ -86,6 +104,7 @@ export class GmemInode extends RefCounted {
     if (startPage >= end) return;
     this.pageState.set(startPage, end, PageState.Hole);
     this.contents.drop(startPage, end);
+    this.pins.detach(startPage, end); // Pinned pages leave the file; the pins keep the old pages.
   }
 
   /** Is any page of [start, end) bound to a memslot? */
