@@ -2,7 +2,9 @@
 import type { Kvm } from '../api.js';
 import { capabilityLines, vmTypeReports, type CapabilityLine, type VmTypeReport } from './capabilityReport.js';
 import { smokeCheck, type SmokeStep } from './smoke.js';
-import { getProfile } from '../model/profile.js';
+import { gmemFlagTable } from '../model/profile.js';
+import { ModelKvm } from '../model/kvm.js';
+import { GUEST_MEMFD_FLAGS } from '../uapi/flags.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
 
 export interface ProbeReport {
@@ -19,22 +21,28 @@ export interface ProbeReport {
 }
 
 export function probe(kvm: Kvm, backendReason: string): ProbeReport {
-  const description = kvm.backend === 'model' ? getProfile(kvm.profile).description : undefined;
+  const profile = kvm instanceof ModelKvm ? kvm.profileData : undefined;
+  const description = profile?.description;
+  const flags = profile ? gmemFlagTable(profile) : GUEST_MEMFD_FLAGS;
+  const inPlaceCap = profile?.inPlace?.capability ?? PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
   return {
     backend: kvm.backend,
     backendReason,
     profile: kvm.profile,
     ...(description ? { profileDescription: description } : {}),
     apiVersion: kvm.getApiVersion(),
-    capabilities: capabilityLines(kvm),
-    vmTypes: vmTypeReports(kvm),
-    inPlaceConversion: inPlaceConversion(kvm),
+    capabilities: capabilityLines(kvm, undefined, flags),
+    vmTypes: vmTypeReports(kvm, flags),
+    inPlaceConversion: inPlaceConversion(kvm, inPlaceCap, profile?.inPlace?.ioctl === 'convert'),
     smoke: smokeCheck(kvm),
   };
 }
 
 /** Whether the in-place conversion series' capability is advertised (its number is still moving). */
-function inPlaceConversion(kvm: Kvm, capability: number = PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest): ProbeReport['inPlaceConversion'] {
+function inPlaceConversion(kvm: Kvm, capability: number, rfcConvert: boolean): ProbeReport['inPlaceConversion'] {
+  if (rfcConvert) {
+    return { available: true, capability: 0, value: 0, detail: 'KVM_GMEM_CONVERT_SHARED/_PRIVATE on the guest_memfd (RFC v2; no capability announces it)' };
+  }
   const value = kvm.checkExtension(capability);
   const detail = value
     ? `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (${capability}) answers 0x${value.toString(16)}`
