@@ -46,6 +46,8 @@ function snapshot(w: World): string {
     bytes: [...w.map.read(0, 8), ...w.map.read(4096, 8)],
     prot: w.map.prot,
     bindings: inode.bindingCount,
+    pins: inode.pins.livePins,
+    attributes: [...inode.attributes.ranges()].map((r) => [r.start, r.end, r.value]),
   });
 }
 
@@ -92,6 +94,15 @@ const CALLS: Call[] = [
   ['file.lseek(_, whence)', BAD_U32, (w, v) => w.file.lseek(0, v)],
   ['file.ftruncate(length)', BAD_U64, (w, v) => w.file.ftruncate(v)],
   ['file.fchmod(mode)', BAD_U32, (w, v) => w.file.fchmod(v)],
+  ['file.setMemoryAttributes2(args)', [...BAD_OPTIONS, {}, { offset: 0, size: 4096 }], (w, v) => w.file.setMemoryAttributes2(v)],
+  ['file.setMemoryAttributes2({offset})', BAD_U64.filter((v) => v !== null), (w, v) => w.file.setMemoryAttributes2({ offset: v, size: 4096, attributes: 8 })],
+  ['file.setMemoryAttributes2({reserved})', [[-1], new Array(12).fill(0), 'x', [1.5], [1n << 64n]], (w, v) => w.file.setMemoryAttributes2({ offset: 0, size: 4096, attributes: 8, reserved: v })],
+  ['file.gmemConvert(to)', ['PRIVATE', 5, null, {}], (w, v) => w.file.gmemConvert(v, { offset: 0, size: 4096 })],
+  ['file.gmemConvert(_, args)', [...BAD_OPTIONS, { offset: 0 }, { offset: 0, size: 4096, errorOffset: -1 }, { offset: 0, size: 4096, reserved: [1, 2, 3, 4, 5, 6] }], (w, v) => w.file.gmemConvert('shared', v)],
+  ['file.convertToPrivate(offset)', BAD_U64, (w, v) => w.file.convertToPrivate(v, 4096)],
+  ['file.convertToShared(_, size)', BAD_U64, (w, v) => w.file.convertToShared(0, v)],
+  ['file.pin(offset)', BAD_U64, (w, v) => w.file.pin(v, 4096)],
+  ['file.pin(_, length)', BAD_U64, (w, v) => w.file.pin(0, v)],
   ['map.read(offset)', BAD_U64, (w, v) => w.map.read(v, 1)],
   ['map.read(_, length)', [-1, 1.5, NaN, 2 ** 40, null], (w, v) => w.map.read(0, v)],
   ['map.write(_, data)', BAD_BYTES, (w, v) => w.map.write(0, v)],
@@ -111,7 +122,7 @@ describe('hostile input: a TypeError or RangeError, and nothing changes', () => 
           assert.throws(
             () => call(w, value),
             (err: unknown) => err instanceof TypeError || err instanceof RangeError,
-            `${name} with ${typeof value === 'bigint' ? `${value}n` : String(typeof value === 'symbol' ? 'a symbol' : JSON.stringify(value))}`,
+            `${name} with ${typeof value === 'symbol' ? 'a symbol' : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
           );
           assert.equal(snapshot(w), before, `${name} changed state`);
         }

@@ -15,6 +15,17 @@ it('README example and examples/quickstart.ts are the same code', () => {
   assert.equal(example, block.replace("from 'guest-memfd'", "from '../src/index.js'"));
 });
 
+it('README conversion example and examples/conversion.ts are the same code, and it runs as described', () => {
+  const readme = readFileSync(root('README.md'), 'utf8');
+  const block = /## In-place conversion \(profile `inplace`\)\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'README has the conversion section with a ts block');
+  const example = readFileSync(root('examples/conversion.ts'), 'utf8').split('\n').slice(1).join('\n');
+  assert.equal(example, block.replace("from 'guest-memfd'", "from '../src/index.js'"));
+  const r = spawnSync(process.execPath, [root('dist/examples/conversion.js')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'SIGBUS\nUint8Array(1) [ 170 ]\nEAGAIN 4096n\nconverted\n');
+});
+
 it('the example prints zeroes after the punch and a SIGBUS for the private file', () => {
   const r = spawnSync(process.execPath, [root('dist/examples/quickstart.js')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

@@ -67,6 +67,17 @@ describe('kernel backend guarantees', { skip: kernel.skip }, () => {
     expectCode(() => kvm.checkExtension('KVM_CAP_GUEST_MEMFD'), 'EBADF');
   });
 
+  it('without the in-place capability, KVM_SET_MEMORY_ATTRIBUTES2 is ENOTTY and says why', (t) => {
+    using kvm = kernel.open();
+    using vm = kvm.createVm(0);
+    if (vm.checkExtension(250) !== 0) return t.skip('this kernel advertises in-place conversion (capability 250)');
+    using file = vm.createGuestMemfd({ size: 4096, flags: 3n });
+    const err = expectCode(() => file.convertToPrivate(0, 4096), 'ENOTTY');
+    assert.match(err.message, /this kernel has no in-place conversion/);
+    expectCode(() => file.gmemConvert('private', { offset: 0, size: 4096 }), 'ENOTTY');
+    expectCode(() => file.pin(0, 4096), 'ENOSYS');
+  });
+
   it('after unmap every access is EBADF and unmap is idempotent', () => {
     using kvm = kernel.open();
     using vm = kvm.createVm(0);
