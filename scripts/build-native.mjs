@@ -4,7 +4,7 @@
 // or the build fails, installation still succeeds: the reason is written to
 // build/native-status.json and the kernel backend reports it when asked for.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,14 @@ const buildDir = process.env.GMEM_BUILD_DIR ? resolve(process.env.GMEM_BUILD_DIR
 const output = join(buildDir, 'gmem_native.node');
 const statusFile = join(buildDir, 'native-status.json');
 const sources = [join(root, 'src/kernel/native/gmem_native.cc')];
+const headers = [join(root, 'src/kernel/native/structs.h')];
+
+// --if-stale: do nothing when the addon is newer than its sources (npm test uses it, so editing
+// the C++ rebuilds it, and an unchanged tree costs nothing).
+if (process.argv.includes('--if-stale') && existsSync(output)) {
+  const built = statSync(output).mtimeMs;
+  if ([...sources, ...headers].every((f) => statSync(f).mtimeMs <= built)) process.exit(0);
+}
 
 function finish(ok, reason) {
   mkdirSync(buildDir, { recursive: true });

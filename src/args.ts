@@ -84,11 +84,6 @@ export function byteValue(value: unknown, name: string): number {
   return value;
 }
 
-export function boolean(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
-  return value;
-}
 
 export { describe as describeValue };
 

@@ -66,3 +66,15 @@ export function errorFromErrno(errno: number, details: KvmErrorDetails): KvmErro
 export function isKvmError(value: unknown, code?: KvmErrorCode): value is KvmError {
   return value instanceof KvmError && (code === undefined || value.code === code);
 }
+
+/**
+ * A backend cannot do this at all (as opposed to the kernel refusing it): for example long-term
+ * pins on the kernel backend. Not a KvmError, so it is never mistaken for a kernel's errno.
+ */
+export class UnsupportedError extends Error {
+  override readonly name = 'UnsupportedError';
+  readonly code = 'ERR_UNSUPPORTED';
+  constructor(readonly backend: string, readonly operation: string, reason: string) {
+    super(`${operation} is not supported by the ${backend} backend: ${reason}`);
+  }
+}

@@ -1,5 +1,5 @@
 export * from './api.js';
-export { KvmError, isKvmError, type KvmErrorCode } from './errors.js';
+export { KvmError, UnsupportedError, isKvmError, type KvmErrorCode } from './errors.js';
 export { openKvm, chooseBackend, type BackendChoice } from './open.js';
 export { getProfile, profileNames, type Profile } from './model/profile.js';
 export * as uapi from './uapi/index.js';

@@ -3,9 +3,11 @@
  * range check done here: both backends call these, so they accept and refuse exactly the same
  * input, before anything reaches the model or the kernel.
  */
-import type { AccessKind, CreateGuestMemfdArgs, FdHandle, GmemConvertArgs, MemoryAttributes2Args, MemoryAttributesArgs, MmapOptions, UserMemoryRegion2 } from './api.js';
+import type { AccessKind, GuestAccessOptions, CreateGuestMemfdArgs, FdHandle, GmemConvertArgs, MemoryAttributes2Args, MemoryAttributesArgs, MmapOptions, UserMemoryRegion2 } from './api.js';
 import { bufferLength, options, optionalU32, optionalU64, requireKeys, u32, u64 } from './args.js';
-import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_READ, PROT_WRITE } from './uapi/flags.js';
+import { KvmError } from './errors.js';
+import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_FLAGS, PROT_READ, PROT_WRITE } from './uapi/flags.js';
+import { U64_MAX } from './uapi/memory.js';
 
 export type MemoryRegionIoctl = 'KVM_SET_USER_MEMORY_REGION' | 'KVM_SET_USER_MEMORY_REGION2';
 
@@ -193,4 +195,47 @@ export function gmemConvertWords(args: unknown): GmemConvertWords {
 export function accessKind(value: unknown): AccessKind {
   if (value !== 'private' && value !== 'shared') throw new TypeError(`the conversion target must be 'private' or 'shared', got ${String(value)}`);
   return value;
+}
+
+/**
+ * Whether a mapping's protection lets an access through, as x86 page tables decide it: writing
+ * needs PROT_WRITE; reading needs any access at all (there is no write-only page on x86). Zero
+ * bytes touch nothing and always pass.
+ */
+export function protAllows(prot: number, direction: 'read' | 'write', length: number | bigint): boolean {
+  if (length === 0 || length === 0n) return true;
+  return direction === 'write' ? (prot & PROT_WRITE) !== 0 : (prot & (PROT_READ | PROT_WRITE)) !== 0;
+}
+
+/** The fault a forbidden access would take: refused as 'SIGSEGV' before any byte is touched. */
+export function protectionFault(operation: string, prot: number, start: bigint): KvmError {
+  return new KvmError('SIGSEGV', { syscall: 'access', operation: `host ${operation}`, reason: `the mapping is ${PROT_FLAGS.format(prot)}`, mappingOffset: start });
+}
+
+export interface GuestAccessRequest {
+  gpa: bigint;
+  length: number;
+  kind: AccessKind | undefined;
+}
+
+/**
+ * A guest access: the address, the length, and the kind of access if the caller chose one. A
+ * VM without private memory makes only shared accesses, so asking it for a private one is a
+ * RangeError.
+ */
+export function guestAccessRequest(gpa: unknown, length: number, opts: unknown, hasPrivateMem: boolean): GuestAccessRequest {
+  const start = u64(gpa, 'gpa');
+  const o = options<GuestAccessOptions>(opts, 'options');
+  let kind: AccessKind | undefined;
+  if (o.kind !== undefined) {
+    if (o.kind !== 'private' && o.kind !== 'shared') throw new TypeError(`kind must be 'private' or 'shared', got ${String(o.kind)}`);
+    if (o.kind === 'private' && !hasPrivateMem) throw new RangeError('a VM without private memory cannot make private accesses');
+    kind = o.kind;
+  }
+  if (start + BigInt(length) > U64_MAX + 1n) throw new RangeError('the access runs past the end of the guest physical address space');
+  return { gpa: start, length, kind };
+}
+
+export function guestReadRequest(gpa: unknown, length: unknown, opts: unknown, hasPrivateMem: boolean): GuestAccessRequest {
+  return guestAccessRequest(gpa, bufferLength(length, 'length'), opts, hasPrivateMem);
 }

@@ -12,12 +12,12 @@ import type {
   U64Input,
 } from '../api.js';
 import { bufferLength, bytes, u32, u64 } from '../args.js';
-import { KvmError, errorFromErrno } from '../errors.js';
+import { KvmError, UnsupportedError, errorFromErrno } from '../errors.js';
 import { accessKind, gmemConvertWords, memoryAttributes2Words, mmapRequest } from '../requests.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import { PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../uapi/proposals.js';
 import { encodeStruct } from './encode.js';
-import { PAGE_SIZE_N, U64_MAX } from '../uapi/memory.js';
+import { pageRoundUp } from '../uapi/memory.js';
 import { KernelFdHandle } from './handle.js';
 import { KernelHostMapping } from './hostMapping.js';
 import type { NativeAddon, NativeStat } from './native.js';
@@ -76,11 +76,7 @@ export class KernelGuestMemfd extends KernelFdHandle implements GuestMemfd {
     u64(offset, 'offset');
     u64(length, 'length');
     this.ensureOpen('pin', 'pin');
-    throw new KvmError('ENOSYS', {
-      syscall: 'pin',
-      operation: 'pin',
-      reason: 'long-term pins need a DMA-capable path (VFIO, io_uring fixed buffers); the kernel backend does not offer one yet',
-    });
+    throw new UnsupportedError('kernel', 'pin', 'long-term pins need a DMA-capable path (VFIO, io_uring fixed buffers), which this backend does not offer yet');
   }
 
   /** An ioctl whose struct the kernel copies back on failure, with the offset it stopped at. */
@@ -117,8 +113,7 @@ export class KernelGuestMemfd extends KernelFdHandle implements GuestMemfd {
     const req = mmapRequest(opts, this.size);
     this.ensureOpen('mmap', 'mmap');
     const address = check<bigint>(this.native.mmap(req.length, req.prot, req.flags, this.fd, req.offset), 'mmap', 'mmap');
-    const rounded = (req.length + PAGE_SIZE_N - 1n) & ~(PAGE_SIZE_N - 1n) & U64_MAX;
-    return new KernelHostMapping(this.native, address, rounded, req.offset, req.prot);
+    return new KernelHostMapping(this.native, address, pageRoundUp(req.length), req.offset, req.prot);
   }
 
   read(length: number): Uint8Array {

@@ -9,8 +9,7 @@
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
 import { byteValue, bytes } from '../args.js';
 import { KvmError } from '../errors.js';
-import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protWord } from '../requests.js';
-import { PROT_FLAGS, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
+import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
@@ -39,7 +38,7 @@ export class KernelHostMapping implements HostMapping {
 
   read(offset: U64Input, length: number): Uint8Array {
     const { start, length: len } = mappingReadSpan(offset, length, this.length);
-    this.ready('read', PROT_READ, start);
+    this.ready('read', start, len);
     const out = new Uint8Array(Number(len));
     this.settle('read', start, this.native.guardedRead(this.address + start, out), out.length);
     return out;
@@ -48,21 +47,21 @@ export class KernelHostMapping implements HostMapping {
   readInto(offset: U64Input, dest: Uint8Array): void {
     if (!(dest instanceof Uint8Array)) throw new TypeError('dest must be a Uint8Array');
     const { start } = mappingBufferSpan('read', offset, dest, this.length);
-    this.ready('read', PROT_READ, start);
+    this.ready('read', start, dest.length);
     this.settle('read', start, this.native.guardedRead(this.address + start, dest), dest.length);
   }
 
   write(offset: U64Input, data: BytesInput): void {
     const src = bytes(data, 'data');
     const { start } = mappingBufferSpan('write', offset, src, this.length);
-    this.ready('write', PROT_WRITE, start);
+    this.ready('write', start, src.byteLength);
     this.settle('write', start, this.native.guardedWrite(this.address + start, src), src.byteLength);
   }
 
   fill(offset: U64Input, length: U64Input, byte: number): void {
     const { start, length: len } = mappingFillSpan(offset, length, this.length);
     const value = byteValue(byte, 'byte');
-    this.ready('fill', PROT_WRITE, start);
+    this.ready('fill', start, len);
     this.settle('fill', start, this.native.guardedFill(this.address + start, len, value), Number(len));
   }
 
@@ -91,16 +90,9 @@ export class KernelHostMapping implements HostMapping {
    * A touch the protection forbids would be a SIGSEGV, which no guard here catches (the
    * process would die): refuse it before any byte is touched.
    */
-  private ready(operation: string, needProt: number, start: bigint): void {
+  private ready(operation: 'read' | 'write' | 'fill', start: bigint, length: number | bigint): void {
     this.ensureMapped(operation);
-    if (!(this.currentProt & needProt)) {
-      throw new KvmError('SIGSEGV', {
-        syscall: 'access',
-        operation: `host ${operation}`,
-        reason: `the mapping is ${PROT_FLAGS.format(this.currentProt)}`,
-        mappingOffset: start,
-      });
-    }
+    if (!protAllows(this.currentProt, operation === 'read' ? 'read' : 'write', length)) throw protectionFault(operation, this.currentProt, start);
   }
 
   private settle(operation: string, start: bigint, done: number, wanted: number): void {

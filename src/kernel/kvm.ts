@@ -1,6 +1,7 @@
 /** /dev/kvm on the kernel backend. */
 import type { CapabilityInput, HostFile, Kvm, Vm, VmTypeInput } from '../api.js';
-import { capabilityNumber, vmTypeNumber } from '../args.js';
+import { vmTypeNumber } from '../args.js';
+import { checkExtensionOn } from './caps.js';
 import { ERRNOS } from '../uapi/errno.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { KernelFdHandle } from './handle.js';
@@ -41,12 +42,8 @@ export class KernelKvm extends KernelFdHandle implements Kvm {
   }
 
   checkExtension(cap: CapabilityInput): number {
-    // Fast path for the common case, a small capability number: no BigInt on the way.
-    const small = typeof cap === 'number' && (cap | 0) === cap && cap >= 0;
-    const n = small ? cap : capabilityNumber(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    const r = typeof n === 'number' ? this.native.ioctlInt(this.fd, I.KVM_CHECK_EXTENSION, n) : this.native.ioctlValue(this.fd, I.KVM_CHECK_EXTENSION, n);
-    return check(r, 'ioctl', 'KVM_CHECK_EXTENSION');
+    return checkExtensionOn(this.native, this.fd, cap);
   }
 
   createVm(type?: VmTypeInput): Vm {

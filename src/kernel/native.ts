@@ -32,7 +32,12 @@ export interface NativeAddon {
   guardedRead(address: bigint, dest: Uint8Array): number;
   guardedWrite(address: bigint, src: Uint8Array): number;
   guardedFill(address: bigint, length: bigint, byte: number): number;
-  structSizes: Record<string, number>;
+  /** Close-on-exec for a descriptor KVM made without it (guest_memfd). */
+  setCloexec(fd: number): number;
+  /** What a function returns when it cannot use its arguments (no errno has this value). */
+  badArguments: number;
+  /** The uAPI structs as the C compiler lays them out: size and field offsets. */
+  structLayouts: Record<string, { size: number; fields: Record<string, number> }>;
 }
 
 export interface NativeStat {

@@ -10,9 +10,11 @@ import type {
   UserMemoryRegion2,
   Vm,
 } from '../api.js';
-import { capabilityNumber, describeValue } from '../args.js';
-import { KvmError } from '../errors.js';
-import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
+import { bytes, describeValue } from '../args.js';
+import { VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.js';
+import { checkExtensionOn } from './caps.js';
+import { UnsupportedError } from '../errors.js';
+import { CLOSED_FD, createGuestMemfdWords, guestAccessRequest, guestReadRequest, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
 import {
@@ -32,27 +34,28 @@ const I = KVM_IOCTLS.byName;
 
 /** Guest access needs vCPUs, which the kernel backend does not run yet. */
 const noGuestYet = (): never => {
-  throw new KvmError('ENOSYS', {
-    syscall: 'ioctl',
-    operation: 'KVM_RUN',
-    reason: 'guest memory access is not implemented on the kernel backend yet (it needs vCPUs); use the model',
-  });
+  throw new UnsupportedError('kernel', 'guest memory access', 'it needs vCPUs, which this backend does not run yet; use the model');
 };
 
+/** Arguments are checked as on the model (so bad input is a TypeError/RangeError everywhere), then refused. */
+function unsupportedGuestAccess(hasPrivateMem: boolean): GuestAccess {
+  return {
+    read: (gpa, length, opts) => (guestReadRequest(gpa, length, opts, hasPrivateMem), noGuestYet()),
+    write: (gpa, data, opts) => (guestAccessRequest(gpa, bytes(data, 'data').byteLength, opts, hasPrivateMem), noGuestYet()),
+  };
+}
+
 export class KernelVm extends KernelFdHandle implements Vm {
-  readonly guest: GuestAccess = { read: noGuestYet, write: noGuestYet };
+  readonly guest: GuestAccess;
 
   constructor(native: NativeAddon, fd: number, readonly type: number) {
     super(native, fd);
+    this.guest = unsupportedGuestAccess(VM_TYPES_WITH_PRIVATE_MEMORY.has(type));
   }
 
   checkExtension(cap: CapabilityInput): number {
-    // Fast path for the common case, a small capability number: no BigInt on the way.
-    const small = typeof cap === 'number' && (cap | 0) === cap && cap >= 0;
-    const n = small ? cap : capabilityNumber(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    const r = typeof n === 'number' ? this.native.ioctlInt(this.fd, I.KVM_CHECK_EXTENSION, n) : this.native.ioctlValue(this.fd, I.KVM_CHECK_EXTENSION, n);
-    return check(r, 'ioctl', 'KVM_CHECK_EXTENSION');
+    return checkExtensionOn(this.native, this.fd, cap);
   }
 
   createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {
@@ -60,6 +63,7 @@ export class KernelVm extends KernelFdHandle implements Vm {
     this.ensureOpen('ioctl', 'KVM_CREATE_GUEST_MEMFD');
     const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
     const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct), 'ioctl', 'KVM_CREATE_GUEST_MEMFD');
+    this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
     // Whether the file can be converted in place is the VM's answer; ask it now, while its fd is open.
     const capability = PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
     const attributes = Math.max(0, this.native.ioctlInt(this.fd, I.KVM_CHECK_EXTENSION, capability));

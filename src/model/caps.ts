@@ -31,6 +31,11 @@ export function addressSpacesOf(profile: Profile, vmType: number | null): number
   return vmType !== null && hasPrivateMem(profile, vmType) ? 1 : profile.addressSpaces;
 }
 
+/** The answer for a capability number as the ioctl receives it (any u64; above 2^32 none exists). */
+export function capabilityAnswerFor(profile: Profile, cap: bigint, vmType: number | null): number {
+  return cap > 0xffff_ffffn ? 0 : capabilityAnswer(profile, Number(cap), vmType);
+}
+
 export function capabilityAnswer(profile: Profile, cap: number, vmType: number | null): number {
   // The in-place series' capability has no fixed number: the profile says which it is.
   if (profile.inPlace?.capability === cap) return Number(supportedGmemMemoryAttributes(profile, vmType));

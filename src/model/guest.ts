@@ -5,9 +5,10 @@
  * ends as an exit (memory fault or MMIO), returned as a value like the kernel's kvm_run.
  */
 import type { AccessKind, BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, U64Input } from '../api.js';
-import { bufferLength, bytes, options, u64 } from '../args.js';
+import { bytes } from '../args.js';
+import { guestAccessRequest, guestReadRequest } from '../requests.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_READONLY } from '../uapi/flags.js';
-import { PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, U64_MAX } from '../uapi/memory.js';
+import { PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import type { ModelHostMapping } from './hostMapping.js';
 import type { ModelProcess } from './process.js';
@@ -27,10 +28,7 @@ export class ModelGuestAccess implements GuestAccess {
   ) {}
 
   read(gpa: U64Input, length: number, opts?: GuestAccessOptions): GuestResult<Uint8Array> {
-    const start = u64(gpa, 'gpa');
-    const len = bufferLength(length, 'length');
-    const kind = this.kindOption(opts);
-    this.checkRange(start, len);
+    const { gpa: start, length: len, kind } = guestReadRequest(gpa, length, opts, this.vm.hasPrivateMem);
     this.ensureOpen('guest read');
     const out = new Uint8Array(len);
     const exit = this.walk(start, len, false, kind, (t, inPage, done, n) => t.inode.contents.read(t.page, inPage, out, done, n));
@@ -38,25 +36,11 @@ export class ModelGuestAccess implements GuestAccess {
   }
 
   write(gpa: U64Input, data: BytesInput, opts?: GuestAccessOptions): GuestResult<undefined> {
-    const start = u64(gpa, 'gpa');
     const src = bytes(data, 'data');
-    const kind = this.kindOption(opts);
-    this.checkRange(start, src.byteLength);
+    const { gpa: start, kind } = guestAccessRequest(gpa, src.byteLength, opts, this.vm.hasPrivateMem);
     this.ensureOpen('guest write');
     const exit = this.walk(start, src.byteLength, true, kind, (t, inPage, done, n) => t.inode.contents.write(t.page, inPage, src, done, n));
     return exit ? { ok: false, exit } : { ok: true, value: undefined };
-  }
-
-  private kindOption(opts: unknown): AccessKind | undefined {
-    const o = options<GuestAccessOptions>(opts, 'options');
-    if (o.kind === undefined) return undefined;
-    if (o.kind !== 'private' && o.kind !== 'shared') throw new TypeError(`kind must be 'private' or 'shared', got ${String(o.kind)}`);
-    if (o.kind === 'private' && !this.vm.hasPrivateMem) throw new RangeError('a VM without private memory cannot make private accesses');
-    return o.kind;
-  }
-
-  private checkRange(start: bigint, len: number): void {
-    if (start + BigInt(len) > U64_MAX + 1n) throw new RangeError('the access runs past the end of the guest physical address space');
   }
 
   /** Visit the access page by page in ascending order; the first page that cannot be accessed ends it. */

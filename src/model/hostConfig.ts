@@ -5,19 +5,47 @@
  * differential run compares against, so that only behaviour can differ, never configuration.
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
+import { readFileSync } from 'node:fs';
 import type { Kvm } from '../api.js';
 import { LINUX_6_18, type Profile } from './profile.js';
 
-export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18): Profile {
+/** What /proc/cpuinfo says about the address widths the MMU and the kernel use. */
+export interface CpuAddressing {
+  /** MAXPHYADDR: the guest physical bits a TDP MMU can map. */
+  physicalBits: number | undefined;
+  /** Whether the kernel runs with 5-level paging (the flag is cleared when it does not). */
+  la57: boolean;
+}
+
+export function cpuAddressing(cpuinfo?: string): CpuAddressing {
+  let text = cpuinfo;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return { physicalBits: undefined, la57: false };
+    }
+  }
+  const bits = /^address sizes\s*:\s*(\d+) bits physical/m.exec(text)?.[1];
+  const flags = /^flags\s*:(.*)$/m.exec(text)?.[1] ?? '';
+  return { physicalBits: bits ? Number(bits) : undefined, la57: flags.split(/\s+/).includes('la57') };
+}
+
+export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddressing = cpuAddressing()): Profile {
   const vmTypesBitmap = kvm.checkExtension('KVM_CAP_VM_TYPES') || 1;
   const vmTypes = base.vmTypes.filter((t) => (vmTypesBitmap >>> t) & 1);
+  const tdp = kvm.checkExtension('KVM_CAP_PRE_FAULT_MEMORY') !== 0;
   return {
     ...base,
     name: `${base.name} configured like this kernel`,
     description: `${base.description}; VM types, VM memory attributes and TDP as this kernel reports them`,
     vmTypes,
     vmMemoryAttributes: kvm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES') !== 0,
-    tdp: kvm.checkExtension('KVM_CAP_PRE_FAULT_MEMORY') !== 0,
+    tdp,
+    // With TDP the MMU maps what the CPU can address; shadow paging always allows 52 bits.
+    maxGpaBits: tdp && cpu.physicalBits ? cpu.physicalBits : 52,
+    // USER_PTR_MAX is TASK_SIZE_MAX: 2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level.
+    userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
     userMemSlots: kvm.checkExtension('KVM_CAP_NR_MEMSLOTS') || base.userMemSlots,
     // The capability answers 0 when the kernel has a single address space (no SMM).
     addressSpaces: Math.max(1, kvm.checkExtension('KVM_CAP_MULTI_ADDRESS_SPACE')),

@@ -5,8 +5,7 @@
  */
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
 import { byteValue, bytes } from '../args.js';
-import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protWord } from '../requests.js';
-import { PROT_FLAGS, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
+import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
 import type { GmemInode } from './guestMemfd/inode.js';
@@ -42,7 +41,7 @@ export class ModelHostMapping implements HostMapping {
     const { start, length: len } = mappingReadSpan(offset, length, this.length);
     this.ensureMapped('read');
     const out = new Uint8Array(Number(len));
-    this.eachPage('read', PROT_READ, start, out.length, (filePage, inPage, done, n) => {
+    this.eachPage('read', start, out.length, (filePage, inPage, done, n) => {
       this.inode.contents.read(filePage, inPage, out, done, n);
     });
     return out;
@@ -52,7 +51,7 @@ export class ModelHostMapping implements HostMapping {
     if (!(dest instanceof Uint8Array)) throw new TypeError('dest must be a Uint8Array');
     const { start } = mappingBufferSpan('read', offset, dest, this.length);
     this.ensureMapped('read');
-    this.eachPage('read', PROT_READ, start, dest.length, (filePage, inPage, done, n) => {
+    this.eachPage('read', start, dest.length, (filePage, inPage, done, n) => {
       this.inode.contents.read(filePage, inPage, dest, done, n);
     });
   }
@@ -61,7 +60,7 @@ export class ModelHostMapping implements HostMapping {
     const src = bytes(data, 'data');
     const { start } = mappingBufferSpan('write', offset, src, this.length);
     this.ensureMapped('write');
-    this.eachPage('write', PROT_WRITE, start, src.byteLength, (filePage, inPage, done, n) => {
+    this.eachPage('write', start, src.byteLength, (filePage, inPage, done, n) => {
       this.inode.contents.write(filePage, inPage, src, done, n);
     });
   }
@@ -70,7 +69,7 @@ export class ModelHostMapping implements HostMapping {
     const { start, length: len } = mappingFillSpan(offset, length, this.length);
     const value = byteValue(byte, 'byte');
     this.ensureMapped('fill');
-    this.eachPage('fill', PROT_WRITE, start, Number(len), (filePage, inPage, _done, n) => {
+    this.eachPage('fill', start, Number(len), (filePage, inPage, _done, n) => {
       this.inode.contents.fill(filePage, inPage, n, value);
     });
   }
@@ -98,7 +97,7 @@ export class ModelHostMapping implements HostMapping {
    * undefined when the host itself could not touch it (protection or the file's fault rule).
    */
   pageFor(offset: bigint, write: boolean): { inode: GmemInode; page: number } | undefined {
-    if (!(this.currentProt & (write ? PROT_WRITE : PROT_READ))) return undefined;
+    if (!protAllows(this.currentProt, write ? 'write' : 'read', 1)) return undefined;
     const page = Number((this.offset + offset) / PAGE_SIZE_N);
     if (this.inode.hostFault(page) !== null) return undefined;
     return { inode: this.inode, page };
@@ -110,18 +109,13 @@ export class ModelHostMapping implements HostMapping {
 
   /** Walk [start, start+len) page by page, faulting each page in before `copy` runs on it. */
   private eachPage(
-    operation: string,
-    needProt: number,
+    operation: 'read' | 'write' | 'fill',
     start: bigint,
     len: number,
     copy: (filePage: number, inPage: number, done: number, n: number) => void,
   ): void {
+    if (!protAllows(this.currentProt, operation === 'read' ? 'read' : 'write', len)) throw protectionFault(operation, this.currentProt, start);
     if (len === 0) return;
-    if (!(this.currentProt & needProt)) {
-      fail('SIGSEGV', 'access', `host ${operation}`, `the mapping is ${PROT_FLAGS.format(this.currentProt)}`, {
-        mappingOffset: start,
-      });
-    }
     const base = this.offset + start;
     let done = 0;
     while (done < len) {

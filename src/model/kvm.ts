@@ -3,12 +3,14 @@ import type { CapabilityInput, HostFile, Kvm, Vm, VmTypeInput } from '../api.js'
 import { capabilityNumber, vmTypeNumber } from '../args.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
-import { capabilityAnswer } from './caps.js';
+import { capabilityAnswerFor } from './caps.js';
 import { fail } from './fail.js';
 import { ModelFdHandle } from './handle.js';
 import { ModelProcess } from './process.js';
 import { getProfile, type Profile } from './profile.js';
 import { ModelVm } from './vm.js';
+
+const MEMFD_NAME_MAX = 249;
 
 /** A plain memfd: not a KVM file. */
 class ModelHostFile extends ModelFdHandle implements HostFile {
@@ -52,7 +54,7 @@ export class ModelKvm extends ModelFdHandle implements Kvm {
   checkExtension(cap: CapabilityInput): number {
     const n = capabilityNumber(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    return n > 0xffff_ffffn ? 0 : capabilityAnswer(this.profileData, Number(n), null);
+    return capabilityAnswerFor(this.profileData, n, null);
   }
 
   createVm(type?: VmTypeInput): Vm {
@@ -68,6 +70,8 @@ export class ModelKvm extends ModelFdHandle implements Kvm {
   memfdCreate(name = 'gmem'): HostFile {
     if (typeof name !== 'string') throw new TypeError('name must be a string');
     this.ensureOpen('memfd_create', 'memfd_create');
+    // memfd_create keeps the name as "memfd:NAME" in a 255-byte buffer: 249 bytes at most.
+    if (Buffer.byteLength(name) > MEMFD_NAME_MAX) fail('EINVAL', 'memfd_create', 'memfd_create', `the name is longer than ${MEMFD_NAME_MAX} bytes`);
     return new ModelHostFile(this.proc);
   }
 }

@@ -12,7 +12,7 @@ import type {
 } from '../api.js';
 import { capabilityNumber, describeValue } from '../args.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
-import { capabilityAnswer } from './caps.js';
+import { capabilityAnswerFor } from './caps.js';
 import { ModelGuestAccess } from './guest.js';
 import { startsShared, validateCreate } from './guestMemfd/create.js';
 import { ModelGuestMemfd } from './guestMemfd/handle.js';
@@ -38,7 +38,7 @@ export class ModelVm extends ModelFdHandle implements Vm {
   checkExtension(cap: CapabilityInput): number {
     const n = capabilityNumber(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    return n > 0xffff_ffffn ? 0 : capabilityAnswer(this.state.profile, Number(n), this.type);
+    return capabilityAnswerFor(this.state.profile, n, this.type);
   }
 
   createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {

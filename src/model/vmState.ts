@@ -52,9 +52,11 @@ export class VmState extends RefCounted {
     return this.released;
   }
 
-  /** The last reference is gone: destroy the VM and free its memslots. */
+  /**
+   * The last reference is gone: destroy the VM and free its memslots. (No file is bound by then:
+   * every file holds a reference on its VM, so the VM goes only after all of them.)
+   */
   protected release(): void {
-    for (const slot of this.slots.values()) slot.gmem?.inode?.unbind(slot);
     this.slots.clear();
     this.attributes = null;
   }

@@ -7,6 +7,8 @@ export const LOFF_MAX = (1n << 63n) - 1n;
 export const U64_MAX = (1n << 64n) - 1n;
 export const U32_MAX = 0xffff_ffff;
 
+/** Round up to a whole page, as a u64 (so 2^64 - 1 wraps to 0, as the kernel's PAGE_ALIGN does). */
+export const pageRoundUp = (value: bigint): bigint => (value + PAGE_SIZE_N - 1n) & ~(PAGE_SIZE_N - 1n) & U64_MAX;
 export const isPageAligned = (value: bigint): boolean => (value & (PAGE_SIZE_N - 1n)) === 0n;
 /** A u64 read as the kernel's signed 64-bit loff_t. */
 export const asLoff = (value: bigint): bigint => BigInt.asIntN(64, value);

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <string>
 
 #include "structs.h"
@@ -24,7 +25,7 @@ namespace {
 // ---- argument helpers -------------------------------------------------------------------
 
 // u64 arguments arrive as BigInt (or a safe-integer Number); the TypeScript layer has
-// validated them, so a conversion failure here is a programming error reported as EINVAL.
+// validated them, so a conversion failure here is a bug of ours, reported as kBadArguments.
 bool ToU64(const Napi::Value& v, uint64_t* out) {
   if (v.IsBigInt()) {
     bool lossless = false;
@@ -47,7 +48,10 @@ bool ToInt(const Napi::Value& v, int64_t* out) {
 }
 
 Napi::Value Result(Napi::Env env, long r) { return Napi::Number::New(env, r < 0 ? -errno : r); }
-Napi::Value Bad(Napi::Env env) { return Napi::Number::New(env, -EINVAL); }
+// Arguments the addon cannot use: a bug in the TypeScript layer, never a kernel answer, so it gets
+// a value no errno has (the TypeScript side turns it into a TypeError).
+constexpr int kBadArguments = -0x10000;
+Napi::Value Bad(Napi::Env env) { return Napi::Number::New(env, kBadArguments); }
 Napi::Value U64(Napi::Env env, uint64_t v) { return Napi::BigInt::New(env, v); }
 
 // ---- the SIGBUS guard ---------------------------------------------------------------------
@@ -55,32 +59,50 @@ Napi::Value U64(Napi::Env env, uint64_t v) { return Napi::BigInt::New(env, v); }
 // A host touch of a page guest_memfd refuses raises SIGBUS. Around exactly one guarded copy,
 // the handler jumps back into the copy loop instead of killing the process; anywhere else it
 // defers to whatever handler was installed before ours.
-// volatile: the stores around the copy must happen in order; the compiler sees no reader but the handler.
-thread_local sigjmp_buf* volatile g_guard = nullptr;
+// The guarded range of the current thread's copy. volatile: the stores around the copy must
+// happen in order, and the compiler sees no reader but the handler. initial-exec TLS: a signal
+// handler must not take the lazy TLS allocation path.
+struct Guard {
+  sigjmp_buf jmp;
+  uintptr_t lo;
+  uintptr_t hi;
+};
+__attribute__((tls_model("initial-exec"))) thread_local Guard* volatile g_guard = nullptr;
 struct sigaction g_previous_bus;
 
 void OnSigbus(int sig, siginfo_t* info, void* ctx) {
-  if (g_guard != nullptr) siglongjmp(*g_guard, 1);
+  Guard* guard = g_guard;
+  uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  // Ours only if the kernel raised it (si_code > 0, not kill()) for an address of the copy.
+  if (guard != nullptr && info->si_code > 0 && addr >= guard->lo && addr < guard->hi) siglongjmp(guard->jmp, 1);
   if (g_previous_bus.sa_flags & SA_SIGINFO) {
     if (g_previous_bus.sa_sigaction != nullptr) g_previous_bus.sa_sigaction(sig, info, ctx);
     return;
   }
-  if (g_previous_bus.sa_handler == SIG_IGN) return;
-  if (g_previous_bus.sa_handler == SIG_DFL || g_previous_bus.sa_handler == nullptr) {
+  if (g_previous_bus.sa_handler == SIG_IGN && info->si_code <= 0) return;  // A sent signal, ignored as asked.
+  if (g_previous_bus.sa_handler == SIG_DFL || g_previous_bus.sa_handler == SIG_IGN || g_previous_bus.sa_handler == nullptr) {
+    // Default action: a real fault re-executes and dies; a sent signal is raised again.
     signal(SIGBUS, SIG_DFL);
-    raise(SIGBUS);
+    if (info->si_code <= 0) raise(SIGBUS);
     return;
   }
   g_previous_bus.sa_handler(sig);
 }
 
+// Once per process, however many times the addon is loaded (the main thread and each Worker run
+// Init): a second install would record our own handler as "the previous one" and recurse.
 bool InstallGuard() {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = OnSigbus;
-  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-  sigemptyset(&sa.sa_mask);
-  return sigaction(SIGBUS, &sa, &g_previous_bus) == 0;
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = OnSigbus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    ok = sigaction(SIGBUS, &sa, &g_previous_bus) == 0;
+  });
+  return ok;
 }
 
 constexpr uint64_t kPage = 4096;
@@ -92,12 +114,14 @@ enum class CopyKind { kRead, kWrite, kFill };
 // number of bytes done.
 uint64_t GuardedCopy(CopyKind kind, uint8_t* mapped, uint8_t* buffer, uint64_t length, int fill) {
   volatile uint64_t done = 0;
-  sigjmp_buf jmp;
-  if (sigsetjmp(jmp, 1) != 0) {
+  Guard guard;
+  guard.lo = reinterpret_cast<uintptr_t>(mapped);
+  guard.hi = guard.lo + length;
+  if (sigsetjmp(guard.jmp, 1) != 0) {
     g_guard = nullptr;
     return done;
   }
-  g_guard = &jmp;
+  g_guard = &guard;
   while (done < length) {
     uint64_t at = reinterpret_cast<uintptr_t>(mapped) + done;
     uint64_t chunk = kPage - (at % kPage);
@@ -115,7 +139,8 @@ uint64_t GuardedCopy(CopyKind kind, uint8_t* mapped, uint8_t* buffer, uint64_t l
 
 // ---- syscalls ------------------------------------------------------------------------------
 
-// open(path, flags) -> fd | -errno. O_CLOEXEC always: a KVM fd leaking into a child is a bug.
+// open(path, flags) -> fd | -errno. O_CLOEXEC always: a KVM fd leaking into a child is a bug
+// (KVM's own VM and vCPU fds are close-on-exec; guest_memfd fds get it with setCloexec).
 Napi::Value Open(const Napi::CallbackInfo& info) {
   int64_t flags;
   if (!info[0].IsString() || !ToInt(info[1], &flags)) return Bad(info.Env());
@@ -144,7 +169,7 @@ napi_value IoctlInt(napi_env env, napi_callback_info cbinfo) {
   size_t argc = 3;
   napi_value argv[3];
   int32_t fd = 0, request = 0, arg = 0;
-  int32_t result = -EINVAL;
+  int32_t result = kBadArguments;
   if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) == napi_ok && argc == 3 &&
       napi_get_value_int32(env, argv[0], &fd) == napi_ok && napi_get_value_int32(env, argv[1], &request) == napi_ok &&
       napi_get_value_int32(env, argv[2], &arg) == napi_ok) {
@@ -163,6 +188,16 @@ Napi::Value IoctlBuffer(const Napi::CallbackInfo& info) {
   if (!ToInt(info[0], &fd) || !ToInt(info[1], &request) || !info[2].IsTypedArray()) return Bad(info.Env());
   Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
   return Result(info.Env(), ioctl(static_cast<int>(fd), static_cast<unsigned long>(request), buf.Data()));
+}
+
+// setCloexec(fd): KVM makes guest_memfd descriptors without close-on-exec; a child that inherits
+// one keeps the file, and with it the VM and its memory, alive.
+Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
+  int64_t fd;
+  if (!ToInt(info[0], &fd)) return Bad(info.Env());
+  int flags = fcntl(static_cast<int>(fd), F_GETFD);
+  if (flags < 0) return Napi::Number::New(info.Env(), -errno);
+  return Result(info.Env(), fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC));
 }
 
 Napi::Value MemfdCreate(const Napi::CallbackInfo& info) {
@@ -230,9 +265,10 @@ Napi::Value ReadInto(const Napi::CallbackInfo& info, bool positional) {
   Napi::Env env = info.Env();
   int64_t fd;
   uint64_t length, position = 0;
-  if (!ToInt(info[0], &fd) || !ToU64(info[1], &length) || length > (1u << 30) || (positional && !ToU64(info[2], &position))) {
-    return Bad(env);
-  }
+  if (!ToInt(info[0], &fd) || !ToU64(info[1], &length) || (positional && !ToU64(info[2], &position))) return Bad(env);
+  // The kernel moves at most MAX_RW_COUNT bytes per call; asking for more is a short read anyway.
+  constexpr uint64_t kMaxRwCount = 0x7ffff000;
+  if (length > kMaxRwCount) length = kMaxRwCount;
   Napi::Uint8Array out = Napi::Uint8Array::New(env, length);
   ssize_t n = positional ? pread(static_cast<int>(fd), out.Data(), length, static_cast<off_t>(position))
                          : read(static_cast<int>(fd), out.Data(), length);
@@ -327,6 +363,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("ioctlInt", Napi::Value(env, fn));
   }
   exports.Set("memfdCreate", Napi::Function::New(env, MemfdCreate));
+  exports.Set("setCloexec", Napi::Function::New(env, SetCloexec));
+  exports.Set("badArguments", Napi::Number::New(env, kBadArguments));
   exports.Set("mmap", Napi::Function::New(env, Mmap));
   exports.Set("munmap", Napi::Function::New(env, Munmap));
   exports.Set("mprotect", Napi::Function::New(env, Mprotect));
@@ -343,7 +381,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("guardedRead", Napi::Function::New(env, GuardedRead));
   exports.Set("guardedWrite", Napi::Function::New(env, GuardedWrite));
   exports.Set("guardedFill", Napi::Function::New(env, GuardedFill));
-  exports.Set("structSizes", StructSizes(env));
+  exports.Set("structLayouts", StructLayouts(env));
   return exports;
 }
 

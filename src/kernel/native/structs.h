@@ -1,6 +1,7 @@
-// The uAPI structs, defined here rather than taken from the machine's kernel headers (which
-// may predate guest_memfd). Sizes and offsets are asserted at compile time and exported, so a
-// test can check they agree with src/uapi/structs.ts.
+// The uAPI structs as the C compiler lays them out, defined here rather than taken from the
+// machine's kernel headers (which may predate guest_memfd). The TypeScript side encodes the
+// bytes from the layouts in src/uapi; the sizes are asserted here at compile time, and every
+// field's offset is exported so a test can check that the two descriptions agree.
 #pragma once
 #include <napi.h>
 #include <stddef.h>
@@ -34,8 +35,6 @@ struct kvm_userspace_memory_region2_s {
   uint64_t pad2[14];
 };
 static_assert(sizeof(kvm_userspace_memory_region2_s) == 160, "kvm_userspace_memory_region2 is 160 bytes");
-static_assert(offsetof(kvm_userspace_memory_region2_s, guest_memfd_offset) == 32, "guest_memfd_offset @32");
-static_assert(offsetof(kvm_userspace_memory_region2_s, guest_memfd) == 40, "guest_memfd @40");
 
 struct kvm_memory_attributes_s {
   uint64_t address;
@@ -45,6 +44,15 @@ struct kvm_memory_attributes_s {
 };
 static_assert(sizeof(kvm_memory_attributes_s) == 32, "kvm_memory_attributes is 32 bytes");
 
+struct kvm_pre_fault_memory_s {
+  uint64_t gpa;
+  uint64_t size;
+  uint64_t flags;
+  uint64_t padding[5];
+};
+static_assert(sizeof(kvm_pre_fault_memory_s) == 64, "kvm_pre_fault_memory is 64 bytes");
+
+// Proposed (the v8 in-place conversion series).
 struct kvm_memory_attributes2_s {
   uint64_t offset;
   uint64_t size;
@@ -55,12 +63,47 @@ struct kvm_memory_attributes2_s {
 };
 static_assert(sizeof(kvm_memory_attributes2_s) == 128, "kvm_memory_attributes2 is 128 bytes");
 
-inline Napi::Object StructSizes(Napi::Env env) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("kvm_create_guest_memfd", sizeof(kvm_create_guest_memfd_s));
-  o.Set("kvm_userspace_memory_region", sizeof(kvm_userspace_memory_region_s));
-  o.Set("kvm_userspace_memory_region2", sizeof(kvm_userspace_memory_region2_s));
-  o.Set("kvm_memory_attributes", sizeof(kvm_memory_attributes_s));
-  o.Set("kvm_memory_attributes2", sizeof(kvm_memory_attributes2_s));
-  return o;
+// Proposed (RFC v2 of 1G page support).
+struct kvm_gmem_convert_s {
+  uint64_t offset;
+  uint64_t size;
+  uint64_t error_offset;
+  uint64_t reserved[5];
+};
+static_assert(sizeof(kvm_gmem_convert_s) == 64, "kvm_gmem_convert is 64 bytes");
+
+#define GMEM_FIELD(s, f) fields.Set(#f, Napi::Number::New(env, offsetof(s##_s, f)))
+#define GMEM_STRUCT(s, ...)                                         \
+  do {                                                              \
+    Napi::Object entry = Napi::Object::New(env);                    \
+    Napi::Object fields = Napi::Object::New(env);                   \
+    __VA_ARGS__;                                                    \
+    entry.Set("size", Napi::Number::New(env, sizeof(s##_s)));       \
+    entry.Set("fields", fields);                                    \
+    out.Set(#s, entry);                                             \
+  } while (0)
+
+// { name: { size, fields: { field: offset } } } for every struct above.
+inline Napi::Object StructLayouts(Napi::Env env) {
+  Napi::Object out = Napi::Object::New(env);
+  GMEM_STRUCT(kvm_create_guest_memfd, GMEM_FIELD(kvm_create_guest_memfd, size); GMEM_FIELD(kvm_create_guest_memfd, flags);
+              GMEM_FIELD(kvm_create_guest_memfd, reserved));
+  GMEM_STRUCT(kvm_userspace_memory_region, GMEM_FIELD(kvm_userspace_memory_region, slot);
+              GMEM_FIELD(kvm_userspace_memory_region, flags); GMEM_FIELD(kvm_userspace_memory_region, guest_phys_addr);
+              GMEM_FIELD(kvm_userspace_memory_region, memory_size); GMEM_FIELD(kvm_userspace_memory_region, userspace_addr));
+  GMEM_STRUCT(kvm_userspace_memory_region2, GMEM_FIELD(kvm_userspace_memory_region2, slot);
+              GMEM_FIELD(kvm_userspace_memory_region2, flags); GMEM_FIELD(kvm_userspace_memory_region2, guest_phys_addr);
+              GMEM_FIELD(kvm_userspace_memory_region2, memory_size); GMEM_FIELD(kvm_userspace_memory_region2, userspace_addr);
+              GMEM_FIELD(kvm_userspace_memory_region2, guest_memfd_offset); GMEM_FIELD(kvm_userspace_memory_region2, guest_memfd);
+              GMEM_FIELD(kvm_userspace_memory_region2, pad1); GMEM_FIELD(kvm_userspace_memory_region2, pad2));
+  GMEM_STRUCT(kvm_memory_attributes, GMEM_FIELD(kvm_memory_attributes, address); GMEM_FIELD(kvm_memory_attributes, size);
+              GMEM_FIELD(kvm_memory_attributes, attributes); GMEM_FIELD(kvm_memory_attributes, flags));
+  GMEM_STRUCT(kvm_pre_fault_memory, GMEM_FIELD(kvm_pre_fault_memory, gpa); GMEM_FIELD(kvm_pre_fault_memory, size);
+              GMEM_FIELD(kvm_pre_fault_memory, flags); GMEM_FIELD(kvm_pre_fault_memory, padding));
+  GMEM_STRUCT(kvm_memory_attributes2, GMEM_FIELD(kvm_memory_attributes2, offset); GMEM_FIELD(kvm_memory_attributes2, size);
+              GMEM_FIELD(kvm_memory_attributes2, attributes); GMEM_FIELD(kvm_memory_attributes2, flags);
+              GMEM_FIELD(kvm_memory_attributes2, error_offset); GMEM_FIELD(kvm_memory_attributes2, reserved));
+  GMEM_STRUCT(kvm_gmem_convert, GMEM_FIELD(kvm_gmem_convert, offset); GMEM_FIELD(kvm_gmem_convert, size);
+              GMEM_FIELD(kvm_gmem_convert, error_offset); GMEM_FIELD(kvm_gmem_convert, reserved));
+  return out;
 }

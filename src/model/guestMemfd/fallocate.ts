@@ -72,8 +72,7 @@ export function gmemFallocate(inode: GmemInode, mode: number, rawOffset: bigint,
   const startPage = Number(offset >> BigInt(PAGE_SHIFT));
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     // Past the end there is nothing to punch: success, nothing happens.
-    const endPage = Number((offset + len) >> BigInt(PAGE_SHIFT));
-    inode.punch(startPage, Math.min(endPage, inode.pageCount));
+    inode.punch(startPage, Number((offset + len) >> BigInt(PAGE_SHIFT)));
     return;
   }
   if (offset + len > inode.size) {

@@ -64,8 +64,9 @@ export class ModelGuestMemfd extends ModelFdHandle implements GuestMemfd {
       mode: GMEM_MODE,
       nlink: 1,
       ino: this.inode.ino,
-      uid: 0,
-      gid: 0,
+      // The file belongs to whoever made it: this process.
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
     };
   }
 

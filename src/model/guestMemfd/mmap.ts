@@ -4,7 +4,7 @@
  */
 import { MAP_PRIVATE, PROT_EXEC } from '../../uapi/flags.js';
 import type { MmapRequest } from '../../requests.js';
-import { LOFF_MAX, PAGE_SIZE_N, isPageAligned } from '../../uapi/memory.js';
+import { LOFF_MAX, isPageAligned, pageRoundUp } from '../../uapi/memory.js';
 import { fail, hex } from '../fail.js';
 import type { ModelProcess } from '../process.js';
 import type { GmemInode } from './inode.js';
@@ -21,7 +21,7 @@ export function gmemMmap(
 ): { address: bigint; length: bigint } {
   if (!isPageAligned(req.offset)) refuse('EINVAL', `offset ${hex(req.offset)} is not page aligned`);
   if (req.length === 0n) refuse('EINVAL', 'length is 0');
-  const length = (req.length + PAGE_SIZE_N - 1n) & ~(PAGE_SIZE_N - 1n) & ((1n << 64n) - 1n);
+  const length = pageRoundUp(req.length);
   if (length === 0n) refuse('ENOMEM', `length ${hex(req.length)} overflows when rounded up to a page`);
   // (pgoff + pages cannot wrap an unsigned long on 64-bit: both are below 2^52.)
   const address = process.findRoom(length);
