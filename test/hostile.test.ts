@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
 import { openKvm } from '../src/open.js';
 import { ModelKvm } from '../src/model/kvm.js';
 import type { ModelVm } from '../src/model/vm.js';
 import type { ModelGuestMemfd } from '../src/model/guestMemfd/handle.js';
-import type { HostMapping } from '../src/api.js';
+import type { GuestMemfd, HostMapping, Kvm, Vm } from '../src/api.js';
+import { backendCases, type BackendCase } from './backends.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD } from '../src/uapi/flags.js';
 
 const BAD_U64: unknown[] = [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 53 + 2, -1n, 1n << 64n, 1n << 200n, '4096', null, {}, [], true, Symbol('x')];
@@ -18,33 +20,42 @@ const BAD_BYTES: unknown[] = [null, 5, 'abc', {}, [1, 2], undefined];
 const BAD_OPTIONS: unknown[] = [null, 5, 'x', [], true];
 
 interface World {
-  kvm: ModelKvm;
-  vm: ModelVm;
-  file: ModelGuestMemfd;
+  kvm: Kvm;
+  vm: Vm;
+  file: GuestMemfd;
   map: HostMapping;
 }
 
-function world(): World {
-  const kvm = new ModelKvm();
-  const vm = kvm.createVm() as ModelVm;
-  const file = vm.createGuestMemfd({ size: 4 * 4096, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED }) as ModelGuestMemfd;
+function world(backend: BackendCase): World {
+  const kvm = backend.open();
+  const vm = kvm.createVm();
+  const file = vm.createGuestMemfd({ size: 4 * 4096, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED });
   const map = file.mmap();
   map.fill(0, 8192, 0x5a); // The snapshot reads these pages: fault them in first.
   vm.setUserMemoryRegion2({ slot: 0, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: 0, memorySize: 4096, guestMemfd: file });
   return { kvm, vm, file, map };
 }
 
-/** Everything a call could have changed. */
+/** Everything a call could have changed: all of the model's state; on the kernel, what a process can see. */
 function snapshot(w: World): string {
-  const inode = w.file.inode;
+  const common = { bytes: [...w.map.read(0, 8), ...w.map.read(4096, 8)], prot: w.map.prot };
+  if (!(w.kvm instanceof ModelKvm)) {
+    return JSON.stringify({
+      ...common,
+      fds: readdirSync('/proc/self/fd').length,
+      // Only guest_memfd mappings: the rest of the address space moves with the JavaScript heap.
+      gmemMappings: readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('kvm-gmem')).length,
+    });
+  }
+  const inode = (w.file as ModelGuestMemfd).inode;
+  const vmState = (w.vm as ModelVm).state;
   return JSON.stringify({
+    ...common,
     fds: w.kvm.openDescriptors,
     maps: w.kvm.liveMappings,
-    slots: [...w.vm.state.slots.values()].map((s) => [s.key, s.baseGfn, s.npages, s.flags]),
+    slots: [...vmState.slots.values()].map((s) => [s.key, s.baseGfn, s.npages, s.flags]),
     pages: [...inode.pageState.ranges()].map((r) => [r.start, r.end, r.value]),
     stored: inode.contents.storedPages,
-    bytes: [...w.map.read(0, 8), ...w.map.read(4096, 8)],
-    prot: w.map.prot,
     bindings: inode.bindingCount,
     pins: inode.pins.livePins,
     attributes: [...inode.attributes.ranges()].map((r) => [r.start, r.end, r.value]),
@@ -112,10 +123,10 @@ const CALLS: Call[] = [
   ['map.mprotect(prot)', [...BAD_U32, 8], (w, v) => w.map.mprotect(v)],
 ];
 
-describe('hostile input: a TypeError or RangeError, and nothing changes', () => {
+for (const backend of backendCases()) describe(`hostile input [${backend.label}]: a TypeError or RangeError, and nothing changes`, { skip: backend.skip }, () => {
   for (const [name, values, call] of CALLS) {
     it(name, () => {
-      const w = world();
+      const w = world(backend);
       try {
         const before = snapshot(w);
         for (const value of values) {
@@ -135,6 +146,9 @@ describe('hostile input: a TypeError or RangeError, and nothing changes', () => 
     });
   }
 
+});
+
+describe('hostile input to openKvm', () => {
   it('openKvm with a bad options object, backend or profile', () => {
     for (const bad of BAD_OPTIONS) assert.throws(() => openKvm(bad as never), TypeError);
     assert.throws(() => openKvm({ backend: 'x' as never }), RangeError);

@@ -190,6 +190,41 @@ export const SEQUENCES: Sequence[] = [
     },
   },
   {
+    name: 'lifetimes: a bound file closed, then its slot',
+    run(kvm, rec, own) {
+      const vm = own(kvm.createVm(0))!;
+      const f = vm.createGuestMemfd({ size: T, flags: SHARED });
+      const m = f.mmap();
+      rec.step('bind', () => vm.setUserMemoryRegion2({ slot: 0, flags: GMEM, guestPhysAddr: 0, memorySize: T, guestMemfd: f }));
+      rec.step('close the descriptor (the mapping keeps the file)', () => f.close());
+      rec.step('the mapping still works', () => (m.fill(0, P, 9), m.read(0, 2)));
+      rec.step('unmap: the file is released', () => m.unmap());
+      rec.step('the slot cannot be re-bound', () => vm.setUserMemoryRegion2({ slot: 0, flags: GMEM, guestPhysAddr: 0, memorySize: T, guestMemfd: f }));
+      rec.step('delete the slot', () => vm.setUserMemoryRegion2({ slot: 0, guestPhysAddr: 0, memorySize: 0 }));
+      rec.step('delete it again', () => vm.setUserMemoryRegion2({ slot: 0, guestPhysAddr: 0, memorySize: 0 }));
+      const g = own(vm.createGuestMemfd({ size: T, flags: SHARED }))!;
+      rec.step('a new file binds the same GPA range', () => vm.setUserMemoryRegion2({ slot: 0, flags: GMEM, guestPhysAddr: 0, memorySize: T, guestMemfd: g }));
+    },
+  },
+  {
+    name: 'odd inputs: names, empty accesses, protections',
+    run(kvm, rec, own) {
+      for (const length of [1, 249, 250, 300]) own(rec.step(`memfd name of ${length} bytes`, () => kvm.memfdCreate('x'.repeat(length))));
+      const vm = own(kvm.createVm(0))!;
+      const f = fileOf(vm, rec, own, SHARED)!;
+      const none = own(f.mmap({ prot: PROT_NONE }))!;
+      rec.step('read 0 bytes of a PROT_NONE mapping', () => none.read(0, 0));
+      rec.step('write 0 bytes to a PROT_NONE mapping', () => none.write(0, new Uint8Array(0)));
+      rec.step('read 1 byte of a PROT_NONE mapping', () => none.read(0, 1));
+      const wo = own(f.mmap({ prot: PROT_WRITE }))!;
+      rec.step('write through a PROT_WRITE mapping', () => wo.write(0, new Uint8Array([5])));
+      rec.step('read through a PROT_WRITE mapping (x86 has no write-only pages)', () => wo.read(0, 1));
+      const ro = own(f.mmap({ prot: PROT_READ }))!;
+      rec.step('write 0 bytes to a PROT_READ mapping', () => ro.write(0, new Uint8Array(0)));
+      rec.step('fill 0 bytes of a PROT_READ mapping', () => ro.fill(0, 0, 1));
+    },
+  },
+  {
     name: 'memslot flags and sanity checks',
     run(kvm, rec, own) {
       const vm = own(kvm.createVm(0))!;
@@ -252,13 +287,15 @@ export const SEQUENCES: Sequence[] = [
       rec.step('offset past the end', () => bind(0, 0n, P, f, T));
       rec.step('offset 2^63', () => bind(0, 0n, P, f, LOFF_MIN));
       rec.step('offset wrapping', () => bind(0, 0n, 2 * P, f, U64_MAX - 4095n));
+      rec.step('offset + size past the largest loff_t', () => bind(6, 0x600000n, 2 * P, f, LOFF_MIN - BigInt(P)));
+      rec.step('offset + size reaching the largest loff_t', () => bind(7, 0x700000n, P, f, LOFF_MIN - BigInt(P)));
       rec.step('with LOG_DIRTY', () => bind(0, 0n, P, f, 0, GMEM | KVM_MEM_LOG_DIRTY_PAGES));
       rec.step('with READONLY', () => bind(0, 0n, P, f, 0, GMEM | KVM_MEM_READONLY));
       rec.step('through the v1 ioctl', () => vm.setUserMemoryRegion({ slot: 0, flags: GMEM, guestPhysAddr: 0, memorySize: P }));
       rec.step('bind pages 0-1', () => bind(0, 0n, 2 * P, f, 0));
       rec.step('bind pages 1-2 (overlap in the file)', () => bind(1, 0x100000n, 2 * P, f, P));
       rec.step('bind pages 2-3 (adjacent)', () => bind(1, 0x100000n, 2 * P, f, 2 * P));
-      rec.step('GPA overlap with a bad fd: EEXIST first', () => bind(2, P.valueOf() ? BigInt(P) : 0n, P, 999_999));
+      rec.step('GPA overlap with a bad fd: EEXIST first', () => bind(2, BigInt(P), P, 999_999));
       rec.step('re-issue a guest_memfd slot', () => bind(0, 0n, 2 * P, f, 0));
       rec.step('drop GUEST_MEMFD from a slot', () => bind(0, 0n, 2 * P, f, 0, 0));
       rec.step('move a guest_memfd slot', () => bind(0, 0x200000n, 2 * P, f, 0));

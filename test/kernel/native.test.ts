@@ -11,7 +11,18 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadNative } from '../../src/kernel/native.js';
-import { STRUCT_SIZES } from '../../src/uapi/structs.js';
+import { UnsupportedError } from '../../src/errors.js';
+import {
+  STRUCT_SIZES,
+  kvm_create_guest_memfd,
+  kvm_memory_attributes,
+  kvm_pre_fault_memory,
+  kvm_userspace_memory_region,
+  kvm_userspace_memory_region2,
+  layoutSize,
+  type StructLayout,
+} from '../../src/uapi/structs.js';
+import { PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../../src/uapi/proposals.js';
 import { GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
 import { kernelCase } from '../backends.js';
 import { expectCode } from '../helpers.js';
@@ -21,12 +32,35 @@ const native = loadNative();
 const kernel = kernelCase();
 
 describe('native addon', { skip: native.ok ? false : `native addon unavailable: ${native.ok ? '' : native.reason}` }, () => {
-  it('its struct sizes are the sizes the ioctl numbers encode', () => {
+  it('the C compiler lays every uAPI struct out exactly as the TypeScript layouts say', () => {
     assert.ok(native.ok);
-    for (const [name, size] of Object.entries(STRUCT_SIZES)) {
-      if (name in native.addon.structSizes) assert.equal(native.addon.structSizes[name], size, name);
+    const layouts: Record<string, StructLayout> = {
+      kvm_create_guest_memfd,
+      kvm_userspace_memory_region,
+      kvm_userspace_memory_region2,
+      kvm_memory_attributes,
+      kvm_pre_fault_memory,
+      kvm_memory_attributes2,
+      kvm_gmem_convert,
+    };
+    const sizes: Record<string, number> = { ...STRUCT_SIZES, ...PROPOSED_STRUCT_SIZES };
+    assert.deepEqual(Object.keys(native.addon.structLayouts).sort(), Object.keys(layouts).sort());
+    for (const [name, layout] of Object.entries(layouts)) {
+      const c: { size: number; fields: Record<string, number> } = native.addon.structLayouts[name]!;
+      assert.equal(c.size, sizes[name], `${name} size`);
+      assert.equal(layoutSize(layout), c.size, `${name}: the TypeScript layout spans the C size`);
+      assert.deepEqual(c.fields, Object.fromEntries(Object.entries(layout).map(([f, l]) => [f, l.offset])), `${name} field offsets`);
     }
-    assert.equal(native.addon.structSizes.kvm_memory_attributes2, 128);
+  });
+
+  it('loaded by the main thread and a Worker, the guard is installed once: a stray SIGBUS still kills, never hangs', () => {
+    const addon = JSON.stringify(root('build/gmem_native.node'));
+    const script = `const { Worker } = require('node:worker_threads'); require(${addon});
+      const w = new Worker('require(' + ${JSON.stringify(addon)} + '); setTimeout(() => {}, 3000)', { eval: true });
+      w.on('online', () => setTimeout(() => process.kill(process.pid, 'SIGBUS'), 100));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.error, undefined, 'the process neither hung nor failed to start');
+    assert.equal(r.signal, 'SIGBUS');
   });
 
   it('a SIGBUS outside a guarded copy still kills the process (the guard chains to the default)', () => {
@@ -46,6 +80,16 @@ describe('kernel backend guarantees', { skip: kernel.skip }, () => {
     for (let i = 0; i < 10_000; i++) {
       const err = expectCode(() => (i % 2 ? map.write(4096 + (i % 4096), new Uint8Array(1)) : map.read(i % 8192, 1)), 'SIGBUS');
       assert.equal(err.fileOffset, i % 2 ? 4096n : BigInt(Math.floor((i % 8192) / 4096) * 4096));
+    }
+  });
+
+  it('guest_memfd descriptors are close-on-exec (KVM leaves that off): children do not inherit them', () => {
+    using kvm = kernel.open();
+    using vm = kvm.createVm(0);
+    using file = vm.createGuestMemfd({ size: 4096 });
+    for (const fd of [kvm.fd, vm.fd, file.fd]) {
+      const flags = /^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      assert.ok(flags && (parseInt(flags, 8) & 0o2000000) !== 0, `descriptor ${fd} has O_CLOEXEC (flags ${flags})`);
     }
   });
 
@@ -75,7 +119,7 @@ describe('kernel backend guarantees', { skip: kernel.skip }, () => {
     const err = expectCode(() => file.convertToPrivate(0, 4096), 'ENOTTY');
     assert.match(err.message, /this kernel has no in-place conversion/);
     expectCode(() => file.gmemConvert('private', { offset: 0, size: 4096 }), 'ENOTTY');
-    expectCode(() => file.pin(0, 4096), 'ENOSYS');
+    assert.throws(() => file.pin(0, 4096), (err: unknown) => err instanceof UnsupportedError && err.code === 'ERR_UNSUPPORTED');
   });
 
   it('after unmap every access is EBADF and unmap is idempotent', () => {
