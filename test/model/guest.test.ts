@@ -90,7 +90,11 @@ describe('guest access: private memory in 6.18 (VM attributes)', () => {
 describe('KVM_SET_MEMORY_ATTRIBUTES', () => {
   it('checks flags, attributes, size, wrap and alignment in order', () => {
     using d = fixture();
-    expectCode(() => d.vm.setMemoryAttributes({ address: 1, size: 0, attributes: 8, flags: 1 }), 'EINVAL');
+    // Every check answers EINVAL, so the reason shows which check came first.
+    assert.match(expectCode(() => d.vm.setMemoryAttributes({ address: 1, size: 0, attributes: 16, flags: 1 }), 'EINVAL').reason!, /flags/);
+    assert.match(expectCode(() => d.vm.setMemoryAttributes({ address: 1, size: 0, attributes: 16 }), 'EINVAL').reason!, /attributes/);
+    assert.match(expectCode(() => d.vm.setMemoryAttributes({ address: 1, size: 0, attributes: 0 }), 'EINVAL').reason!, /size is 0/);
+    assert.match(expectCode(() => d.vm.setMemoryAttributes({ address: 0xffff_ffff_ffff_f001n, size: 0x2000, attributes: 0 }), 'EINVAL').reason!, /wraps/);
     expectCode(() => d.vm.setMemoryAttributes({ address: 0, size: P, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE }), 'EINVAL', 'PRIVATE on a DEFAULT VM');
     d.vm.setMemoryAttributes({ address: 0, size: P, attributes: 0 });
     using s = fixture({ type: 'KVM_X86_SW_PROTECTED_VM', flags: 0n });

@@ -22,6 +22,17 @@ describe('KVM_SET_USER_MEMORY_REGION2: sanity checks in order', () => {
     using s = fixture({ type: 'KVM_X86_SW_PROTECTED_VM', flags: 0n });
     expectCode(() => s.vm.setUserMemoryRegion2({ slot: 0x10000, guestPhysAddr: 0, memorySize: P }), 'EINVAL');
   });
+  it('checks flags, then size, gpa and user address alignment, in that order (the reason tells which)', () => {
+    using f = fixture();
+    const reason = (region: Parameters<typeof f.vm.setUserMemoryRegion2>[0]) => expectCode(() => f.vm.setUserMemoryRegion2(region), 'EINVAL').reason!;
+    assert.match(reason({ slot: 0, flags: 0x80, guestPhysAddr: 1, memorySize: 1, userspaceAddr: 1 }), /flags/);
+    assert.match(reason({ slot: 0, guestPhysAddr: 1, memorySize: 1, userspaceAddr: 1 }), /memory_size/);
+    assert.match(reason({ slot: 0, guestPhysAddr: 1, memorySize: P, userspaceAddr: 1 }), /guest_phys_addr/);
+    assert.match(reason({ slot: 0, guestPhysAddr: 0, memorySize: P, userspaceAddr: 1 }), /userspace_addr/);
+    assert.match(reason({ slot: 0x10000 * 3, guestPhysAddr: 0xffff_ffff_ffff_f000n, memorySize: 2 * P }), /address space 3/);
+    assert.match(reason({ slot: 0, guestPhysAddr: 0xffff_ffff_ffff_f000n, memorySize: 2 * P }), /wraps/);
+  });
+
   it('unaligned sizes and addresses, wrapping ranges and user ranges past USER_PTR_MAX are EINVAL', () => {
     using f = fixture();
     const r = { slot: 0, guestPhysAddr: 0, memorySize: P };
