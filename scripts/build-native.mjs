@@ -56,7 +56,7 @@ const args = [
   '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
   // -isystem: warnings inside Node's and V8's headers are not ours to fix (ours stay errors).
   '-isystem', nodeHeaders, '-isystem', addonApi, `-I${join(root, 'src/kernel/native')}`,
-  ...sources, '-o', output,
+  ...sources, '-o', output, '-lrt',
 ];
 mkdirSync(buildDir, { recursive: true });
 rmSync(output, { force: true });

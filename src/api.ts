@@ -84,6 +84,80 @@ export interface MemoryAttributesArgs {
   flags?: U64Input;
 }
 
+/** struct kvm_segment. */
+export interface Segment {
+  base: bigint;
+  limit: number;
+  selector: number;
+  type: number;
+  present: boolean;
+  dpl: number;
+  db: boolean;
+  s: boolean;
+  l: boolean;
+  g: boolean;
+  avl: boolean;
+  unusable: boolean;
+}
+
+/** struct kvm_dtable (GDT, IDT). */
+export interface DescriptorTable {
+  base: bigint;
+  limit: number;
+}
+
+/** struct kvm_regs. */
+export interface Regs {
+  rax: bigint; rbx: bigint; rcx: bigint; rdx: bigint; rsi: bigint; rdi: bigint; rsp: bigint; rbp: bigint;
+  r8: bigint; r9: bigint; r10: bigint; r11: bigint; r12: bigint; r13: bigint; r14: bigint; r15: bigint;
+  rip: bigint; rflags: bigint;
+}
+
+/** struct kvm_sregs (x86). */
+export interface Sregs {
+  cs: Segment; ds: Segment; es: Segment; fs: Segment; gs: Segment; ss: Segment; tr: Segment; ldt: Segment;
+  gdt: DescriptorTable; idt: DescriptorTable;
+  cr0: bigint; cr2: bigint; cr3: bigint; cr4: bigint; cr8: bigint; efer: bigint; apicBase: bigint;
+  interruptBitmap: bigint[];
+}
+
+/** Why KVM_RUN came back, decoded from kvm_run. */
+export type VcpuExit =
+  | { reason: 'KVM_EXIT_IO'; direction: 'in' | 'out'; size: number; port: number; count: number; data: Uint8Array }
+  | { reason: 'KVM_EXIT_MMIO'; gpa: bigint; length: number; isWrite: boolean; data: Uint8Array }
+  | { reason: 'KVM_EXIT_HLT' }
+  | { reason: 'KVM_EXIT_SHUTDOWN' }
+  | { reason: 'KVM_EXIT_MEMORY_FAULT'; errno: string; flags: bigint; gpa: bigint; size: bigint }
+  | { reason: 'KVM_EXIT_INTERNAL_ERROR'; suberror: number; data: bigint[] }
+  | { reason: 'KVM_EXIT_FAIL_ENTRY'; hardwareEntryFailureReason: bigint; cpu: number }
+  | { reason: 'KVM_EXIT_SYSTEM_EVENT'; type: number; data: bigint[] }
+  | { reason: 'KVM_EXIT_INTR' }
+  /** The run was stopped after timeoutMs: the guest had not exited by itself. */
+  | { reason: 'timeout'; timeoutMs: number }
+  | { reason: 'unknown'; exitReason: number; name: string | undefined };
+
+export interface RunOptions {
+  /** Stop the guest after this long (default 5000 ms) and report a 'timeout' exit. */
+  timeoutMs?: number;
+}
+
+/** A vCPU (the kernel backend runs real ones; the model does not execute guest code). */
+export interface Vcpu extends FdHandle {
+  readonly id: number;
+  getRegs(): Regs;
+  /** KVM_SET_REGS with the given registers changed and the others as they are. */
+  setRegs(regs: { [K in keyof Regs]?: U64Input }): void;
+  getSregs(): Sregs;
+  /** KVM_SET_SREGS with the given fields changed and the others as they are. */
+  setSregs(sregs: Partial<Sregs>): void;
+  /** KVM_SET_CPUID2 with every leaf KVM supports (needed for paging and long mode). */
+  setupCpuid(): void;
+  /** KVM_RUN, bounded by a timeout. KVM_RUN's own failures (other than memory faults) throw KvmError. */
+  run(options?: RunOptions): VcpuExit;
+  /** Data for the last port-in or MMIO-read exit, delivered to the guest by the next run(). */
+  completeIo(data: BytesInput): void;
+}
+
 /** A VM. */
 export interface Vm extends FdHandle {
   /** The VM type it was created with. */
@@ -98,7 +172,13 @@ export interface Vm extends FdHandle {
   setUserMemoryRegion2(region: UserMemoryRegion2): void;
   /** KVM_SET_MEMORY_ATTRIBUTES (the VM-wide ioctl). */
   setMemoryAttributes(args: MemoryAttributesArgs): void;
-  /** Guest-side memory access, as a vCPU would see it. */
+  /** KVM_CREATE_VCPU. */
+  createVcpu(id: number): Vcpu;
+  /**
+   * Guest-side memory access, as a vCPU sees it. On the kernel it runs a tiny guest program on a
+   * vCPU of its own (the highest id KVM allows) with a code memslot of its own that exists only
+   * during the access.
+   */
   readonly guest: GuestAccess;
 }
 

@@ -48,7 +48,7 @@ function snapshot(w: World): string {
     });
   }
   const inode = (w.file as ModelGuestMemfd).inode;
-  const vmState = (w.vm as ModelVm).state;
+  const vmState = (w.vm as unknown as ModelVm).state;
   return JSON.stringify({
     ...common,
     fds: w.kvm.openDescriptors,
@@ -84,6 +84,7 @@ const CALLS: Call[] = [
   ['vm.setUserMemoryRegion({guestMemfd}) (v1 has no such field)', [5], (w, v) => w.vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x10000, memorySize: 4096, guestMemfd: v } as never)],
   ['vm.setMemoryAttributes(args)', [...BAD_OPTIONS, {}], (w, v) => w.vm.setMemoryAttributes(v)],
   ['vm.setMemoryAttributes({address})', BAD_U64.filter((v) => v !== null), (w, v) => w.vm.setMemoryAttributes({ address: v, size: 4096, attributes: 0 })],
+  ['vm.createVcpu(id)', BAD_U32, (w, v) => w.vm.createVcpu(v)],
   ['vm.guest.read(gpa)', BAD_U64, (w, v) => w.vm.guest.read(v, 1)],
   ['vm.guest.read(_, length)', [-1, 1.5, NaN, 2 ** 53, '1', null], (w, v) => w.vm.guest.read(0, v)],
   ['vm.guest.read(_, _, options)', [...BAD_OPTIONS, { kind: 'secret' }, { kind: 'private' }], (w, v) => w.vm.guest.read(0, 1, v)],

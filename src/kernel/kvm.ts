@@ -23,6 +23,7 @@ class KernelHostFile extends KernelFdHandle implements HostFile {
 export class KernelKvm extends KernelFdHandle implements Kvm {
   readonly backend = 'kernel' as const;
   readonly profile = 'host';
+  private runSize: number | undefined;
 
   /** Open /dev/kvm; a KvmError when it cannot be opened, a plain Error when the addon is missing. */
   static open(path = KVM_DEVICE): KernelKvm {
@@ -50,7 +51,8 @@ export class KernelKvm extends KernelFdHandle implements Kvm {
     const t = vmTypeNumber(type);
     this.ensureOpen('ioctl', 'KVM_CREATE_VM');
     const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, t), 'ioctl', 'KVM_CREATE_VM');
-    return new KernelVm(this.native, fd, Number(t));
+    this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0), 'ioctl', 'KVM_GET_VCPU_MMAP_SIZE');
+    return new KernelVm(this.native, fd, Number(t), this.fd, this.runSize);
   }
 
   memfdCreate(name = 'gmem'): HostFile {

@@ -32,6 +32,10 @@ export interface NativeAddon {
   guardedRead(address: bigint, dest: Uint8Array): number;
   guardedWrite(address: bigint, src: Uint8Array): number;
   guardedFill(address: bigint, length: bigint, byte: number): number;
+  /** KVM_RUN bounded by a timer: 0, 1 when the timeout stopped it, or -errno. */
+  runVcpu(fd: number, runAddress: bigint, timeoutMs: number): number;
+  /** KVM_SET_CPUID2 on the vCPU with what KVM_GET_SUPPORTED_CPUID answers. */
+  setupCpuid(kvmFd: number, vcpuFd: number): number;
   /** Close-on-exec for a descriptor KVM made without it (guest_memfd). */
   setCloexec(fd: number): number;
   /** What a function returns when it cannot use its arguments (no errno has this value). */

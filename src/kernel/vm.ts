@@ -8,13 +8,15 @@ import type {
   MemoryAttributesArgs,
   UserMemoryRegion,
   UserMemoryRegion2,
+  Vcpu,
   Vm,
 } from '../api.js';
-import { bytes, describeValue } from '../args.js';
+import { describeValue, u32 } from '../args.js';
+import { KernelVcpu } from './vcpu.js';
 import { VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.js';
 import { checkExtensionOn } from './caps.js';
-import { UnsupportedError } from '../errors.js';
-import { CLOSED_FD, createGuestMemfdWords, guestAccessRequest, guestReadRequest, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
+import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
+import { KernelGuestAccess } from './guestAccess.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
 import {
@@ -32,30 +34,63 @@ import { check } from './sys.js';
 
 const I = KVM_IOCTLS.byName;
 
-/** Guest access needs vCPUs, which the kernel backend does not run yet. */
-const noGuestYet = (): never => {
-  throw new UnsupportedError('kernel', 'guest memory access', 'it needs vCPUs, which this backend does not run yet; use the model');
-};
-
-/** Arguments are checked as on the model (so bad input is a TypeError/RangeError everywhere), then refused. */
-function unsupportedGuestAccess(hasPrivateMem: boolean): GuestAccess {
-  return {
-    read: (gpa, length, opts) => (guestReadRequest(gpa, length, opts, hasPrivateMem), noGuestYet()),
-    write: (gpa, data, opts) => (guestAccessRequest(gpa, bytes(data, 'data').byteLength, opts, hasPrivateMem), noGuestYet()),
-  };
-}
-
 export class KernelVm extends KernelFdHandle implements Vm {
   readonly guest: GuestAccess;
+  private readonly guestAccess: KernelGuestAccess;
+  /** Address-space-0 slots made through this handle, so the guest program can keep clear of them. */
+  private readonly slotsMade = new Map<number, { gpa: bigint; size: bigint }>();
+  private readonly vcpuIds = new Set<number>();
+  private helper: KernelVcpu | undefined;
 
-  constructor(native: NativeAddon, fd: number, readonly type: number) {
+  constructor(
+    native: NativeAddon,
+    fd: number,
+    readonly type: number,
+    /** /dev/kvm's descriptor (CPUID and the kvm_run size are asked there); the Kvm owns it. */
+    private readonly kvmFd: number,
+    private readonly runSize: number,
+  ) {
     super(native, fd);
-    this.guest = unsupportedGuestAccess(VM_TYPES_WITH_PRIVATE_MEMORY.has(type));
+    this.guestAccess = new KernelGuestAccess({
+      native,
+      vmFd: fd,
+      hasPrivateMem: VM_TYPES_WITH_PRIVATE_MEMORY.has(type),
+      userSlots: () => this.slotsMade,
+      helperVcpu: () => this.helperVcpu(),
+      ensureOpen: (operation) => this.ensureOpen('ioctl', operation),
+    });
+    this.guest = this.guestAccess;
+  }
+
+  override close(): void {
+    if (this.closed) return;
+    this.helper?.close();
+    this.guestAccess.dispose();
+    super.close();
+  }
+
+  /** The guest program's vCPU: the highest id KVM allows that the caller has not taken. */
+  private helperVcpu(): KernelVcpu {
+    if (!this.helper) {
+      let id = checkExtensionOn(this.native, this.fd, 'KVM_CAP_MAX_VCPU_ID') - 1;
+      while (this.vcpuIds.has(id)) id--;
+      this.helper = this.createVcpu(id) as KernelVcpu;
+      this.helper.setupCpuid();
+    }
+    return this.helper;
   }
 
   checkExtension(cap: CapabilityInput): number {
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
     return checkExtensionOn(this.native, this.fd, cap);
+  }
+
+  createVcpu(id: number): Vcpu {
+    const n = u32(id, 'id');
+    this.ensureOpen('ioctl', 'KVM_CREATE_VCPU');
+    const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VCPU, n), 'ioctl', 'KVM_CREATE_VCPU');
+    this.vcpuIds.add(n);
+    return new KernelVcpu(this.native, fd, n, this.kvmFd, this.runSize);
   }
 
   createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {
@@ -104,6 +139,10 @@ export class KernelVm extends KernelFdHandle implements Vm {
             guest_memfd: w.guestMemfd,
           });
     check(this.native.ioctlBuffer(this.fd, I[ioctl], struct), 'ioctl', ioctl);
+    if (w.slot >>> 16 === 0) {
+      if (w.memorySize === 0n) this.slotsMade.delete(w.slot);
+      else this.slotsMade.set(w.slot, { gpa: w.guestPhysAddr, size: w.memorySize });
+    }
   }
 
   /** A handle of the kernel backend (any Kvm: they share this process's descriptor table). */

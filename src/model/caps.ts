@@ -48,6 +48,8 @@ export function capabilityAnswer(profile: Profile, cap: number, vmType: number |
       return 1;
     case C.KVM_CAP_NR_MEMSLOTS:
       return profile.userMemSlots;
+    case C.KVM_CAP_MAX_VCPU_ID:
+      return profile.maxVcpuId;
     case C.KVM_CAP_READONLY_MEM:
       return vmType !== null && profile.protectedStateVmTypes.includes(vmType) ? 0 : 1;
     case C.KVM_CAP_MULTI_ADDRESS_SPACE:

@@ -17,8 +17,11 @@ import type { VmState } from './vmState.js';
 /** Where one guest page access lands: a file page, or an exit. */
 type PageTarget = { inode: GmemInode; page: number } | { exit: GuestExit };
 
-/** The largest access a single MMIO exit reports (a vCPU accesses at most 8 bytes at once). */
-const MMIO_MAX = 8;
+/**
+ * How many bytes an MMIO exit reports. vm.guest copies like the kernel backend's guest program
+ * (one rep movsb), whose accesses KVM emulates one byte at a time when they reach MMIO.
+ */
+const MMIO_MAX = 1;
 
 export class ModelGuestAccess implements GuestAccess {
   constructor(

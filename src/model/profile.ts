@@ -68,6 +68,8 @@ export interface Profile {
   readonly maxGpaBits: number;
   /** USER_PTR_MAX: the largest value access_ok accepts for the end of a user range; mmap places mappings below it. */
   readonly userAddressMax: bigint;
+  /** KVM_CAP_MAX_VCPU_ID: vCPU ids are below it (x86: four ids per possible vCPU). */
+  readonly maxVcpuId: number;
   /** KVM_MEM_MAX_NR_PAGES: the most pages one slot may have. */
   readonly maxPagesPerSlot: bigint;
 }
@@ -99,6 +101,7 @@ export const LINUX_6_18: Profile = {
   // USER_PTR_MAX is TASK_SIZE_MAX, 2^47 - 4096 with 4-level paging.
   userAddressMax: (1n << 47n) - 4096n,
   maxPagesPerSlot: (1n << 31n) - 1n,
+  maxVcpuId: 4096,
 };
 
 /**

@@ -8,9 +8,11 @@ import type {
   MemoryAttributesArgs,
   UserMemoryRegion,
   UserMemoryRegion2,
+  Vcpu,
   Vm,
 } from '../api.js';
-import { capabilityNumber, describeValue } from '../args.js';
+import { capabilityNumber, describeValue, u32 } from '../args.js';
+import { UnsupportedError } from '../errors.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
 import { capabilityAnswerFor } from './caps.js';
 import { ModelGuestAccess } from './guest.js';
@@ -33,6 +35,13 @@ export class ModelVm extends ModelFdHandle implements Vm {
     super(process, { kind: 'vm', put: () => state.put() });
     this.state = state;
     this.guest = new ModelGuestAccess(state, process, (operation) => this.ensureOpen('ioctl', operation));
+  }
+
+  /** The model does not execute guest code: guest memory is reached through `guest`. */
+  createVcpu(id: number): Vcpu {
+    u32(id, 'id');
+    this.ensureOpen('ioctl', 'KVM_CREATE_VCPU');
+    throw new UnsupportedError('model', 'KVM_CREATE_VCPU', 'the model does not execute guest code; use vm.guest for guest memory accesses');
   }
 
   checkExtension(cap: CapabilityInput): number {

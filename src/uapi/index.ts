@@ -8,3 +8,4 @@ export * from './exits.js';
 export * from './errno.js';
 export * from './memory.js';
 export * from './proposals.js';
+export * from './vcpu.js';

@@ -23,4 +23,23 @@ export const KNOWN_DIVERGENCES: KnownDivergence[] = [
       'The expression is the same in upstream 6.18, so this is an upstream bug, not one of this paravirtual host; the ' +
       'earlier u64 wrap check in __kvm_set_memory_region does not catch it because the u64 sum does not wrap.',
   },
+  {
+    name: 'pvm-gmem-uaddr0-mmio',
+    sequence: 'guest access',
+    step: 'guest reads the guest_memfd-only slot',
+    why:
+      'spec/03: a slot bound to a guest_memfd with MMAP is "guest_memfd only" upstream: the MMU serves every ' +
+      'guest fault from the file and ignores userspace_addr. This host\'s paravirtual MMU still goes through the ' +
+      'host address, so with userspace_addr 0 the access exits as KVM_EXIT_MMIO. The model keeps upstream behaviour.',
+  },
+  {
+    name: 'pvm-hva-fault-mmio',
+    sequence: 'guest access',
+    step: 'guest reads it: the host address cannot be faulted',
+    why:
+      'A shared guest access whose host address cannot be faulted in (here: an ordinary slot over the mapping of a ' +
+      'guest_memfd page that is private, so the host fault is a SIGBUS) makes upstream KVM_RUN fail with EFAULT and ' +
+      'a KVM_EXIT_MEMORY_FAULT exit (kvm_handle_error_pfn). This host exits KVM_EXIT_MMIO instead, as it does for ' +
+      'every guest access it cannot back; the same happens for a bound guest_memfd after its file was released.',
+  },
 ];

@@ -225,6 +225,42 @@ export const SEQUENCES: Sequence[] = [
     },
   },
   {
+    name: 'guest access',
+    run(kvm, rec, own) {
+      const vm = own(kvm.createVm(0))!;
+      const G = 1n << 32n;
+      const f = fileOf(vm, rec, own, SHARED)!;
+      const m = own(f.mmap())!;
+      m.fill(0, T, 0xaa);
+      rec.step('bind with userspace_addr = the host mapping', () =>
+        vm.setUserMemoryRegion2({ slot: 1, flags: GMEM, guestPhysAddr: G, memorySize: T, guestMemfd: f, userspaceAddr: m.address }));
+      rec.step('guest reads what the host wrote', () => vm.guest.read(G + 4094n, 4));
+      rec.step('guest writes', () => vm.guest.write(G + 10n, Uint8Array.of(1, 2, 3)));
+      rec.step('host sees it', () => m.read(8, 6));
+      rec.step('read across the end of the slot', () => vm.guest.read(G + BigInt(T) - 2n, 4));
+      rec.step('write across the end of the slot', () => vm.guest.write(G + BigInt(T) - 2n, Uint8Array.of(5, 6, 7, 8)));
+      rec.step('the bytes before the fault were written', () => m.read(T - 4, 4));
+      rec.step('read with no memslot', () => vm.guest.read(0x12345n, 8));
+      rec.step('write with no memslot', () => vm.guest.write(0x12345n, Uint8Array.of(1)));
+      rec.step('an empty access', () => vm.guest.read(0x12345n, 0));
+      const shared = fileOf(vm, rec, own, SHARED)!;
+      const sm = own(shared.mmap())!;
+      sm.fill(0, T, 0x33);
+      rec.step('ordinary slot over a shared guest_memfd mapping', () => vm.setUserMemoryRegion({ slot: 2, guestPhysAddr: G * 2n, memorySize: T, userspaceAddr: sm.address }));
+      rec.step('guest reads it', () => vm.guest.read(G * 2n + 100n, 2));
+      rec.step('read-only slot over the same mapping', () => vm.setUserMemoryRegion({ slot: 3, flags: KVM_MEM_READONLY, guestPhysAddr: G * 3n, memorySize: T, userspaceAddr: sm.address }));
+      rec.step('guest reads the read-only slot', () => vm.guest.read(G * 3n, 2));
+      rec.step('guest writes the read-only slot: MMIO', () => vm.guest.write(G * 3n + 1n, Uint8Array.of(9)));
+      const priv = fileOf(vm, rec, own, MMAP)!;
+      const pm = own(priv.mmap())!;
+      rec.step('ordinary slot over a private guest_memfd mapping', () => vm.setUserMemoryRegion({ slot: 4, guestPhysAddr: G * 4n, memorySize: T, userspaceAddr: pm.address }));
+      rec.step('guest reads it: the host address cannot be faulted', () => vm.guest.read(G * 4n, 2));
+      const only = fileOf(vm, rec, own, SHARED)!;
+      rec.step('bind with userspace_addr 0 (guest_memfd only)', () => vm.setUserMemoryRegion2({ slot: 5, flags: GMEM, guestPhysAddr: G * 5n, memorySize: T, guestMemfd: only }));
+      rec.step('guest reads the guest_memfd-only slot', () => vm.guest.read(G * 5n, 2));
+    },
+  },
+  {
     name: 'memslot flags and sanity checks',
     run(kvm, rec, own) {
       const vm = own(kvm.createVm(0))!;

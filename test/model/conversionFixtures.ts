@@ -25,7 +25,7 @@ export interface ConversionWorld {
 export function conversionWorld(opts: { pages?: number; shared?: boolean; type?: VmTypeName; profile?: string } = {}): ConversionWorld {
   const pages = opts.pages ?? 4;
   const kvm = new ModelKvm(opts.profile ?? 'inplace');
-  const vm = kvm.createVm(opts.type ?? 'KVM_X86_SW_PROTECTED_VM') as ModelVm;
+  const vm = kvm.createVm(opts.type ?? 'KVM_X86_SW_PROTECTED_VM') as unknown as ModelVm;
   const flags = GUEST_MEMFD_FLAG_MMAP | (opts.shared ? GUEST_MEMFD_FLAG_INIT_SHARED : 0n);
   const file = vm.createGuestMemfd({ size: pages * P, flags }) as ModelGuestMemfd;
   vm.setUserMemoryRegion2({ slot: 1, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: GPA_BASE, memorySize: pages * P, guestMemfd: file });

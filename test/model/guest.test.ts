@@ -32,7 +32,7 @@ describe('guest access: exits', () => {
   it('a GPA without a slot exits as MMIO at that address', () => {
     using f = fixture();
     const r = f.vm.guest.read(0x1234, 16);
-    assert.deepEqual(r, { ok: false, exit: { reason: 'KVM_EXIT_MMIO', gpa: 0x1234n, length: 8, isWrite: false } });
+    assert.deepEqual(r, { ok: false, exit: { reason: 'KVM_EXIT_MMIO', gpa: 0x1234n, length: 1, isWrite: false } });
   });
   it('a write to a read-only slot exits as MMIO; a read goes through the host memory', () => {
     using kvm = new ModelKvm();

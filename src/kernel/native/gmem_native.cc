@@ -15,8 +15,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "structs.h"
 
@@ -135,6 +138,84 @@ uint64_t GuardedCopy(CopyKind kind, uint8_t* mapped, uint8_t* buffer, uint64_t l
   }
   g_guard = nullptr;
   return done;
+}
+
+// ---- bounded KVM_RUN -----------------------------------------------------------------------
+
+// A guest that never exits must not hang the caller. A per-run POSIX timer sends a signal to
+// this thread; its handler sets kvm_run.immediate_exit, so KVM_RUN returns EINTR whether the
+// signal lands during the run or just before it (the race immediate_exit exists to close).
+constexpr unsigned long kKvmRun = 0xAE80;
+constexpr size_t kImmediateExitOffset = 1;
+__attribute__((tls_model("initial-exec"))) thread_local volatile uint8_t* g_immediate_exit = nullptr;
+
+int KickSignal() { return SIGRTMAX - 1; }  // Not used by Node, libuv or glibc.
+
+void OnKick(int) {
+  volatile uint8_t* flag = g_immediate_exit;
+  if (flag != nullptr) *flag = 1;
+}
+
+bool InstallKick() {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = OnKick;  // No SA_RESTART: KVM_RUN must come back with EINTR.
+    sigemptyset(&sa.sa_mask);
+    ok = sigaction(KickSignal(), &sa, nullptr) == 0;
+  });
+  return ok;
+}
+
+// runVcpu(vcpuFd, runAddress, timeoutMs) -> 0 | 1 (timed out) | -errno.
+Napi::Value RunVcpu(const Napi::CallbackInfo& info) {
+  int64_t fd, timeout_ms;
+  uint64_t run_addr;
+  if (!ToInt(info[0], &fd) || !ToU64(info[1], &run_addr) || !ToInt(info[2], &timeout_ms) || timeout_ms <= 0) return Bad(info.Env());
+  if (!InstallKick()) return Napi::Number::New(info.Env(), -ENOSYS);
+  volatile uint8_t* immediate_exit = reinterpret_cast<volatile uint8_t*>(run_addr + kImmediateExitOffset);
+  *immediate_exit = 0;
+  struct sigevent sev;
+  memset(&sev, 0, sizeof sev);
+  sev.sigev_notify = 4;  // SIGEV_THREAD_ID: this thread, not any thread of the process.
+  sev.sigev_signo = KickSignal();
+  sev._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+  timer_t timer;
+  if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0) return Napi::Number::New(info.Env(), -errno);
+  g_immediate_exit = immediate_exit;
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  its.it_value.tv_sec = timeout_ms / 1000;
+  its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000;
+  timer_settime(timer, 0, &its, nullptr);
+  int r = ioctl(static_cast<int>(fd), kKvmRun, 0);
+  int err = errno;
+  timer_delete(timer);
+  g_immediate_exit = nullptr;
+  bool kicked = *immediate_exit != 0;
+  *immediate_exit = 0;
+  if (r < 0 && err == EINTR && kicked) return Napi::Number::New(info.Env(), 1);
+  return Napi::Number::New(info.Env(), r < 0 ? -err : 0);
+}
+
+// setupCpuid(kvmFd, vcpuFd) -> 0 | -errno: give the vCPU every CPUID leaf KVM supports (long
+// mode, PAE, the host's physical address width), as a VMM does before running code that pages.
+Napi::Value SetupCpuid(const Napi::CallbackInfo& info) {
+  int64_t kvm_fd, vcpu_fd;
+  if (!ToInt(info[0], &kvm_fd) || !ToInt(info[1], &vcpu_fd)) return Bad(info.Env());
+  struct Entry {
+    uint32_t function, index, flags, eax, ebx, ecx, edx, padding[3];
+  };
+  static_assert(sizeof(Entry) == 40, "kvm_cpuid_entry2 is 40 bytes");
+  constexpr uint32_t kMaxEntries = 256;
+  std::vector<uint8_t> buf(8 + kMaxEntries * sizeof(Entry), 0);
+  memcpy(buf.data(), &kMaxEntries, 4);
+  constexpr unsigned long kGetSupportedCpuid = 0xC008AE05;  // _IOWR(0xAE, 0x05, struct kvm_cpuid2)
+  constexpr unsigned long kSetCpuid2 = 0x4008AE90;          // _IOW(0xAE, 0x90, struct kvm_cpuid2)
+  if (ioctl(static_cast<int>(kvm_fd), kGetSupportedCpuid, buf.data()) < 0) return Napi::Number::New(info.Env(), -errno);
+  return Result(info.Env(), ioctl(static_cast<int>(vcpu_fd), kSetCpuid2, buf.data()));
 }
 
 // ---- syscalls ------------------------------------------------------------------------------
@@ -378,6 +459,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ftruncate", Napi::Function::New(env, Ftruncate));
   exports.Set("fsync", Napi::Function::New(env, Fsync));
   exports.Set("fchmod", Napi::Function::New(env, Fchmod));
+  exports.Set("runVcpu", Napi::Function::New(env, RunVcpu));
+  exports.Set("setupCpuid", Napi::Function::New(env, SetupCpuid));
   exports.Set("guardedRead", Napi::Function::New(env, GuardedRead));
   exports.Set("guardedWrite", Napi::Function::New(env, GuardedWrite));
   exports.Set("guardedFill", Napi::Function::New(env, GuardedFill));
