@@ -32,3 +32,14 @@ it('the example prints zeroes after the punch and a SIGBUS for the private file'
   assert.match(r.stdout, /Uint8Array\(5\) \[ 0, 0, 0, 0, 0 \]/);
   assert.match(r.stdout, /SIGBUS host read: SIGBUS: file offset 0x0 is in a private page/);
 });
+
+it('examples/guest-message runs with both backends and gives the same result', (t) => {
+  const run = (backend: string) => spawnSync(process.execPath, [root('dist/examples/guest-message.js'), '--backend', backend], { encoding: 'utf8' });
+  const model = run('model');
+  assert.equal(model.status, 0, model.stderr);
+  assert.equal(model.stdout, 'model: guest read "hello from the host"; host now reads "HELLO FROM THE GUEST"\n');
+  const kernel = run('kernel');
+  if (kernel.status !== 0 && /kernel backend unavailable|ENOENT/.test(kernel.stderr)) return t.skip(`no usable /dev/kvm: ${kernel.stderr.trim().split('\n')[0]}`);
+  assert.equal(kernel.status, 0, kernel.stderr);
+  assert.equal(kernel.stdout, model.stdout.replace(/^model/, 'kernel'));
+});
