@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <emmintrin.h>
 #include <time.h>
 
 #include <mutex>
@@ -110,6 +111,25 @@ bool InstallGuard() {
 
 constexpr uint64_t kPage = 4096;
 
+// Copy with unaligned 16-byte vector loads and stores. glibc's memcpy uses rep movsb for these
+// sizes, which runs several times slower when source and destination are not aligned alike (a
+// page-aligned mapping against a JavaScript buffer 16 bytes into its allocation); plain vector
+// moves do not care. x86-64 always has SSE2.
+void CopyBytes(uint8_t* dst, const uint8_t* src, uint64_t n) {
+  uint64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 16));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 32));
+    __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 48));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 16), b);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 32), c);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 48), d);
+  }
+  if (i < n) memcpy(dst + i, src + i, n - i);
+}
+
 enum class CopyKind { kRead, kWrite, kFill };
 
 // Copy page by page in ascending address order (chunks never cross a page of the mapping), so
@@ -130,8 +150,8 @@ uint64_t GuardedCopy(CopyKind kind, uint8_t* mapped, uint8_t* buffer, uint64_t l
     uint64_t chunk = kPage - (at % kPage);
     if (chunk > length - done) chunk = length - done;
     switch (kind) {
-      case CopyKind::kRead: memcpy(buffer + done, mapped + done, chunk); break;
-      case CopyKind::kWrite: memcpy(mapped + done, buffer + done, chunk); break;
+      case CopyKind::kRead: CopyBytes(buffer + done, mapped + done, chunk); break;
+      case CopyKind::kWrite: CopyBytes(mapped + done, buffer + done, chunk); break;
       case CopyKind::kFill: memset(mapped + done, fill, chunk); break;
     }
     done = done + chunk;
