@@ -71,6 +71,46 @@ describe('gmem probe on a machine without KVM', () => {
   });
 });
 
+describe('gmem conform', () => {
+  it('--backend model prints the readable report (golden) and exits 0', async () => {
+    const r = await run(['conform', '--backend', 'model']);
+    assert.equal(r.code, 0, r.stderr);
+    golden('conform-model.txt', r.stdout);
+  });
+  it('--format ktap prints KTAP (golden)', async () => {
+    const r = await run(['conform', '--backend', 'model', '--format', 'ktap']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^KTAP version 1\n1\.\.\d+\n/);
+    golden('conform-model.ktap', r.stdout);
+  });
+  it('--format json has every result and a summary per backend', async () => {
+    const r = await run(['conform', '--backend', 'model', '--profile', 'inplace', '--format', 'json', '--filter', 'conversion.*']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { runs: { backend: string; summary: Record<string, number>; results: { id: string; status: string }[] }[] };
+    assert.equal(j.runs[0]!.backend, 'model (inplace)');
+    assert.ok(j.runs[0]!.summary.pass! >= 10);
+    assert.ok(j.runs[0]!.results.every((x) => x.id.startsWith('conversion.')));
+  });
+  it('--list lists checks; a filter that matches nothing and a bad format are errors', async () => {
+    const list = await run(['conform', '--list', '--filter', 'memslot.*']);
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /^memslot\.add_private_memory_region\t/m);
+    assert.equal((await run(['conform', '--filter', 'nothing.*'])).code, 2);
+    assert.match((await run(['conform', '--format', 'xml'])).stderr, /--format must be pretty, ktap or json/);
+    assert.match((await run(['conform', '--backend', 'both', '--profile', 'inplace'])).stderr, /--profile does not apply/);
+  });
+  it('gmem run prints a scenario step by step and fails with exit 1 when a step does not meet its expectation', async () => {
+    const ok = await run(['run', fileURLToPath(new URL('../../catalog/selftest/fallocate.json', import.meta.url)), '--backend', 'model']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /== selftest\.fallocate\[vmType=DEFAULT_VM,flags=0\] on model \(linux-6\.18\): pass/);
+    assert.match(ok.stdout, /✓  3 punchHole \(unaligned offset\): EINVAL/);
+    const bad = await run(['run', fileURLToPath(new URL('../../catalog/selftest/fallocate.json', import.meta.url)), '--backend', 'model', '--profile', 'rfc-1g-v2']);
+    assert.equal(bad.code, 0, 'skipped instances are not failures');
+    assert.equal((await run(['run'])).code, 2);
+    assert.match((await run(['run', '/nonexistent.json'])).stderr, /nonexistent\.json/);
+  });
+});
+
 describe('gmem arguments', () => {
   it('--help prints the usage (golden) and exits 0', async () => {
     const r = await run(['--help']);

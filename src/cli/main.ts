@@ -4,21 +4,29 @@ import { parseArgs } from 'node:util';
 import { chooseBackend, openKvm } from '../open.js';
 import { profileNames } from '../model/profile.js';
 import { formatProbe, probe } from './probe.js';
+import { conform, runScenario } from './conform.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
 }
 
 const USAGE = `Usage: gmem <command> [options]
 
 Commands:
+  conform      run the conformance catalog: what this kernel's guest_memfd does, and is it right?
+  run FILE     run one scenario file step by step
   probe        report what guest_memfd offers: capabilities and flags by name, VM types,
                and a live smoke check (create, map, touch, punch, bind)
 
 Options:
   --backend B  auto (default: the kernel when /dev/kvm is usable, else the model) | kernel | model
+               | both (conform, run: the model configured like the kernel, side by side)
   --profile P  the model's profile: ${profileNames().join(', ')} (default linux-6.18)
+  --format F   conform: pretty (default) | ktap | json
+  --filter G   conform: only checks whose id matches the glob G (e.g. 'selftest.*')
+  --list       conform: list the checks and exit
+  --verbose    conform: also list skipped checks and why
   --json       print JSON instead of text
   -h, --help   this help
   -v, --version
@@ -38,6 +46,10 @@ export async function main(argv: string[], io: Streams): Promise<number> {
       options: {
         backend: { type: 'string' },
         profile: { type: 'string' },
+        format: { type: 'string' },
+        filter: { type: 'string' },
+        list: { type: 'boolean' },
+        verbose: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -61,11 +73,20 @@ export async function main(argv: string[], io: Streams): Promise<number> {
     io.stderr.write(`gmem: a command is required\n\n${USAGE}`);
     return 2;
   }
+  if (command === 'run') {
+    if (rest.length !== 1) {
+      io.stderr.write(`gmem run: exactly one scenario file is needed\n\n${USAGE}`);
+      return 2;
+    }
+    return runScenario(rest[0]!, values, io);
+  }
   if (rest.length > 0) {
     io.stderr.write(`gmem: unexpected argument ${JSON.stringify(rest[0])}\n`);
     return 2;
   }
   switch (command) {
+    case 'conform':
+      return conform(values, io);
     case 'probe':
       return runProbe(values, io);
     default:

@@ -1,0 +1,107 @@
+/**
+ * Running the catalog on one backend, or on the model and the kernel side by side. On both, a
+ * check's steps are compared one by one; a kernel answer listed as a known divergence of this
+ * host is reported as such and not counted as a failure.
+ */
+import type { Kvm } from '../api.js';
+import { ModelKvm } from '../model/kvm.js';
+import { profileLike } from '../model/hostConfig.js';
+import { disagreements, runInstance, unmetRequirement, type Disagreement, type ScenarioReport } from '../scenario/runner.js';
+import type { CatalogEntry } from './catalog.js';
+import { knownDivergence, type KnownDivergence } from './divergences.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip' | 'known-divergence';
+
+export interface CheckResult {
+  id: string;
+  description: string;
+  status: CheckStatus;
+  /** Why it was skipped, what failed, or which divergence it shows. */
+  reason?: string;
+  report?: ScenarioReport;
+}
+
+export interface DisagreementRow extends Disagreement {
+  /** The known divergence this is, if it is one. */
+  divergence?: string;
+}
+
+export interface ConformanceRun {
+  /** One entry per backend run: 'model (linux-6.18)', 'kernel'. */
+  runs: { backend: string; results: CheckResult[] }[];
+  /** With two backends: every step where they disagree. */
+  disagreements: DisagreementRow[];
+}
+
+function runEntry(kvm: Kvm, entry: CatalogEntry): CheckResult {
+  if (entry.kind === 'scenario') {
+    const report = runInstance(kvm, entry.instance);
+    const base = { id: entry.id, description: entry.description, report };
+    if (report.status !== 'fail' || kvm.backend !== 'kernel') return { ...base, status: report.status, ...(report.reason ? { reason: report.reason } : {}) };
+    // A kernel failure whose first failing step is a known divergence of this host (with the listed
+    // answer) is not a failure; the steps after it only follow from it.
+    const first = report.steps.find((s) => s.failure)!;
+    const known = knownDivergence(entry.id, first.index, first.outcome);
+    if (known) return { ...base, status: 'known-divergence', reason: `${known.name}: ${report.reason}` };
+    return { ...base, status: 'fail', reason: report.reason! };
+  }
+  const unmet = unmetRequirement(kvm, { id: entry.id, scenario: { name: entry.id, steps: [] }, requires: entry.check.requires, steps: [], origin: 'code' });
+  const skip = unmet ?? entry.check.notApplicable?.(kvm);
+  if (skip) return { id: entry.id, description: entry.description, status: 'skip', reason: skip };
+  const failure = entry.check.run(kvm);
+  return failure ? { id: entry.id, description: entry.description, status: 'fail', reason: failure } : { id: entry.id, description: entry.description, status: 'pass' };
+}
+
+export interface RunOptions {
+  /** Called after each check (progress on a terminal). */
+  onResult?: (backend: string, result: CheckResult, index: number, total: number) => void;
+}
+
+/** Run the entries on one Kvm (each check gets a fresh Kvm from `open`). */
+export function runOn(open: () => Kvm, label: string, entries: CatalogEntry[], opts: RunOptions = {}): CheckResult[] {
+  return entries.map((entry, i) => {
+    const kvm = open();
+    try {
+      const result = runEntry(kvm, entry);
+      opts.onResult?.(label, result, i, entries.length);
+      return result;
+    } finally {
+      kvm.close();
+    }
+  });
+}
+
+/** The model (configured like the kernel) and the kernel, side by side. */
+export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: RunOptions = {}): ConformanceRun {
+  const probe = openKernel();
+  const profile = profileLike(probe);
+  probe.close();
+  const modelLabel = `model (${profile.name})`;
+  const model = runOn(() => new ModelKvm(profile), modelLabel, entries, opts);
+  const kernel = runOn(openKernel, 'kernel', entries, opts);
+  const rows: DisagreementRow[] = [];
+  entries.forEach((_e, i) => {
+    const m = model[i]!.report;
+    const k = kernel[i]!.report;
+    if (!m || !k) return;
+    let cause: KnownDivergence | undefined;
+    for (const d of disagreements(m, k)) {
+      const known = knownDivergence(d.id, d.step, d.bOutcome);
+      cause ??= known;
+      // After a known divergence, later differences in the same check follow from it.
+      rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);
+    }
+  });
+  return { runs: [{ backend: modelLabel, results: model }, { backend: 'kernel', results: kernel }], disagreements: rows };
+}
+
+/** Did the run fail? Known divergences do not count. */
+export function failed(run: ConformanceRun): boolean {
+  return run.runs.some((r) => r.results.some((c) => c.status === 'fail')) || run.disagreements.some((d) => !d.divergence);
+}
+
+export function summary(results: CheckResult[]): Record<CheckStatus, number> {
+  const s: Record<CheckStatus, number> = { pass: 0, fail: 0, skip: 0, 'known-divergence': 0 };
+  for (const r of results) s[r.status]++;
+  return s;
+}

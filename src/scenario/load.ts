@@ -1,0 +1,111 @@
+/**
+ * Loading scenarios: validated against schema/scenario.schema.json (errors name the step and the
+ * field), handle names checked (each defined before use), matrices expanded into instances.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
+import type { Requires, Scenario, ScenarioInstance, Step } from './types.js';
+import { ScenarioError, formatMatrixValue } from './values.js';
+
+const SCHEMA_URL = new URL('../../../schema/scenario.schema.json', import.meta.url);
+
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+let validator: Validate | undefined;
+
+function validate(): Validate {
+  if (!validator) {
+    const Ajv2020 = (Ajv2020Module as unknown as { default: new (o: object) => { compile(s: object): Validate } }).default;
+    const ajv = new Ajv2020({ allErrors: false, discriminator: true, strict: true });
+    validator = ajv.compile(JSON.parse(readFileSync(fileURLToPath(SCHEMA_URL), 'utf8')) as object);
+  }
+  return validator;
+}
+
+/** "/steps/3/offset" -> "steps[3].offset" */
+function path(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .filter(Boolean)
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function describeError(e: ErrorObject, data: unknown): string {
+  const where = path(e.instancePath) || '(scenario)';
+  const step = /^\/steps\/(\d+)/.exec(e.instancePath);
+  const stepDo = step ? (data as Scenario).steps?.[Number(step[1])]?.do : undefined;
+  const label = stepDo ? ` (a ${stepDo} step)` : '';
+  if (e.keyword === 'additionalProperties') return `${where}${label}: unknown field ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}`;
+  if (e.keyword === 'required') return `${where}${label}: missing field ${JSON.stringify((e.params as { missingProperty: string }).missingProperty)}`;
+  if (e.keyword === 'discriminator' || e.keyword === 'enum') {
+    return `${where}${label}: ${e.message ?? 'invalid value'}${e.params && 'allowedValues' in e.params ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
+  }
+  return `${where}${label}: ${e.message ?? 'invalid'}`;
+}
+
+/** Handle fields: which step fields name a handle, and which define one. */
+const USES = ['vm', 'file', 'map', 'pin', 'handle', 'on'] as const;
+
+function checkHandles(steps: Step[], origin: string): void {
+  const defined = new Set<string>(['kvm']);
+  steps.forEach((step, i) => {
+    for (const field of USES) {
+      const name = step[field];
+      if (typeof name === 'string' && !defined.has(name)) throw new ScenarioError(`${origin}: steps[${i}].${field}: handle ${JSON.stringify(name)} is not defined by an earlier step`);
+    }
+    const ref = step.userspaceAddr as { mappingOf?: string } | undefined;
+    if (ref && typeof ref === 'object' && ref.mappingOf && !defined.has(ref.mappingOf)) {
+      throw new ScenarioError(`${origin}: steps[${i}].userspaceAddr.mappingOf: handle ${JSON.stringify(ref.mappingOf)} is not defined by an earlier step`);
+    }
+    if (typeof step.guestMemfd === 'string' && !/^[0-9$]/.test(step.guestMemfd) && !defined.has(step.guestMemfd)) {
+      throw new ScenarioError(`${origin}: steps[${i}].guestMemfd: handle ${JSON.stringify(step.guestMemfd)} is not defined by an earlier step`);
+    }
+    if (typeof step.as === 'string') {
+      if (defined.has(step.as)) throw new ScenarioError(`${origin}: steps[${i}].as: handle ${JSON.stringify(step.as)} is already defined`);
+      defined.add(step.as);
+    }
+  });
+}
+
+/** Replace every "$key" string (a whole value) by the matrix value. */
+function substitute<T>(value: T, vars: Record<string, unknown>): T {
+  if (typeof value === 'string' && value.startsWith('$') && value.slice(1) in vars) return vars[value.slice(1)] as T;
+  if (Array.isArray(value)) return value.map((v) => substitute(v, vars)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)])) as T;
+  return value;
+}
+
+function combinations(matrix: Record<string, unknown[]>): Record<string, unknown>[] {
+  return Object.entries(matrix).reduce<Record<string, unknown>[]>(
+    (acc, [key, values]) => acc.flatMap((partial) => values.map((v) => ({ ...partial, [key]: v }))),
+    [{}],
+  );
+}
+
+/** Validate a parsed scenario and expand it into instances. */
+export function scenarioInstances(data: unknown, origin = '<inline>'): ScenarioInstance[] {
+  const check = validate();
+  if (!check(data)) throw new ScenarioError(`${origin}: ${describeError(check.errors![0]!, data)}`);
+  const scenario = data as Scenario;
+  const vars = scenario.matrix ? combinations(scenario.matrix) : [{}];
+  return vars.map((v) => {
+    const steps = substitute(scenario.steps, v);
+    const unresolved = JSON.stringify(steps).match(/"\$[a-zA-Z_]+"/);
+    if (unresolved) throw new ScenarioError(`${origin}: ${unresolved[0]} is not a matrix key`);
+    checkHandles(steps, origin);
+    const id = Object.keys(v).length ? `${scenario.name}[${Object.entries(v).map(([k, x]) => `${k}=${formatMatrixValue(x)}`).join(',')}]` : scenario.name;
+    return { id, scenario, requires: substitute(scenario.requires ?? {}, v) as Requires, steps, origin };
+  });
+}
+
+/** Read a scenario file. */
+export function loadScenarioFile(file: string): ScenarioInstance[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ScenarioError(`${file}: ${(err as Error).message}`);
+  }
+  return scenarioInstances(data, file);
+}

@@ -1,0 +1,154 @@
+/** Running a scenario instance on a backend, step by step, and on two backends side by side. */
+import type { Kvm } from '../api.js';
+import { ModelKvm } from '../model/kvm.js';
+import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
+import { PROPOSED_CAPS } from '../uapi/proposals.js';
+import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
+import { EXECUTORS, type StepContext } from './ops.js';
+import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
+import type { Outcome, ScenarioInstance, Step } from './types.js';
+import { ScenarioError, flagsValue } from './values.js';
+
+export interface StepReport {
+  index: number;
+  do: string;
+  note?: string;
+  expected: string;
+  outcome: Outcome;
+  /** What went wrong, when the outcome does not meet the expectation. */
+  failure?: string;
+  /** The model's reason for an error, when it has one. */
+  detail?: string;
+}
+
+export interface ScenarioReport {
+  id: string;
+  status: 'pass' | 'fail' | 'skip';
+  /** Why it was skipped, or the first failure in words. */
+  reason?: string;
+  steps: StepReport[];
+}
+
+/** Flag names the instance uses for guest_memfd flags (they differ between proposals). */
+function gmemFlagNames(instance: ScenarioInstance): string[] {
+  const names = new Set<string>();
+  const add = (v: unknown) => Array.isArray(v) && v.forEach((n) => typeof n === 'string' && n.startsWith('GUEST_MEMFD_FLAG_') && names.add(n));
+  add(instance.requires.gmemFlags);
+  for (const step of instance.steps) if (step.do === 'createGuestMemfd') add(step.flags);
+  return [...names];
+}
+
+/** Why this backend cannot run the instance, or undefined when it can. */
+export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string | undefined {
+  const r = instance.requires;
+  if (r.backend && kvm.backend !== r.backend) return `runs on the ${r.backend} backend only`;
+  if (kvm instanceof ModelKvm) {
+    const missing = gmemFlagNames(instance).find((n) => !(n in kvm.profileData.gmemFlags.names));
+    if (missing) return `profile ${kvm.profileData.name} has no ${missing}`;
+  }
+  if (r.pins && kvm.backend !== 'model') return 'long-term pins are not available on this backend';
+  const typeName = r.vmType ?? 'KVM_X86_DEFAULT_VM';
+  if (!KVM_X86_VM_TYPES.has(typeName)) return `unknown VM type ${typeName}`;
+  const type = KVM_X86_VM_TYPES.byName[typeName];
+  if (!((kvm.checkExtension('KVM_CAP_VM_TYPES') || 1) >>> type & 1)) return `${typeName} is not offered (KVM_CAP_VM_TYPES)`;
+  const profile = kvm instanceof ModelKvm ? kvm.profileData : undefined;
+  if (r.rfcConvert && profile?.inPlace?.ioctl !== 'convert') return 'no KVM_GMEM_CONVERT ioctls (RFC v2 of 1G page support, profile rfc-1g-v2 only)';
+  const needsVm = r.gmemFlags !== undefined || r.inPlace || r.vmMemoryAttributes;
+  if (!needsVm) return undefined;
+  const vm = kvm.createVm(type);
+  try {
+    if (r.gmemFlags !== undefined) {
+      const want = flagsValue(r.gmemFlags, 'requires.gmemFlags');
+      const have = BigInt(vm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'));
+      if ((have & want) !== want) return `${typeName} does not accept guest_memfd flags 0x${want.toString(16)} (KVM_CAP_GUEST_MEMFD_FLAGS = 0x${have.toString(16)})`;
+    }
+    if (r.inPlace) {
+      const cap = profile?.inPlace?.capability ?? PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
+      if (profile && profile.inPlace?.ioctl !== 'attributes2') return `no in-place conversion in profile ${profile.name}`;
+      if (vm.checkExtension(cap) === 0) return `no in-place conversion for ${typeName} (capability ${cap} answers 0)`;
+    }
+    if (r.vmMemoryAttributes && !(BigInt(vm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES')) & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
+      return `KVM_SET_MEMORY_ATTRIBUTES cannot set PRIVATE on ${typeName}`;
+    }
+    return undefined;
+  } finally {
+    vm.close();
+  }
+}
+
+function runStep(ctx: StepContext, step: Step, index: number): { outcome: Outcome; detail?: string } {
+  const where = `steps[${index}]`;
+  const exec = EXECUTORS[step.do];
+  if (!exec) throw new ScenarioError(`${where}: unknown step ${JSON.stringify(step.do)}`);
+  try {
+    return { outcome: okOutcome(exec(ctx, step, where)) };
+  } catch (err) {
+    if (err instanceof ScenarioError) return { outcome: { notRun: err.message } };
+    if (err instanceof TypeError || err instanceof RangeError) return { outcome: { notRun: `the API refused the arguments: ${err.message}` } };
+    const { outcome, detail } = errorOutcome(err);
+    return detail ? { outcome, detail } : { outcome };
+  }
+}
+
+/** Close every handle a scenario made, newest first (mappings and pins before their files). */
+function cleanUp(handles: Map<string, unknown>): void {
+  for (const [name, h] of [...handles.entries()].reverse()) {
+    if (name === 'kvm') continue;
+    const o = h as { close?: () => void; unmap?: () => void; release?: () => void };
+    try {
+      (o.unmap ?? o.release ?? o.close)?.call(o);
+    } catch {
+      // Already gone: nothing to free.
+    }
+  }
+}
+
+/** Run an instance on an open Kvm. The Kvm stays open; everything the steps made is closed. */
+export function runInstance(kvm: Kvm, instance: ScenarioInstance): ScenarioReport {
+  const unmet = unmetRequirement(kvm, instance);
+  if (unmet) return { id: instance.id, status: 'skip', reason: unmet, steps: [] };
+  const ctx: StepContext = { kvm, handles: new Map([['kvm', kvm]]) };
+  const steps: StepReport[] = [];
+  try {
+    instance.steps.forEach((step, index) => {
+      const { outcome, detail } = runStep(ctx, step, index);
+      const failure = 'notRun' in outcome ? outcome.notRun : mismatch(step.expect, outcome);
+      steps.push({
+        index,
+        do: step.do,
+        ...(step.note ? { note: step.note } : {}),
+        expected: describeExpectation(step.expect),
+        outcome,
+        ...(failure ? { failure } : {}),
+        ...(detail ? { detail } : {}),
+      });
+    });
+  } finally {
+    cleanUp(ctx.handles);
+  }
+  const first = steps.find((s) => s.failure);
+  return first
+    ? { id: instance.id, status: 'fail', reason: `step ${first.index} (${first.do}${first.note ? `: ${first.note}` : ''}): ${first.failure}`, steps }
+    : { id: instance.id, status: 'pass', steps };
+}
+
+export interface Disagreement {
+  id: string;
+  step: number;
+  do: string;
+  note?: string;
+  a: string;
+  b: string;
+  aOutcome: Outcome;
+  bOutcome: Outcome;
+}
+
+/** Steps where two runs of the same instance produced different outcomes. */
+export function disagreements(a: ScenarioReport, b: ScenarioReport): Disagreement[] {
+  if (a.status === 'skip' || b.status === 'skip') return [];
+  return a.steps.flatMap((s, i) => {
+    const t = b.steps[i];
+    if (!t || JSON.stringify(s.outcome) === JSON.stringify(t.outcome)) return [];
+    return [{ id: a.id, step: i, do: s.do, ...(s.note ? { note: s.note } : {}), a: describeOutcome(s.outcome), b: describeOutcome(t.outcome), aOutcome: s.outcome, bOutcome: t.outcome }];
+  });
+}

@@ -1,0 +1,66 @@
+/** Reading scenario values: u64s written as numbers or strings, and flags written by name. */
+import { FALLOC_FLAGS, GUEST_MEMFD_FLAGS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MEMORY_ATTRIBUTES, MEMSLOT_FLAGS, PROT_FLAGS } from '../uapi/flags.js';
+import type { FlagTable } from '../uapi/table.js';
+import { U64_MAX } from '../uapi/memory.js';
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+/** Every name a flags field may use, with its value (names are unique across the uAPI). */
+const NAMED: ReadonlyMap<string, bigint> = (() => {
+  const m = new Map<string, bigint>();
+  const tables: FlagTable<string>[] = [GUEST_MEMFD_FLAGS, MEMSLOT_FLAGS, FALLOC_FLAGS, PROT_FLAGS, MEMORY_ATTRIBUTES];
+  for (const t of tables) for (const [name, bit] of t.entries()) m.set(name, 1n << BigInt(bit));
+  // Proposed flags (RFC v2 of 1G pages), and the mmap types, which are values rather than bits.
+  m.set('GUEST_MEMFD_FLAG_SUPPORT_SHARED', 1n);
+  m.set('GUEST_MEMFD_FLAG_INIT_PRIVATE', 2n);
+  m.set('MAP_SHARED', BigInt(MAP_SHARED));
+  m.set('MAP_PRIVATE', BigInt(MAP_PRIVATE));
+  m.set('MAP_SHARED_VALIDATE', BigInt(MAP_SHARED_VALIDATE));
+  m.set('PROT_NONE', 0n);
+  return m;
+})();
+
+/** A u64 field: a JSON integer, "123", "0x7b", "2^63", "2^63-4096", "2^64-1". */
+export function u64Value(value: unknown, where: string): bigint {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) throw new ScenarioError(`${where}: ${value} is not a u64 (write large values as strings)`);
+    return BigInt(value);
+  }
+  if (typeof value === 'string') {
+    const pow = /^2\^(\d{1,2})(?:([+-])(\d+))?$/.exec(value);
+    let v: bigint;
+    if (pow) {
+      v = 1n << BigInt(pow[1]!);
+      if (pow[3]) v = pow[2] === '+' ? v + BigInt(pow[3]) : v - BigInt(pow[3]);
+    } else if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) v = BigInt(value);
+    else throw new ScenarioError(`${where}: ${JSON.stringify(value)} is not a u64`);
+    if (v < 0n || v > U64_MAX) throw new ScenarioError(`${where}: ${value} is outside 0..2^64-1`);
+    return v;
+  }
+  throw new ScenarioError(`${where}: expected a u64, got ${JSON.stringify(value)}`);
+}
+
+/** A flags field: a u64, or names OR-ed together. */
+export function flagsValue(value: unknown, where: string): bigint {
+  if (Array.isArray(value)) {
+    return value.reduce<bigint>((acc, name, i) => {
+      const v = typeof name === 'string' ? NAMED.get(name) : undefined;
+      if (v === undefined) throw new ScenarioError(`${where}[${i}]: unknown flag name ${JSON.stringify(name)}`);
+      return acc | v;
+    }, 0n);
+  }
+  return u64Value(value, where);
+}
+
+export function hexBytes(value: unknown, where: string): Uint8Array {
+  if (typeof value !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(value)) throw new ScenarioError(`${where}: expected hex bytes`);
+  return Uint8Array.from(Buffer.from(value, 'hex'));
+}
+
+/** A short readable form of a matrix value, for check ids. */
+export function formatMatrixValue(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? '0' : value.map((v) => String(v).replace(/^GUEST_MEMFD_FLAG_|^KVM_X86_|^KVM_MEM_/, '')).join('|');
+  return String(value).replace(/^KVM_X86_/, '');
+}

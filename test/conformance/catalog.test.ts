@@ -1,0 +1,75 @@
+/**
+ * The conformance catalog: it loads, it has the checks the issue asks for, every check passes on
+ * the model under every profile (or is skipped with a reason), it runs side by side with the
+ * kernel with only documented divergences, and malformed scenarios are refused with the step and
+ * field named.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadCatalog } from '../../src/conformance/catalog.js';
+import { KNOWN_DIVERGENCES } from '../../src/conformance/divergences.js';
+import { failed, runBoth, runOn, summary } from '../../src/conformance/run.js';
+import { openKvm } from '../../src/open.js';
+import { profileNames } from '../../src/model/profile.js';
+import { scenarioInstances } from '../../src/scenario/load.js';
+import { kernelCase } from '../backends.js';
+
+describe('conformance catalog', () => {
+  const entries = loadCatalog();
+
+  it('has at least 60 named checks from every group', () => {
+    assert.ok(entries.length >= 60, `${entries.length} checks`);
+    const groups = new Set(entries.map((e) => e.id.split('.')[0]));
+    for (const g of ['selftest', 'memslot', 'file', 'create', 'mmap', 'fallocate', 'lifetime', 'conversion', 'guest', 'attributes']) {
+      assert.ok(groups.has(g), `group ${g}`);
+    }
+  });
+
+  for (const profile of profileNames()) {
+    it(`passes on the model with profile ${profile} (skips name their reason)`, () => {
+      const results = runOn(() => openKvm({ backend: 'model', profile }), profile, entries);
+      const bad = results.filter((r) => r.status === 'fail' || r.status === 'known-divergence');
+      assert.deepEqual(bad.map((r) => `${r.id}: ${r.reason}`), []);
+      for (const r of results.filter((x) => x.status === 'skip')) assert.ok(r.reason && r.reason.length > 10, `${r.id} skipped without a reason`);
+      assert.ok(summary(results).pass > 30, `only ${summary(results).pass} checks ran under ${profile}`);
+    });
+  }
+
+  it('the conversion checks run (and pass) under the inplace profile', () => {
+    const conversion = entries.filter((e) => e.id.startsWith('conversion.') && !e.id.includes('rfc'));
+    const results = runOn(() => openKvm({ backend: 'model', profile: 'inplace' }), 'inplace', conversion);
+    assert.deepEqual(results.map((r) => r.status), conversion.map(() => 'pass'));
+  });
+
+  const kernel = kernelCase();
+  it('--backend both: model and kernel agree but for the documented divergences of this host', { skip: kernel.skip }, (t) => {
+    const run = runBoth(kernel.open, entries);
+    for (const d of run.disagreements) t.diagnostic(`${d.id} step ${d.step}: model ${d.a}; kernel ${d.b} [${d.divergence ?? 'UNEXPECTED'}]`);
+    assert.deepEqual(run.disagreements.filter((d) => !d.divergence).map((d) => `${d.id} step ${d.step}`), []);
+    assert.equal(failed(run), false);
+    const names = new Set(run.disagreements.map((d) => d.divergence?.replace(/ \(follows\)$/, '')));
+    for (const name of names) assert.ok(KNOWN_DIVERGENCES.some((k) => k.name === name), `${name} is documented`);
+  });
+});
+
+describe('scenario loading', () => {
+  const load = (steps: unknown[], extra: object = {}) => () => scenarioInstances({ name: 'x', steps, ...extra });
+  it('names the step and the field of a malformed scenario', () => {
+    assert.throws(load([{ do: 'createVm', as: 'vm' }, { do: 'punchHole', file: 'vm', offset: 'lots', len: 1 }]), /steps\[1\]\.offset \(a punchHole step\)/);
+    assert.throws(load([{ do: 'createVm', as: 'vm', typ: 0 }]), /steps\[0\] \(a createVm step\): unknown field "typ"/);
+    assert.throws(load([{ do: 'mmap', file: 'f', as: 'm' }]), /steps\[0\]: missing field|steps\[0\]\.file: handle "f" is not defined/);
+    assert.throws(load([{ do: 'nope' }]), /steps\[0\]\.do/);
+    assert.throws(load([{ do: 'createVm', as: 'vm' }, { do: 'createVm', as: 'vm' }]), /steps\[1\]\.as: handle "vm" is already defined/);
+    assert.throws(() => scenarioInstances({ name: 'Bad Name', steps: [{ do: 'createVm', as: 'a' }] }), /name/);
+    assert.throws(load([{ do: 'createVm', as: 'vm', type: '$t' }]), /"\$t" is not a matrix key/);
+  });
+  it('expands a matrix into one instance per combination, named by its values', () => {
+    const got = scenarioInstances({
+      name: 'm',
+      matrix: { a: [1, 2], b: [['GUEST_MEMFD_FLAG_MMAP'], []] },
+      steps: [{ do: 'createVm', as: 'vm', type: '$a' }, { do: 'createGuestMemfd', vm: 'vm', as: 'f', size: 4096, flags: '$b' }],
+    });
+    assert.deepEqual(got.map((i) => i.id), ['m[a=1,b=MMAP]', 'm[a=1,b=0]', 'm[a=2,b=MMAP]', 'm[a=2,b=0]']);
+    assert.equal(got[1]!.steps[0]!.type, 1);
+  });
+});
