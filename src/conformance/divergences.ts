@@ -4,7 +4,9 @@
  * list: a difference listed here is reported as a known divergence, not as a failure, and only
  * when the kernel's answer is the one described.
  */
-import type { Outcome } from '../scenario/types.js';
+import type { Outcome, Step } from '../scenario/types.js';
+import { u64Value } from '../scenario/values.js';
+import { LOFF_MAX } from '../uapi/memory.js';
 
 export interface KnownDivergence {
   /** A short name to cite in reports. */
@@ -16,6 +18,8 @@ export interface KnownDivergence {
   differential: { sequence: string; step: string }[];
   /** Steps of conformance checks where it shows (the check id and the step's index). */
   conform: { check: string; step: number }[];
+  /** Recognizes it in any step (the fuzzer's random sequences): the step, and both answers. */
+  recognize?: (step: Step, model: Outcome, kernel: Outcome) => boolean;
 }
 
 export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
@@ -30,6 +34,15 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
     kernel: { ok: true },
     differential: [{ sequence: 'binding a guest_memfd', step: 'offset + size past the largest loff_t' }],
     conform: [{ check: 'memslot.bind_offset_overflow', step: 2 }],
+    recognize: (step, model, kernel) => {
+      if (step.do !== 'setUserMemoryRegion2' || !('ok' in kernel) || !('errno' in model) || model.errno !== 'EINVAL') return false;
+      try {
+        const end = u64Value(step.guestMemfdOffset ?? 0, 'guestMemfdOffset') + u64Value(step.memorySize, 'memorySize');
+        return end > LOFF_MAX;
+      } catch {
+        return false;
+      }
+    },
   },
   {
     name: 'pvm-gmem-uaddr0-mmio',
@@ -61,4 +74,9 @@ export function knownDivergence(check: string, step: number, kernel: Outcome): K
       d.conform.some((c) => c.check === check && c.step === step) &&
       Object.entries(d.kernel).every(([k, v]) => (kernel as Record<string, unknown>)[k] === v),
   );
+}
+
+/** The known divergence a step of a random sequence shows, if any. */
+export function recognizeDivergence(step: Step, model: Outcome, kernel: Outcome): KnownDivergence | undefined {
+  return KNOWN_DIVERGENCES.find((d) => d.recognize?.(step, model, kernel));
 }

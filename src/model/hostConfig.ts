@@ -17,6 +17,21 @@ export interface CpuAddressing {
   la57: boolean;
 }
 
+/** RAM plus swap from /proc/meminfo (the heuristic overcommit limit), or undefined. */
+export function commitLimit(meminfo?: string): bigint | undefined {
+  let text = meminfo;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/meminfo', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const kib = (field: string) => BigInt(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text!)?.[1] ?? '0');
+  const total = kib('MemTotal') + kib('SwapTotal');
+  return total > 0n ? total * 1024n : undefined;
+}
+
 export function cpuAddressing(cpuinfo?: string): CpuAddressing {
   let text = cpuinfo;
   if (text === undefined) {
@@ -46,6 +61,7 @@ export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddres
     maxGpaBits: tdp && cpu.physicalBits ? cpu.physicalBits : 52,
     // USER_PTR_MAX is TASK_SIZE_MAX: 2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level.
     userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
+    commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
     userMemSlots: kvm.checkExtension('KVM_CAP_NR_MEMSLOTS') || base.userMemSlots,
     // The capability answers 0 when the kernel has a single address space (no SMM).
     addressSpaces: Math.max(1, kvm.checkExtension('KVM_CAP_MULTI_ADDRESS_SPACE')),

@@ -2,6 +2,8 @@
  * Sparse page contents: only pages that hold written data cost memory; every other page reads
  * as zeroes. Page indices are numbers (files are at most 2^63 bytes, so at most 2^51 pages).
  */
+import { liveModelObjects } from './stats.js';
+
 export class PageStore {
   private readonly pages = new Map<number, Uint8Array>();
 
@@ -26,16 +28,19 @@ export class PageStore {
 
   /** Forget pages [start, end): they read as zeroes again. Cost follows the smaller of the range and the store. */
   drop(start: number, end: number): void {
+    const before = this.pages.size;
     if (end - start <= this.pages.size) {
       for (let i = start; i < end; i++) this.pages.delete(i);
-      return;
+    } else {
+      for (const index of this.pages.keys()) {
+        if (index >= start && index < end) this.pages.delete(index);
+      }
     }
-    for (const index of this.pages.keys()) {
-      if (index >= start && index < end) this.pages.delete(index);
-    }
+    liveModelObjects.storedPages -= before - this.pages.size;
   }
 
   clear(): void {
+    liveModelObjects.storedPages -= this.pages.size;
     this.pages.clear();
   }
 
@@ -53,6 +58,7 @@ export class PageStore {
     if (!page) {
       page = new Uint8Array(this.pageSize);
       this.pages.set(index, page);
+      liveModelObjects.storedPages++;
     }
     return page;
   }

@@ -68,6 +68,11 @@ export interface Profile {
   readonly maxGpaBits: number;
   /** USER_PTR_MAX: the largest value access_ok accepts for the end of a user range; mmap places mappings below it. */
   readonly userAddressMax: bigint;
+  /**
+   * RAM plus swap: the heuristic overcommit check refuses a private writable mapping larger than
+   * this (ENOMEM). Machine configuration, not a rule: profileLike reads the host's.
+   */
+  readonly commitLimitBytes: bigint;
   /** KVM_CAP_MAX_VCPU_ID: vCPU ids are below it (x86: four ids per possible vCPU). */
   readonly maxVcpuId: number;
   /** KVM_MEM_MAX_NR_PAGES: the most pages one slot may have. */
@@ -102,6 +107,7 @@ export const LINUX_6_18: Profile = {
   userAddressMax: (1n << 47n) - 4096n,
   maxPagesPerSlot: (1n << 31n) - 1n,
   maxVcpuId: 4096,
+  commitLimitBytes: 16n << 30n,
 };
 
 /**

@@ -7,6 +7,7 @@ import type { GmemInode } from './guestMemfd/inode.js';
 import { hasPrivateMem, type Profile } from './profile.js';
 import { PAGE_SHIFT } from '../uapi/memory.js';
 import { RefCounted } from './refCounted.js';
+import { liveModelObjects } from './stats.js';
 import type { KvmErrorCode } from '../errors.js';
 
 export interface GmemBinding {
@@ -45,6 +46,7 @@ export class VmState extends RefCounted {
 
   constructor(readonly profile: Profile, readonly type: number) {
     super(1); // The VM fd.
+    liveModelObjects.vms++;
     this.hasPrivateMem = hasPrivateMem(profile, type);
   }
 
@@ -57,6 +59,7 @@ export class VmState extends RefCounted {
    * every file holds a reference on its VM, so the VM goes only after all of them.)
    */
   protected release(): void {
+    liveModelObjects.vms--;
     this.slots.clear();
     this.attributes = null;
   }

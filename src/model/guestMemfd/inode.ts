@@ -11,6 +11,7 @@ import { RefCounted } from '../refCounted.js';
 import { PAGE_SIZE } from '../../uapi/memory.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
 import { PinSet } from './pins.js';
+import { liveModelObjects } from '../stats.js';
 
 const SHARED = 0;
 const PRIVATE = Number(KVM_MEMORY_ATTRIBUTE_PRIVATE);
@@ -62,6 +63,7 @@ export class GmemInode extends RefCounted {
     this.attributes = new RangeMap(this.pageCount, startsShared ? SHARED : PRIVATE);
     this.bindings = new RangeMap(this.pageCount, 0);
     vm.get(); // The file keeps its VM alive.
+    liveModelObjects.inodes++;
   }
 
   /** The last reference is gone: unbind (the slots stay, without a file), free the pages, let the VM go. */
@@ -72,6 +74,7 @@ export class GmemInode extends RefCounted {
     this.boundSlots.clear();
     this.contents.clear();
     this.pins.detach(0, this.pageCount);
+    liveModelObjects.inodes--;
     this.vm.put();
   }
 

@@ -2,7 +2,7 @@
  * The mmap(2) rule for a guest_memfd: the generic checks of the mmap system call and do_mmap
  * in their order, then guest_memfd's own mmap method. Returns where the mapping goes.
  */
-import { MAP_PRIVATE, PROT_EXEC } from '../../uapi/flags.js';
+import { MAP_PRIVATE, PROT_EXEC, PROT_WRITE } from '../../uapi/flags.js';
 import type { MmapRequest } from '../../requests.js';
 import { LOFF_MAX, isPageAligned, pageRoundUp } from '../../uapi/memory.js';
 import { fail, hex } from '../fail.js';
@@ -32,6 +32,10 @@ export function gmemMmap(
   }
   // guest_memfd's file system is mounted noexec.
   if (req.prot & PROT_EXEC) refuse('EPERM', 'guest_memfd cannot be mapped executable (noexec)');
+  // A private writable mapping is charged against the commit limit before the file is asked.
+  if (req.flags === MAP_PRIVATE && req.prot & PROT_WRITE && length > inode.vm.profile.commitLimitBytes) {
+    refuse('ENOMEM', `a private writable mapping of ${hex(length)} bytes is more than RAM and swap allow (overcommit)`);
+  }
   if (!inode.supportsMmap) refuse('ENODEV', 'the file was created without GUEST_MEMFD_FLAG_MMAP');
   if (req.flags === MAP_PRIVATE) refuse('EINVAL', 'guest_memfd mappings must be shared (MAP_PRIVATE would copy on write)');
   return { address: address!, length };
