@@ -111,6 +111,27 @@ describe('gmem conform', () => {
   });
 });
 
+describe('hostile command lines', () => {
+  const WEIRD = ['', ' ', '-1', '1e309', 'NaN', '\u0000', 'é\u{1F600}', 'x'.repeat(10_000), '../../etc/passwd', '*?[(', '--json'];
+  it('every flag with every weird value ends in a clear message or a normal report, never a crash', async () => {
+    for (const value of WEIRD) {
+      for (const args of [
+        ['probe', '--backend', value],
+        ['probe', '--profile', value],
+        ['conform', '--backend', value],
+        ['conform', '--profile', value],
+        ['conform', '--format', value],
+        ['conform', '--list', '--filter', value],
+        ['run', value],
+      ]) {
+        const r = await run(args);
+        assert.ok(r.code === 0 || r.code === 1 || r.code === 2, `${JSON.stringify(args)} exited ${r.code}`);
+        if (r.code === 2) assert.match(r.stderr, /^gmem( \w+)?: /, `${JSON.stringify(args)}: ${r.stderr.slice(0, 200)}`);
+      }
+    }
+  });
+});
+
 describe('gmem arguments', () => {
   it('--help prints the usage (golden) and exits 0', async () => {
     const r = await run(['--help']);

@@ -154,3 +154,21 @@ describe('native build', () => {
     }
   });
 });
+
+describe('native addon with wrong argument types', { skip: native.ok ? false : 'native addon unavailable' }, () => {
+  it('every function answers "bad arguments" (never a crash) when given the wrong types', () => {
+    assert.ok(native.ok);
+    const a = native.addon as unknown as Record<string, (...args: unknown[]) => unknown>;
+    // The first argument is always of a wrong type or value, so no call reaches a syscall.
+    const garbage: unknown[][] = [[], [null], [{}, 'y', 'z'], [[], 1, 2], [() => 0, 1], [1.5, -1, NaN, Infinity], [NaN, 1, 1], [Infinity, 0], [Symbol('s')], [true, 1]];
+    for (const [name, fn] of Object.entries(a)) {
+      if (typeof fn !== 'function') continue;
+      for (const args of garbage) {
+        let result: unknown;
+        assert.doesNotThrow(() => (result = fn(...args)), `${name}(${args.map(String).join(', ')})`);
+        // Wrong types never reach a syscall: the answer is "bad arguments" or a negative errno.
+        assert.ok(typeof result === 'number' && result < 0, `${name} with bad arguments returned ${String(result)}`);
+      }
+    }
+  });
+});

@@ -18,6 +18,7 @@
 #include <emmintrin.h>
 #include <time.h>
 
+#include <cmath>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -45,9 +46,12 @@ bool ToU64(const Napi::Value& v, uint64_t* out) {
   return false;
 }
 
+// An integer-valued, finite Number (no silent truncation: 1.5 or NaN is not descriptor 1 or 0).
 bool ToInt(const Napi::Value& v, int64_t* out) {
   if (!v.IsNumber()) return false;
-  *out = v.As<Napi::Number>().Int64Value();
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d != std::trunc(d) || d < -9007199254740991.0 || d > 9007199254740991.0) return false;
+  *out = static_cast<int64_t>(d);
   return true;
 }
 
@@ -271,9 +275,15 @@ napi_value IoctlInt(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[3];
   int32_t fd = 0, request = 0, arg = 0;
   int32_t result = kBadArguments;
-  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) == napi_ok && argc == 3 &&
-      napi_get_value_int32(env, argv[0], &fd) == napi_ok && napi_get_value_int32(env, argv[1], &request) == napi_ok &&
-      napi_get_value_int32(env, argv[2], &arg) == napi_ok) {
+  // int32 values only: napi_get_value_int32 alone would turn 1.5 into 1 and NaN into 0.
+  auto int32 = [env](napi_value v, int32_t* out) {
+    double d;
+    if (napi_get_value_double(env, v, &d) != napi_ok || d != std::trunc(d) || d < -2147483648.0 || d > 4294967295.0) return false;
+    *out = static_cast<int32_t>(static_cast<int64_t>(d));
+    return true;
+  };
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) == napi_ok && argc == 3 && int32(argv[0], &fd) && int32(argv[1], &request) &&
+      int32(argv[2], &arg)) {
     // ioctl returns an int, so the result always fits an int32 (a V8 small integer).
     int r = ioctl(fd, static_cast<unsigned long>(static_cast<uint32_t>(request)), static_cast<unsigned long>(static_cast<uint32_t>(arg)));
     result = r < 0 ? -errno : r;
