@@ -27,7 +27,7 @@ interface Run {
 function once(): Run {
   using kvm = new ModelKvm('inplace');
   using vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
-  using file = vm.createGuestMemfd({ size: PAGES * PAGE, flags: 3n }) as ModelGuestMemfd;
+  using file = vm.createGuestMemfd({ size: PAGES * PAGE, flags: 3n }) as unknown as ModelGuestMemfd;
   const attrs = file.inode.attributes;
   let t0 = process.hrtime.bigint();
   for (let page = 0; page < PAGES; page += 2) {

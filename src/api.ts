@@ -233,6 +233,11 @@ export interface GuestMemfd extends FdHandle {
   convertToShared(offset: U64Input, size: U64Input): void;
   /** Pin [offset, offset+length) long-term; the pages must be shared (the host must reach them). */
   pin(offset: U64Input, length: U64Input): Pin;
+  /**
+   * Withdraw READ and/or WRITE for good (the granular-flags proposal: seal a populated file
+   * against stray host access). EINVAL where the profile has no such seals.
+   */
+  addSeals(flags: U64Input): void;
   // The file calls that guest_memfd refuses; they exist so that the refusal can be checked.
   read(length: number): Uint8Array;
   write(data: BytesInput): number;
@@ -329,10 +334,18 @@ export type GuestExit =
 
 export type GuestResult<T> = { ok: true; value: T } | { ok: false; exit: GuestExit };
 
+/** The size of the mapping the guest's MMU gets for a page. */
+export type MappingLevel = '4K' | '2M' | '1G';
+
 /** Guest-side access to guest physical memory. */
 export interface GuestAccess {
   read(gpa: U64Input, length: number, options?: GuestAccessOptions): GuestResult<Uint8Array>;
   write(gpa: U64Input, data: BytesInput, options?: GuestAccessOptions): GuestResult<undefined>;
+  /**
+   * The mapping level the guest would get for this GPA: a huge page only where the file has huge
+   * pages, the slot maps the whole of one, aligned, and all of it is private. null where no memory is.
+   */
+  mappingLevel(gpa: U64Input): MappingLevel | null;
 }
 
 export interface OpenKvmOptions {

@@ -3,4 +3,5 @@ export { KvmError, UnsupportedError, isKvmError, type KvmErrorCode } from './err
 export { openKvm, chooseBackend, type BackendChoice } from './open.js';
 export { getProfile, profileNames, type Profile } from './model/profile.js';
 export { modelStats } from './model/stats.js';
+export { supportedGuestMemfdFlags } from './capabilities.js';
 export * as uapi from './uapi/index.js';

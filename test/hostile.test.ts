@@ -47,7 +47,7 @@ function snapshot(w: World): string {
       gmemMappings: readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('kvm-gmem')).length,
     });
   }
-  const inode = (w.file as ModelGuestMemfd).inode;
+  const inode = (w.file as unknown as ModelGuestMemfd).inode;
   const vmState = (w.vm as unknown as ModelVm).state;
   return JSON.stringify({
     ...common,
@@ -114,6 +114,8 @@ const CALLS: Call[] = [
   ['file.convertToPrivate(offset)', BAD_U64, (w, v) => w.file.convertToPrivate(v, 4096)],
   ['file.convertToShared(_, size)', BAD_U64, (w, v) => w.file.convertToShared(0, v)],
   ['file.pin(offset)', BAD_U64, (w, v) => w.file.pin(v, 4096)],
+  ['file.addSeals(flags)', BAD_U64, (w, v) => w.file.addSeals(v)],
+  ['vm.guest.mappingLevel(gpa)', BAD_U64, (w, v) => w.vm.guest.mappingLevel(v)],
   ['file.pin(_, length)', BAD_U64, (w, v) => w.file.pin(0, v)],
   ['map.read(offset)', BAD_U64, (w, v) => w.map.read(v, 1)],
   ['map.read(_, length)', [-1, 1.5, NaN, 2 ** 40, null], (w, v) => w.map.read(0, v)],

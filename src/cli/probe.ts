@@ -5,6 +5,8 @@ import { smokeCheck, type SmokeStep } from './smoke.js';
 import { gmemFlagTable } from '../model/profile.js';
 import { ModelKvm } from '../model/kvm.js';
 import { GUEST_MEMFD_FLAGS } from '../uapi/flags.js';
+import type { FlagTable } from '../uapi/table.js';
+import { supportedGuestMemfdFlags } from '../capabilities.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
 
 export interface ProbeReport {
@@ -17,6 +19,8 @@ export interface ProbeReport {
   capabilities: CapabilityLine[];
   vmTypes: VmTypeReport[];
   inPlaceConversion: { available: boolean; capability: number; value: number; detail: string };
+  /** Every guest_memfd flag accepted at system scope, 64 bits (FLAGS | FLAGS_HI << 32 where the profile has FLAGS_HI). */
+  guestMemfdFlags: { value: string; decoded: string[]; flagsHiCapability: number | null };
   smoke: SmokeStep[];
 }
 
@@ -34,6 +38,7 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
     capabilities: capabilityLines(kvm, undefined, flags),
     vmTypes: vmTypeReports(kvm, flags),
     inPlaceConversion: inPlaceConversion(kvm, inPlaceCap, profile?.inPlace?.ioctl === 'convert'),
+    guestMemfdFlags: allFlags(kvm, flags, profile?.flagsHiCapability ?? null),
     smoke: smokeCheck(kvm),
   };
 }
@@ -48,6 +53,14 @@ function inPlaceConversion(kvm: Kvm, capability: number, rfcConvert: boolean): P
     ? `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (${capability}) answers 0x${value.toString(16)}`
     : `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (${capability}, its number in the v8 series) is not advertised`;
   return { available: value !== 0, capability, value, detail };
+}
+
+function allFlags(kvm: Kvm, table: FlagTable<string>, hi: number | null): ProbeReport['guestMemfdFlags'] {
+  const value = supportedGuestMemfdFlags(kvm, hi ?? undefined);
+  const decoded = table.decode(value);
+  const rest = table.unknownBits(value);
+  if (rest) decoded.push(`0x${rest.toString(16)}`);
+  return { value: `0x${value.toString(16)}`, decoded, flagsHiCapability: hi };
 }
 
 function capText(c: CapabilityLine): string {
@@ -70,6 +83,8 @@ export function formatProbe(r: ProbeReport): string {
     lines.push(`  ${t.name} (${t.type})${t.created ? '' : `: KVM_CREATE_VM failed with ${t.error}`}`);
     for (const c of t.capabilities) lines.push(`  ${capText(c)}`);
   }
+  const f = r.guestMemfdFlags;
+  lines.push('', `guest_memfd flags, all 64 bits${f.flagsHiCapability !== null ? ` (FLAGS | FLAGS_HI (${f.flagsHiCapability}) << 32)` : ''}: ${f.value}  ${f.decoded.join(' | ') || '(none)'}`);
   lines.push('', `In-place shared/private conversion: ${r.inPlaceConversion.available ? 'yes' : 'no'} — ${r.inPlaceConversion.detail}`, '', 'Smoke check:');
   for (const s of r.smoke) lines.push(`  ${s.ok ? '✓' : '✗'} ${s.step}: ${s.detail}`);
   return lines.join('\n') + '\n';

@@ -3,8 +3,8 @@
  * vCPU of its own. Its code lives in a memslot that exists only for the duration of the run, at a
  * guest physical range and slot id no caller slot uses, so callers never meet it.
  */
-import type { BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, U64Input, VcpuExit } from '../api.js';
-import { bytes } from '../args.js';
+import type { BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, MappingLevel, U64Input, VcpuExit } from '../api.js';
+import { bytes, u64 } from '../args.js';
 import { UnsupportedError } from '../errors.js';
 import { guestAccessRequest, guestReadRequest, type GuestAccessRequest } from '../requests.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
@@ -77,6 +77,12 @@ export class KernelGuestAccess implements GuestAccess {
     this.ready(req, 'guest write');
     const exit = this.copyAll(req, src, 'write');
     return exit ? { ok: false, exit } : { ok: true, value: undefined };
+  }
+
+  mappingLevel(gpa: U64Input): MappingLevel | null {
+    u64(gpa, 'gpa');
+    this.host.ensureOpen('mapping level');
+    throw new UnsupportedError('kernel', 'mapping level', 'KVM does not tell userspace how it maps a guest page');
   }
 
   /** Free the code region (the VM is closing). */

@@ -79,6 +79,12 @@ export class KernelGuestMemfd extends KernelFdHandle implements GuestMemfd {
     throw new UnsupportedError('kernel', 'pin', 'long-term pins need a DMA-capable path (VFIO, io_uring fixed buffers), which this backend does not offer yet');
   }
 
+  addSeals(flags: U64Input): void {
+    u64(flags, 'flags');
+    this.ensureOpen('addSeals', 'addSeals');
+    throw new UnsupportedError('kernel', 'addSeals', 'no kernel implements the granular READ/WRITE seals (a proposal)');
+  }
+
   /** An ioctl whose struct the kernel copies back on failure, with the offset it stopped at. */
   private ioctlWithErrorOffset(operation: string, request: number, struct: Uint8Array, errorOffsetAt: number): void {
     const r = this.native.ioctlBuffer(this.fd, request, struct);

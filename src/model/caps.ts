@@ -7,7 +7,9 @@ const C = KVM_CAPS.byName;
 
 /** The flags KVM_CREATE_GUEST_MEMFD accepts for this VM type (null: at system scope). */
 export function supportedGmemFlags(profile: Profile, vmType: number | null): bigint {
-  let flags = profile.gmemFlags.mmap | profile.gmemFlags.initPrivate;
+  const f = profile.gmemFlags;
+  let flags = f.mmap | f.initPrivate | (f.hugetlb ?? 0n) | (f.noDirectMap ?? 0n) | (f.write ?? 0n) | (f.read ?? 0n);
+  if (profile.hugePages) flags |= HUGE_SIZE_FIELD << BigInt(profile.hugePages.shift);
   if (vmType === null || !hasPrivateMem(profile, vmType) || profile.initSharedWithPrivateMem) {
     flags |= profile.gmemFlags.initShared;
   }
@@ -36,9 +38,14 @@ export function capabilityAnswerFor(profile: Profile, cap: bigint, vmType: numbe
   return cap > 0xffff_ffffn ? 0 : capabilityAnswer(profile, Number(cap), vmType);
 }
 
+/** The width of the huge page size field (a log2 size up to 63). */
+export const HUGE_SIZE_FIELD = 0x3fn;
+
 export function capabilityAnswer(profile: Profile, cap: number, vmType: number | null): number {
   // The in-place series' capability has no fixed number: the profile says which it is.
   if (profile.inPlace?.capability === cap) return Number(supportedGmemMemoryAttributes(profile, vmType));
+  // Flags 63:32, shifted down: a second capability, as an int answer holds only 32 bits.
+  if (profile.flagsHiCapability === cap) return Number(BigInt.asUintN(31, supportedGmemFlags(profile, vmType) >> 32n));
   switch (cap) {
     case C.KVM_CAP_USER_MEMORY:
     case C.KVM_CAP_IMMEDIATE_EXIT:

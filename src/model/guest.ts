@@ -4,8 +4,8 @@
  * guest_memfd or the host memory behind userspace_addr. An access that KVM_RUN cannot complete
  * ends as an exit (memory fault or MMIO), returned as a value like the kernel's kvm_run.
  */
-import type { AccessKind, BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, U64Input } from '../api.js';
-import { bytes } from '../args.js';
+import type { AccessKind, BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, MappingLevel, U64Input } from '../api.js';
+import { bytes, u64 } from '../args.js';
 import { guestAccessRequest, guestReadRequest } from '../requests.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_READONLY } from '../uapi/flags.js';
 import { PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
@@ -66,6 +66,25 @@ export class ModelGuestAccess implements GuestAccess {
       done += n;
     }
     return undefined;
+  }
+
+  mappingLevel(gpa: U64Input): MappingLevel | null {
+    const g = u64(gpa, 'gpa');
+    this.ensureOpen('mapping level');
+    const gfn = Number(g >> BigInt(PAGE_SHIFT));
+    const slot = this.vm.slotForGfn(gfn);
+    if (!slot) return null;
+    const inode = slot.gmem?.inode;
+    if (!slot.gmem) return '4K'; // Host memory behind userspace_addr: the host's page size is not modelled.
+    if (!inode) return null;
+    const n = inode.pagesPerHugePage;
+    const filePage = slot.gmem.pgoff + (gfn - slot.baseGfn);
+    const hugeStart = Math.floor(filePage / n) * n;
+    // The whole huge page must be in the slot, at a guest address aligned like its file offset.
+    const inSlot = hugeStart >= slot.gmem.pgoff && hugeStart + n <= slot.gmem.pgoff + slot.npages;
+    const aligned = (slot.baseGfn + (hugeStart - slot.gmem.pgoff)) % n === 0;
+    if (n === 1 || !inSlot || !aligned || !inode.isHugePageWhole(filePage)) return '4K';
+    return inode.pageLog2 >= 30 ? '1G' : '2M';
   }
 
   private resolve(gpa: bigint, mmioLength: number, write: boolean, kind: AccessKind | undefined): PageTarget {

@@ -16,6 +16,14 @@ export interface GmemFlagSet {
   readonly initShared: bigint;
   /** Pages start private (RFC v2's INIT_PRIVATE, only together with `mmap`); 0n when absent. */
   readonly initPrivate: bigint;
+  /** Huge pages (the 1G page series); 0n when absent. */
+  readonly hugetlb?: bigint;
+  /** Pages leave the kernel's direct map (its series); 0n when absent. */
+  readonly noDirectMap?: bigint;
+  /** write()/pwrite() populate shared memory (proposed); 0n when absent. */
+  readonly write?: bigint;
+  /** read()/pread() read shared memory (the granular-flags idea); 0n when absent. */
+  readonly read?: bigint;
   /** Every flag of the profile by name, for display and decoding. */
   readonly names: Readonly<Record<string, bigint>>;
 }
@@ -54,6 +62,15 @@ export interface Profile {
   readonly inPlace: InPlaceConversion | null;
   /** VM types whose conversions keep page contents (SW_PROTECTED); others zero a converted page. */
   readonly conversionKeepsContents: readonly number[];
+  /**
+   * Huge pages: the log2 page size is a field of the create flags (bits `shift`..`shift`+5, like
+   * hugetlb's encoding), enumerated with the flags; null when the profile has no huge pages.
+   */
+  readonly hugePages?: { readonly shift: number; readonly sizesLog2: readonly number[]; readonly defaultLog2: number } | null;
+  /** KVM_CAP_GUEST_MEMFD_FLAGS_HI's number (flags 63:32 shifted down); null when there is none. */
+  readonly flagsHiCapability?: number | null;
+  /** READ and WRITE can be withdrawn for good (addSeals), the granular-flags idea. */
+  readonly seals?: boolean;
   /** KVM_SET_MEMORY_ATTRIBUTES is built in (CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES). */
   readonly vmMemoryAttributes: boolean;
   /** Two-dimensional paging: KVM_CAP_PRE_FAULT_MEMORY answers 1. */
@@ -146,7 +163,55 @@ export const RFC_1G_V2: Profile = {
   inPlace: { ioctl: 'convert', capability: null },
 };
 
-const PROFILES: ReadonlyMap<string, Profile> = new Map([LINUX_6_18, INPLACE, RFC_1G_V2].map((p) => [p.name, p]));
+/**
+ * Huge pages on top of in-place conversion (the "1G page support" series, as the model reads
+ * it): HUGETLB is bit 2 (contested with NO_DIRECT_MAP), the log2 page size (21 or 30) is a field in
+ * bits 61:56 of the flags, enumerated through KVM_CAP_GUEST_MEMFD_FLAGS_HI (bit 31 of a capability
+ * answer cannot be used: the answer would read as an error, so the field stops at bit 61).
+ */
+export const HUGETLB: Profile = {
+  ...INPLACE,
+  name: 'hugetlb',
+  description: 'huge pages (1G page support series): HUGETLB, a page-size field in flags 61:56, split on conversion, merged when private',
+  status: 'proposal',
+  gmemFlags: {
+    ...INPLACE.gmemFlags,
+    hugetlb: 1n << 2n,
+    names: { ...INPLACE.gmemFlags.names, GUEST_MEMFD_FLAG_HUGETLB: 1n << 2n },
+  },
+  hugePages: { shift: 56, sizesLog2: [21, 30], defaultLog2: 21 },
+  flagsHiCapability: 251,
+};
+
+/** GUEST_MEMFD_FLAG_NO_DIRECT_MAP (bit 2 in its series): the pages leave the kernel's direct map. */
+export const NO_DIRECT_MAP: Profile = {
+  ...LINUX_6_18,
+  name: 'no-direct-map',
+  description: 'GUEST_MEMFD_FLAG_NO_DIRECT_MAP (bit 2 in its series, the same bit HUGETLB wants)',
+  status: 'proposal',
+  gmemFlags: { ...LINUX_6_18.gmemFlags, noDirectMap: 1n << 2n, names: { ...LINUX_6_18.gmemFlags.names, GUEST_MEMFD_FLAG_NO_DIRECT_MAP: 1n << 2n } },
+};
+
+/**
+ * The granular-flags idea from the mmap discussion (seed 001), never adopted upstream: READ and
+ * WRITE as opt-ins beside MMAP (write() populates shared memory; WRITE is also proposed on its
+ * own), both withdrawable for good once the guest is populated.
+ */
+export const GRANULAR: Profile = {
+  ...LINUX_6_18,
+  name: 'granular',
+  description: 'granular MMAP/READ/WRITE opt-ins with READ and WRITE withdrawable (a proposal that was not adopted)',
+  status: 'proposal',
+  gmemFlags: {
+    ...LINUX_6_18.gmemFlags,
+    write: 1n << 3n,
+    read: 1n << 4n,
+    names: { ...LINUX_6_18.gmemFlags.names, GUEST_MEMFD_FLAG_WRITE: 1n << 3n, GUEST_MEMFD_FLAG_READ: 1n << 4n },
+  },
+  seals: true,
+};
+
+const PROFILES: ReadonlyMap<string, Profile> = new Map([LINUX_6_18, INPLACE, RFC_1G_V2, HUGETLB, NO_DIRECT_MAP, GRANULAR].map((p) => [p.name, p]));
 
 export const DEFAULT_PROFILE = LINUX_6_18.name;
 

@@ -54,13 +54,14 @@ export class ModelVm extends ModelFdHandle implements Vm {
     const { size, flags } = createGuestMemfdWords(args); // 6.18 does not check the reserved words.
     this.ensureOpen('ioctl', 'KVM_CREATE_GUEST_MEMFD');
     const profile = this.state.profile;
-    validateCreate(profile, this.type, size, flags);
+    const pageLog2 = validateCreate(profile, this.type, size, flags);
     const inode = new GmemInode(
       this.state,
       size,
       flags,
       (flags & profile.gmemFlags.mmap) !== 0n,
       startsShared(profile, flags),
+      pageLog2,
     );
     return new ModelGuestMemfd(this.process, inode);
   }

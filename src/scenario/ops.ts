@@ -121,6 +121,7 @@ export const EXECUTORS: Record<string, Executor> = {
   convertToShared: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).convertToShared(u64(s, 'offset', w), u64(s, 'size', w)),
   gmemConvert: (ctx, s, w) =>
     handle<GuestMemfd>(ctx, s, 'file', w).gmemConvert(s.to as 'private' | 'shared', { offset: u64(s, 'offset', w), size: u64(s, 'size', w), errorOffset: u64(s, 'errorOffset', w, 0n) }),
+  addSeals: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).addSeals(flags(s, 'flags', w)),
   pin: (ctx, s, w) => define(ctx, s, handle<GuestMemfd>(ctx, s, 'file', w).pin(u64(s, 'offset', w), u64(s, 'length', w))),
   release: (ctx, s, w) => handle<Pin>(ctx, s, 'pin', w).release(),
   guestRead: (ctx, s, w) =>

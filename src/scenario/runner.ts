@@ -105,7 +105,13 @@ function cleanUp(handles: Map<string, unknown>): void {
 
 /** Run an instance on an open Kvm. The Kvm stays open; everything the steps made is closed. */
 export function runInstance(kvm: Kvm, instance: ScenarioInstance): ScenarioReport {
-  const unmet = unmetRequirement(kvm, instance);
+  let unmet: string | undefined;
+  try {
+    unmet = unmetRequirement(kvm, instance);
+  } catch (err) {
+    if (err instanceof ScenarioError) return { id: instance.id, status: 'fail', reason: err.message, steps: [] };
+    throw err;
+  }
   if (unmet) return { id: instance.id, status: 'skip', reason: unmet, steps: [] };
   const ctx: StepContext = { kvm, handles: new Map([['kvm', kvm]]) };
   const steps: StepReport[] = [];

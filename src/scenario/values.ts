@@ -1,6 +1,7 @@
 /** Reading scenario values: u64s written as numbers or strings, and flags written by name. */
 import { FALLOC_FLAGS, GUEST_MEMFD_FLAGS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MEMORY_ATTRIBUTES, MEMSLOT_FLAGS, PROT_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
+import { getProfile, profileNames } from '../model/profile.js';
 import { U64_MAX } from '../uapi/memory.js';
 
 export class ScenarioError extends Error {
@@ -12,9 +13,9 @@ const NAMED: ReadonlyMap<string, bigint> = (() => {
   const m = new Map<string, bigint>();
   const tables: FlagTable<string>[] = [GUEST_MEMFD_FLAGS, MEMSLOT_FLAGS, FALLOC_FLAGS, PROT_FLAGS, MEMORY_ATTRIBUTES];
   for (const t of tables) for (const [name, bit] of t.entries()) m.set(name, 1n << BigInt(bit));
-  // Proposed flags (RFC v2 of 1G pages), and the mmap types, which are values rather than bits.
-  m.set('GUEST_MEMFD_FLAG_SUPPORT_SHARED', 1n);
-  m.set('GUEST_MEMFD_FLAG_INIT_PRIVATE', 2n);
+  // Proposed flags, as the profiles define them (a name means one value in every profile).
+  for (const name of profileNames()) for (const [flag, value] of Object.entries(getProfile(name).gmemFlags.names)) m.set(flag, value);
+  // The mmap types, which are values rather than bits.
   m.set('MAP_SHARED', BigInt(MAP_SHARED));
   m.set('MAP_PRIVATE', BigInt(MAP_PRIVATE));
   m.set('MAP_SHARED_VALIDATE', BigInt(MAP_SHARED_VALIDATE));

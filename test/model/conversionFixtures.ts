@@ -27,7 +27,7 @@ export function conversionWorld(opts: { pages?: number; shared?: boolean; type?:
   const kvm = new ModelKvm(opts.profile ?? 'inplace');
   const vm = kvm.createVm(opts.type ?? 'KVM_X86_SW_PROTECTED_VM') as unknown as ModelVm;
   const flags = GUEST_MEMFD_FLAG_MMAP | (opts.shared ? GUEST_MEMFD_FLAG_INIT_SHARED : 0n);
-  const file = vm.createGuestMemfd({ size: pages * P, flags }) as ModelGuestMemfd;
+  const file = vm.createGuestMemfd({ size: pages * P, flags }) as unknown as ModelGuestMemfd;
   vm.setUserMemoryRegion2({ slot: 1, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: GPA_BASE, memorySize: pages * P, guestMemfd: file });
   const map = file.mmap();
   const gpa = (page: number) => GPA_BASE + BigInt(page * P);

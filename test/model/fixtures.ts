@@ -19,7 +19,7 @@ export interface Fixture {
 export function fixture(opts: { size?: number | bigint; flags?: bigint; type?: VmTypeInput } = {}): Fixture {
   const kvm = new ModelKvm('linux-6.18');
   const vm = kvm.createVm(opts.type ?? 0) as unknown as ModelVm;
-  const file = vm.createGuestMemfd({ size: opts.size ?? 4 * 4096, flags: opts.flags ?? SHARED }) as ModelGuestMemfd;
+  const file = vm.createGuestMemfd({ size: opts.size ?? 4 * 4096, flags: opts.flags ?? SHARED }) as unknown as ModelGuestMemfd;
   return {
     kvm,
     vm,

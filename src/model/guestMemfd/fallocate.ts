@@ -69,6 +69,8 @@ export function gmemFallocate(inode: GmemInode, mode: number, rawOffset: bigint,
   if (!isPageAligned(offset) || !isPageAligned(len)) {
     refuse('EINVAL', `offset ${hex(offset)} and len ${hex(len)} must be page aligned`);
   }
+  const huge = (1n << BigInt(inode.pageLog2)) - 1n;
+  if (offset & huge || len & huge) refuse('EINVAL', `offset ${hex(offset)} and len ${hex(len)} must be aligned to the huge page size (2^${inode.pageLog2})`);
   const startPage = Number(offset >> BigInt(PAGE_SHIFT));
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     // Past the end there is nothing to punch: success, nothing happens.

@@ -34,6 +34,7 @@ import {
 } from './fileOps.js';
 import type { GmemInode } from './inode.js';
 import { gmemMmap } from './mmap.js';
+import { gmemAddSeals, gmemLseek, gmemPread, gmemPwrite, hasIoFlag } from './fileIo.js';
 
 /** S_IFREG | 0600: a regular file only its owner may read and write. */
 const GMEM_MODE = 0o100600;
@@ -127,37 +128,55 @@ export class ModelGuestMemfd extends ModelFdHandle implements GuestMemfd {
     else this.setMemoryAttributes2({ offset, size, attributes: kind === 'private' ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0n });
   }
 
+  /** The descriptor's file position (read/write/lseek, where a profile offers them). */
+  private position = 0n;
+
   read(length: number): Uint8Array {
-    bufferLength(length, 'length');
+    const n = bufferLength(length, 'length');
     this.ensureOpen('read', 'read');
-    return refuseRead();
+    if (!hasIoFlag(this.inode, 'read')) return refuseRead();
+    const out = gmemPread(this.inode, n, this.position, 'read');
+    this.position += BigInt(out.length);
+    return out;
   }
 
   write(data: BytesInput): number {
-    bytes(data, 'data');
+    const src = bytes(data, 'data');
     this.ensureOpen('write', 'write');
-    return refuseWrite();
+    if (!hasIoFlag(this.inode, 'write')) return refuseWrite();
+    const n = gmemPwrite(this.inode, src, this.position, 'write');
+    this.position += BigInt(n);
+    return n;
   }
 
   pread(length: number, position: U64Input): Uint8Array {
-    bufferLength(length, 'length');
+    const n = bufferLength(length, 'length');
     const pos = u64(position, 'position');
     this.ensureOpen('pread64', 'pread64');
-    return refusePositional('pread64', pos);
+    if (!hasIoFlag(this.inode, 'read')) return refusePositional('pread64', pos);
+    return gmemPread(this.inode, n, pos);
   }
 
   pwrite(data: BytesInput, position: U64Input): number {
-    bytes(data, 'data');
+    const src = bytes(data, 'data');
     const pos = u64(position, 'position');
     this.ensureOpen('pwrite64', 'pwrite64');
-    return refusePositional('pwrite64', pos);
+    if (!hasIoFlag(this.inode, 'write')) return refusePositional('pwrite64', pos);
+    return gmemPwrite(this.inode, src, pos);
   }
 
   lseek(offset: U64Input, whence: number): bigint {
-    u64(offset, 'offset');
+    const off = u64(offset, 'offset');
     const w = u32(whence, 'whence');
     this.ensureOpen('lseek', 'lseek');
-    return refuseLseek(w);
+    if (!hasIoFlag(this.inode, 'read') && !hasIoFlag(this.inode, 'write')) return refuseLseek(w);
+    return (this.position = gmemLseek(this.inode, this.position, off, w));
+  }
+
+  addSeals(flags: U64Input): void {
+    const f = u64(flags, 'flags');
+    this.ensureOpen('ioctl', 'addSeals');
+    gmemAddSeals(this.inode, f);
   }
 
   ftruncate(length: U64Input): void {

@@ -8,7 +8,7 @@ import { RangeMap } from '../rangeMap.js';
 import { PageStore } from '../pageStore.js';
 import type { Memslot, VmState } from '../vmState.js';
 import { RefCounted } from '../refCounted.js';
-import { PAGE_SIZE } from '../../uapi/memory.js';
+import { PAGE_SHIFT, PAGE_SIZE } from '../../uapi/memory.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
 import { PinSet } from './pins.js';
 import { liveModelObjects } from '../stats.js';
@@ -44,6 +44,8 @@ export class GmemInode extends RefCounted {
   readonly attributes: RangeMap;
   /** Long-term pins of its pages (DMA, get_user_pages). */
   readonly pins = new PinSet();
+  /** READ/WRITE withdrawn for good (the granular-flags profile). */
+  seals = 0n;
   /** Per page: 0 when unbound, else the binding slot's key + 1. */
   private readonly bindings: RangeMap;
   private readonly boundSlots = new Map<number, Memslot>();
@@ -56,6 +58,8 @@ export class GmemInode extends RefCounted {
     readonly supportsMmap: boolean,
     /** Whether its pages start shared (6.18: created with INIT_SHARED; they then stay so). */
     startsShared: boolean,
+    /** log2 of the file's page size: 12, or a huge page's (hugetlb profile). */
+    readonly pageLog2: number = PAGE_SHIFT,
   ) {
     super(0); // The descriptor and every mapping take their own reference.
     this.pageCount = Number(size / BigInt(PAGE_SIZE));
@@ -123,6 +127,23 @@ export class GmemInode extends RefCounted {
   unbind(slot: Memslot): void {
     if (!this.boundSlots.delete(slot.key) || !slot.gmem) return;
     this.bindings.set(slot.gmem.pgoff, slot.gmem.pgoff + slot.npages, 0);
+  }
+
+  /** 4 KiB pages per (huge) page of this file: 1 for ordinary files. */
+  get pagesPerHugePage(): number {
+    return 2 ** (this.pageLog2 - PAGE_SHIFT);
+  }
+
+  /**
+   * A huge page is mapped whole only while all of it is private; a conversion of part of it to
+   * shared splits it, and it merges back once all of it is private again. Derived from the
+   * attributes: no state of its own to keep in step.
+   */
+  isHugePageWhole(page: number): boolean {
+    const n = this.pagesPerHugePage;
+    if (n === 1) return false;
+    const start = Math.floor(page / n) * n;
+    return this.attributes.findFirst(start, start + n, (v) => v === SHARED) < 0;
   }
 
   /** How many memslots bind this file. */
