@@ -123,6 +123,9 @@ describe('hostile command lines', () => {
         ['conform', '--format', value],
         ['conform', '--list', '--filter', value],
         ['run', value],
+        ['explore', '--port', value], // None of these is a port, so no server starts.
+        ['explore', value, '--port', '65536'],
+        ['explore', '--backend', value, '--port', '65536'],
       ]) {
         const r = await run(args);
         assert.ok(r.code === 0 || r.code === 1 || r.code === 2, `${JSON.stringify(args)} exited ${r.code}`);

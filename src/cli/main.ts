@@ -5,6 +5,7 @@ import { chooseBackend, openKvm } from '../open.js';
 import { profileNames } from '../model/profile.js';
 import { formatProbe, probe } from './probe.js';
 import { conform, runScenario } from './conform.js';
+import { explore } from './explore.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };
@@ -16,17 +17,23 @@ const USAGE = `Usage: gmem <command> [options]
 Commands:
   conform      run the conformance catalog: what this kernel's guest_memfd does, and is it right?
   run FILE     run one scenario file step by step
+  explore [FILE]
+               serve a page (loopback) that draws each file's pages, the memslots and the
+               guest-physical view after every step of a scenario (default: the catalog's
+               conversion.indexing); pictures come from the model
   probe        report what guest_memfd offers: capabilities and flags by name, VM types,
                and a live smoke check (create, map, touch, punch, bind)
 
 Options:
   --backend B  auto (default: the kernel when /dev/kvm is usable, else the model) | kernel | model
-               | both (conform, run: the model configured like the kernel, side by side)
+               | both (conform, run: the model configured like the kernel, side by side;
+               explore: kernel and both show the kernel's outcome beside the model's)
   --profile P  the model's profile: ${profileNames().join(', ')} (default linux-6.18)
   --format F   conform: pretty (default) | ktap | json
   --filter G   conform: only checks whose id matches the glob G (e.g. 'selftest.*')
   --list       conform: list the checks and exit
   --verbose    conform: also list skipped checks and why
+  --port N     explore: the loopback port (default 8418; 0 picks a free one)
   --json       print JSON instead of text
   -h, --help   this help
   -v, --version
@@ -51,6 +58,7 @@ export async function main(argv: string[], io: Streams): Promise<number> {
         list: { type: 'boolean' },
         verbose: { type: 'boolean' },
         json: { type: 'boolean' },
+        port: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -79,6 +87,13 @@ export async function main(argv: string[], io: Streams): Promise<number> {
       return 2;
     }
     return runScenario(rest[0]!, values, io);
+  }
+  if (command === 'explore') {
+    if (rest.length > 1) {
+      io.stderr.write(`gmem explore: at most one scenario file\n\n${USAGE}`);
+      return 2;
+    }
+    return explore(rest[0], values, io);
   }
   if (rest.length > 0) {
     io.stderr.write(`gmem: unexpected argument ${JSON.stringify(rest[0])}\n`);

@@ -18,7 +18,8 @@ export class ModelHostMapping implements HostMapping {
 
   constructor(
     private readonly process: ModelProcess<unknown>,
-    private readonly inode: GmemInode,
+    /** The file it maps (read by the explorer to draw mappings on the file). */
+    readonly inode: GmemInode,
     readonly address: bigint,
     readonly length: bigint,
     readonly offset: bigint,

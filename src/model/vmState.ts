@@ -2,7 +2,7 @@
  * The kernel-side state of one VM (struct kvm): memslots, VM-wide memory attributes, and the
  * reference count that keeps it alive while its fd or any of its guest_memfd files is open.
  */
-import { RangeMap } from './rangeMap.js';
+import { RangeMap, type Fragment } from './rangeMap.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import { hasPrivateMem, type Profile } from './profile.js';
 import { PAGE_SHIFT } from '../uapi/memory.js';
@@ -67,6 +67,11 @@ export class VmState extends RefCounted {
   /** The VM-wide attributes of a guest frame (0 when never set). */
   attributeOf(gfn: number): number {
     return this.attributes?.get(gfn) ?? 0;
+  }
+
+  /** The VM-wide attributes of [startGfn, endGfn) as fragments. */
+  attributeRanges(startGfn: number, endGfn: number): Fragment[] {
+    return this.attributes ? [...this.attributes.ranges(startGfn, endGfn)] : [{ start: startGfn, end: endGfn, value: 0 }];
   }
 
   setAttributes(startGfn: number, endGfn: number, value: number): void {

@@ -103,8 +103,14 @@ function cleanUp(handles: Map<string, unknown>): void {
   }
 }
 
+/** Watches a run from the inside (the explorer draws the state after each step). */
+export interface RunObserver {
+  /** After each step, before the next and before anything is cleaned up. */
+  afterStep(handles: ReadonlyMap<string, unknown>, report: StepReport): void;
+}
+
 /** Run an instance on an open Kvm. The Kvm stays open; everything the steps made is closed. */
-export function runInstance(kvm: Kvm, instance: ScenarioInstance): ScenarioReport {
+export function runInstance(kvm: Kvm, instance: ScenarioInstance, observer?: RunObserver): ScenarioReport {
   let unmet: string | undefined;
   try {
     unmet = unmetRequirement(kvm, instance);
@@ -119,7 +125,7 @@ export function runInstance(kvm: Kvm, instance: ScenarioInstance): ScenarioRepor
     instance.steps.forEach((step, index) => {
       const { outcome, detail } = runStep(ctx, step, index);
       const failure = 'notRun' in outcome ? outcome.notRun : mismatch(step.expect, outcome);
-      steps.push({
+      const report: StepReport = {
         index,
         do: step.do,
         ...(step.note ? { note: step.note } : {}),
@@ -127,7 +133,9 @@ export function runInstance(kvm: Kvm, instance: ScenarioInstance): ScenarioRepor
         outcome,
         ...(failure ? { failure } : {}),
         ...(detail ? { detail } : {}),
-      });
+      };
+      steps.push(report);
+      observer?.afterStep(ctx.handles, report);
     });
   } finally {
     cleanUp(ctx.handles);

@@ -4,7 +4,7 @@
  * mapping) keep it alive; the last one releases it, which unbinds its memslots and drops the
  * reference it holds on the VM.
  */
-import { RangeMap } from '../rangeMap.js';
+import { RangeMap, type Fragment } from '../rangeMap.js';
 import { PageStore } from '../pageStore.js';
 import type { Memslot, VmState } from '../vmState.js';
 import { RefCounted } from '../refCounted.js';
@@ -144,6 +144,11 @@ export class GmemInode extends RefCounted {
     if (n === 1) return false;
     const start = Math.floor(page / n) * n;
     return this.attributes.findFirst(start, start + n, (v) => v === SHARED) < 0;
+  }
+
+  /** Which slot binds each page: fragments whose value is the slot's key + 1 (0: unbound). */
+  bindingRanges(): IterableIterator<Fragment> {
+    return this.bindings.ranges();
   }
 
   /** How many memslots bind this file. */

@@ -4,7 +4,7 @@
  * Each pin remembers which of its pages are still the file's: a punch takes pages out of the
  * file, and the pin then holds the old pages, which no longer block anything.
  */
-import { RangeMap } from '../rangeMap.js';
+import { RangeMap, type Fragment } from '../rangeMap.js';
 
 export class PinRecord {
   /** 1 for each page of the pin that is still in the file. */
@@ -26,6 +26,11 @@ export class PinSet {
     const pin = new PinRecord(startPage, endPage);
     this.live.add(pin);
     return pin;
+  }
+
+  /** How many live pins hold each page, as fragments (none when the file was never pinned). */
+  countRanges(): Fragment[] {
+    return this.counts ? [...this.counts.ranges()] : [];
   }
 
   /** Drop a pin: its pages that are still the file's are one pin less busy. */

@@ -1,0 +1,78 @@
+/**
+ * The explorer's web server: loopback only, three fixed routes, nothing else. It refuses
+ * requests whose Host is not the loopback address it listens on, so a web page elsewhere cannot
+ * reach it through DNS rebinding.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Trace } from './traceTypes.js';
+
+/** Where the bundled page lives: dist/web, written by `npm run build`. */
+export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+
+export interface ExplorerServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:",
+};
+
+function readAsset(name: string): Buffer {
+  try {
+    return readFileSync(WEB_ROOT + name);
+  } catch {
+    throw new Error(`the explorer page is not built (${WEB_ROOT}${name} is missing); run \`npm run build\``);
+  }
+}
+
+export async function startExplorer(traces: Trace[], port = 0): Promise<ExplorerServer> {
+  const assets: Record<string, { type: string; body: Buffer }> = {
+    '/': { type: 'text/html; charset=utf-8', body: readAsset('index.html') },
+    '/explorer.js': { type: 'text/javascript; charset=utf-8', body: readAsset('explorer.js') },
+    '/explorer.css': { type: 'text/css; charset=utf-8', body: readAsset('explorer.css') },
+    '/trace.json': { type: 'application/json', body: Buffer.from(JSON.stringify({ traces })) },
+  };
+  let allowedHosts: Set<string> = new Set();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (!allowedHosts.has(req.headers.host ?? '')) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('this server answers to its loopback address only\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0]!;
+    const asset = assets[path === '/index.html' ? '/' : path];
+    if (!asset) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, { ...HEADERS, 'Content-Type': asset.type, 'Content-Length': asset.body.length });
+    res.end(req.method === 'HEAD' ? undefined : asset.body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is in use; choose another with --port (0 picks a free one)`) : err),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  allowedHosts = new Set([`127.0.0.1:${actual}`, `localhost:${actual}`]);
+  return {
+    url: `http://127.0.0.1:${actual}/`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
