@@ -1,5 +1,5 @@
 /**
- * The explorer on large files: a 1 TiB guest_memfd with 1, 100 and 2,000 private pages spread
+ * The explorer on large files: a 1 TiB guest_memfd with 1, 50, 100 and 2,000 private pages spread
  * through it. Prints, per size, the median time to read the model's state into a snapshot, the
  * trace's JSON size, and (where Chromium is installed) the median time the page takes to draw
  * one step, measured inside the page around the synchronous redraw.
@@ -48,7 +48,7 @@ const rows: Array<{ privatePages: number; segments: number; snapshotMs: number; 
 const browser = existsSync(CHROMIUM)
   ? await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
   : undefined;
-for (const privatePages of [1, 100, 2000]) {
+for (const privatePages of [1, 50, 100, 2000]) {
   const { trace, snapshotMs } = traceFor(privatePages);
   const row: (typeof rows)[number] = { privatePages, segments: trace.steps[0]!.after.files[0]!.segments.length, snapshotMs, jsonKiB: JSON.stringify({ traces: [trace] }).length / 1024 };
   if (browser) {

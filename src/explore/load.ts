@@ -41,10 +41,10 @@ function traceOptions(args: ExploreArgs, first: ScenarioInstance): TraceOptions 
     getProfile(profile); // An unknown name fails here, with the list.
     return { openModel: () => openKvm({ backend: 'model', profile }), modelLabel: `model (${profile})` };
   }
-  if (args.profile !== undefined) throw new Error(`--profile applies to --backend model; with --backend ${backend} the model is configured like the kernel`);
   if (backend !== 'kernel' && backend !== 'both' && backend !== 'auto') throw new Error(`--backend must be model, kernel, both or auto, got ${JSON.stringify(backend)}`);
   const choice = chooseBackend(backend === 'auto' ? 'auto' : 'kernel');
   if (choice.backend === 'model') return traceOptions({ ...args, backend: 'model' }, first);
+  if (args.profile !== undefined) throw new Error(`--profile applies to the model; with --backend ${backend} the model is configured like the kernel`);
   const openKernel = (): Kvm => openKvm({ backend: 'kernel' });
   const probe = openKernel(); // Fails here, with the reason, when the kernel cannot be used.
   const profile = profileLike(probe);
@@ -54,7 +54,7 @@ function traceOptions(args: ExploreArgs, first: ScenarioInstance): TraceOptions 
 
 export function exploreTraces(args: ExploreArgs): Trace[] {
   const instances = loadScenarioFile(args.scenario ?? DEFAULT_SCENARIO);
-  if (instances.length === 0) throw new Error(`${args.scenario} has no scenario instances`);
+  if (instances.length === 0) throw new Error(`${args.scenario ?? DEFAULT_SCENARIO} has no scenario instances`);
   const opts = traceOptions(args, instances[0]!);
   return instances.map((instance) => ({ ...traceInstance(instance, opts), origin: shortPath(instance.origin) }));
 }

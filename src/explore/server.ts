@@ -36,6 +36,7 @@ export async function startExplorer(traces: Trace[], port = 0): Promise<Explorer
   const assets: Record<string, { type: string; body: Buffer }> = {
     '/': { type: 'text/html; charset=utf-8', body: readAsset('index.html') },
     '/explorer.js': { type: 'text/javascript; charset=utf-8', body: readAsset('explorer.js') },
+    '/explorer.js.map': { type: 'application/json', body: readAsset('explorer.js.map') },
     '/explorer.css': { type: 'text/css; charset=utf-8', body: readAsset('explorer.css') },
     '/trace.json': { type: 'application/json', body: Buffer.from(JSON.stringify({ traces })) },
   };
@@ -66,6 +67,8 @@ export async function startExplorer(traces: Trace[], port = 0): Promise<Explorer
   });
   const actual = (server.address() as AddressInfo).port;
   allowedHosts = new Set([`127.0.0.1:${actual}`, `localhost:${actual}`]);
+  // Browsers leave the default port out of Host.
+  if (actual === 80) allowedHosts.add('127.0.0.1').add('localhost');
   return {
     url: `http://127.0.0.1:${actual}/`,
     port: actual,

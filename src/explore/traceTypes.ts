@@ -108,4 +108,4 @@ export interface Trace {
 }
 
 /** Beyond this many segments in a file, elements cost more than they show: the page paints the strip instead. */
-export const ELEMENT_LIMIT = 400;
+export const ELEMENT_LIMIT = 150;

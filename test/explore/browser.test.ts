@@ -50,12 +50,18 @@ describe('explorer in headless Chromium', { skip }, () => {
   let page: Page;
   const errors: string[] = [];
 
+  /** A page whose errors and console errors are collected for the last check. */
+  async function openPage(): Promise<Page> {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    return p;
+  }
+
   before(async () => {
     server = await startExplorer(exploreTraces({}), 0);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page = await openPage();
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
   });
@@ -121,7 +127,7 @@ describe('explorer in headless Chromium', { skip }, () => {
     }));
     const huge = await startExplorer(exploreTraces({ scenario: file }), 0);
     try {
-      const p = await browser.newPage();
+      const p = await openPage();
       await p.goto(huge.url);
       await p.waitForSelector('body[data-ready="true"]');
       await p.keyboard.press('End');
@@ -135,6 +141,9 @@ describe('explorer in headless Chromium', { skip }, () => {
       // The one private page of 2^28 is still wide enough to see.
       const width = await p.$eval('.segment[data-private="true"]', (n) => n.getBoundingClientRect().width);
       assert.ok(width >= 4, `private page drawn ${width}px wide`);
+      // Widths to scale otherwise: the unallocated first half takes about half the strip.
+      const [half, strip] = await p.$$eval('.strip[data-file="big"] .segment, .strip[data-file="big"]', (ns) => [ns[1]!.getBoundingClientRect().width, ns[0]!.getBoundingClientRect().width]);
+      assert.ok(Math.abs(half! / strip! - 0.5) < 0.02, `first half drawn ${half} of ${strip}px`);
       assert.match((await p.textContent('.file-head')) ?? '', /big 1 TiB, flags 0x3, 268435456 pages/);
       await p.close();
     } finally {
@@ -157,7 +166,7 @@ describe('explorer in headless Chromium', { skip }, () => {
     const step = { index: 0, do: 'convertToPrivate', step: {}, expected: 'ok', outcome: 'ok', ok: true, after };
     const painted = await startExplorer([{ id: 'painted', description: '', origin: 'test', backend: 'model (inplace)', status: 'pass', steps: [step] }], 0);
     try {
-      const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      const p = await openPage();
       await p.goto(painted.url);
       await p.waitForSelector('body[data-ready="true"]');
       await p.keyboard.press('End');

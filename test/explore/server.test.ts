@@ -92,7 +92,7 @@ describe('gmem explore', () => {
     [['explore', 'a.json', 'b.json'], /at most one scenario file/],
     [['explore', '/nonexistent/scenario.json'], /nonexistent\/scenario\.json/],
     [['explore', '--profile', 'no-such-profile', '--port', '0'], /no-such-profile/],
-    [['explore', '--backend', 'both', '--profile', 'inplace', '--port', '0'], /--profile applies to --backend model/],
+    [['explore', '--backend', 'both', '--profile', 'inplace', '--port', '0'], /--profile applies to the model; with --backend both/],
     [['explore', '--backend', 'qemu', '--port', '0'], /--backend must be model, kernel, both or auto/],
   ] as const) {
     it(`refuses ${argv.slice(1).join(' ')} with exit 2 and the reason`, async () => {

@@ -100,6 +100,7 @@ describe('explorer trace', () => {
       { do: 'setUserMemoryRegion2', vm: 'vm', slot: 3, flags: ['KVM_MEM_GUEST_MEMFD'], guestPhysAddr: 2 ** 32, memorySize: 8192, guestMemfd: 'f' },
       { do: 'mmap', file: 'f', as: 'm' },
       { do: 'close', handle: 'f' },
+      { do: 'close', handle: 'vm' },
       { do: 'unmap', map: 'm' },
     ]);
     assert.equal(t.status, 'pass', t.reason);
@@ -107,10 +108,38 @@ describe('explorer trace', () => {
     assert.equal(closed.fdClosed, true);
     assert.equal(closed.released, false);
     assert.equal(t.steps[4]!.after.vms[0]!.slots[0]!.gmem?.file, 'f');
-    const gone = t.steps[5]!.after;
+    const gone = t.steps[6]!.after;
+    assert.equal(t.steps[5]!.after.vms[0]!.closed, true, 'the VM descriptor is closed');
+    assert.equal(t.steps[5]!.after.vms[0]!.slots.length, 1, 'the mapping keeps the file, the file keeps the VM and its slot');
     assert.equal(gone.files[0]!.released, true);
     assert.deepEqual(gone.files[0]!.segments, []);
-    assert.equal(gone.vms[0]!.slots[0]!.gmem?.file, null, 'the slot stays, without its file');
+    assert.deepEqual(gone.vms[0]!.slots, [], 'the file held the last reference to the VM: it went too');
+  });
+
+  it('keeps a slot whose bound file was released while the VM lives, without its file', () => {
+    const t = trace([
+      { do: 'createVm', as: 'vm', type: 'KVM_X86_SW_PROTECTED_VM' },
+      { do: 'createGuestMemfd', vm: 'vm', as: 'f', size: 8192, flags: ['GUEST_MEMFD_FLAG_MMAP', 'GUEST_MEMFD_FLAG_INIT_SHARED'] },
+      { do: 'setUserMemoryRegion2', vm: 'vm', slot: 3, flags: ['KVM_MEM_GUEST_MEMFD'], guestPhysAddr: 2 ** 32, memorySize: 8192, guestMemfd: 'f' },
+      { do: 'close', handle: 'f' },
+    ]);
+    assert.equal(t.status, 'pass', t.reason);
+    const s = t.steps[3]!.after;
+    assert.equal(s.files[0]!.released, true);
+    assert.deepEqual(s.vms[0]!.slots.map((x) => [x.slot, x.gmem?.file]), [[3, null]]);
+  });
+
+  it('draws a huge-page file in 4 KiB pages, split where one page was converted', () => {
+    const t = trace([
+      { do: 'createVm', as: 'vm', type: 'KVM_X86_SW_PROTECTED_VM' },
+      { do: 'createGuestMemfd', vm: 'vm', as: 'h', size: 2 ** 22, flags: ['GUEST_MEMFD_FLAG_MMAP', 'GUEST_MEMFD_FLAG_HUGETLB'] },
+      { do: 'convertToShared', file: 'h', offset: 4096, size: 4096 },
+    ], 'hugetlb', { vmType: 'KVM_X86_SW_PROTECTED_VM', inPlace: true });
+    assert.equal(t.status, 'pass', t.reason);
+    const h = t.steps[2]!.after.files[0]!;
+    assert.equal(h.pageBytes, 2 ** 21);
+    assert.equal(h.pageCount, 1024);
+    assert.deepEqual(h.segments, [seg(0, 1, { private: true }), seg(1, 2), seg(2, 1024, { private: true })]);
   });
 
   it(`cuts a file at ${MAX_SEGMENTS_PER_FILE} segments and says so`, () => {
@@ -124,6 +153,8 @@ describe('explorer trace', () => {
       const view = snapshot(handles).files[0]!;
       assert.equal(view.truncated, true);
       assert.equal(view.segments.length, MAX_SEGMENTS_PER_FILE);
+      // Private and shared pages alternate from page 0; the cut falls after the last whole run.
+      view.segments.forEach((s, i) => assert.deepEqual([s.start, s.end, s.private], [i, i + 1, i % 2 === 0]));
       f.close();
       vm.close();
     } finally {
@@ -153,12 +184,14 @@ describe('explorer trace', () => {
   it('carries the kernel outcome beside the model when asked, and says where they differ', () => {
     const t = trace([{ do: 'createVm', as: 'vm' }]);
     assert.equal(t.other, undefined);
-    const both = traceInstance(scenarioInstances({ name: 'x', steps: [{ do: 'createVm', as: 'vm' }, { do: 'checkExtension', cap: 'KVM_CAP_GUEST_MEMFD' }] })[0]!, {
+    // Two profiles that answer the in-place conversion capability differently (0, and its attributes).
+    const both = traceInstance(scenarioInstances({ name: 'x', steps: [{ do: 'createVm', as: 'vm', type: 'KVM_X86_SW_PROTECTED_VM' }, { do: 'checkExtension', on: 'vm', cap: 250 }] })[0]!, {
       openModel: () => openKvm({ backend: 'model', profile: 'linux-6.18' }),
       modelLabel: 'model',
       other: { open: () => openKvm({ backend: 'model', profile: 'inplace' }), label: 'second model' },
     });
     assert.equal(both.other, 'second model');
-    assert.deepEqual(both.steps.map((s) => s.other?.agrees), [true, true]);
+    assert.deepEqual(both.steps.map((s) => [s.outcome, s.other?.agrees]), [['ok', true], ['ok 0', false]]);
+    assert.match(both.steps[1]!.other!.outcome, /^ok [1-9]/);
   });
 });

@@ -45,7 +45,8 @@ export function renderCanvasStrip(file: FileView, changed: boolean[], describe: 
     file.segments.forEach((seg, i) => narrow(seg) && paint(seg, i));
     for (const seg of file.segments) if (seg.private) privatePages += seg.end - seg.start;
   }
-  canvas.setAttribute('aria-label', `${file.segments.length} segments; ${privatePages} private pages of ${file.pageCount}`);
+  const atLeast = file.truncated ? 'at least ' : '';
+  canvas.setAttribute('aria-label', `${atLeast}${file.segments.length} segments; ${atLeast}${privatePages} private pages of ${file.pageCount}`);
   canvas.addEventListener('mousemove', (e) => {
     const page = Math.floor(((e.offsetX / canvas.clientWidth) * total));
     let lo = 0;
@@ -56,7 +57,7 @@ export function renderCanvasStrip(file: FileView, changed: boolean[], describe: 
       else hi = mid - 1;
     }
     const seg = file.segments[lo];
-    canvas.title = seg ? describe(seg) : '';
+    canvas.title = seg && page < seg.end ? describe(seg) : file.truncated ? 'past the segments drawn (the file has more)' : '';
   });
   return el('div', { class: 'strip canvas', 'data-file': file.handle, 'data-segments': String(file.segments.length), 'data-private-pages': String(privatePages) }, canvas);
 }

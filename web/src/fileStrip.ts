@@ -7,8 +7,6 @@ import { ELEMENT_LIMIT, sameSegmentProps, type FileSegment, type FileView } from
 import { el, formatBytes, pageSpan } from './format.js';
 import { renderCanvasStrip } from './canvasStrip.js';
 
-/** The smallest share of the strip a segment gets. */
-const MIN_SHARE = 0.006;
 
 /**
  * For each segment, did any of its pages look different in the previous state of the file? One
@@ -57,7 +55,8 @@ export function renderFile(file: FileView, before: FileView | undefined): HTMLEl
   const strip = el('div', { class: 'strip', 'data-file': file.handle, role: 'list' });
   const total = Math.max(file.pageCount, 1);
   const nodes = file.segments.map((seg, i) => {
-    const share = Math.max((seg.end - seg.start) / total, MIN_SHARE);
+    // Widths to scale; the stylesheet's min-width keeps tiny runs visible (at most ELEMENT_LIMIT of them).
+    const share = (seg.end - seg.start) / total;
     const changed = changedFlags[i]!;
     const classes = ['segment', seg.private ? 'private' : 'shared', seg.state];
     if (seg.slot !== null) classes.push('bound');

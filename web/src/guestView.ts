@@ -54,20 +54,34 @@ function slotBox(slot: SlotView, files: FileView[]): HTMLElement {
   );
 }
 
-export function renderVm(vm: VmView, files: FileView[]): HTMLElement {
+/** One address space's slots in GPA order, with the gaps between them. */
+function addressSpaceRow(slots: SlotView[], files: FileView[]): HTMLElement {
   const row = el('div', { class: 'gpa-row' });
   let end: bigint | null = null;
-  for (const slot of vm.slots) {
+  for (const slot of slots) {
     const start = BigInt(slot.gpa);
     if (end !== null && start > end) row.append(el('div', { class: 'gpa-gap', title: `no memslot for ${formatBytes(start - end)}: accesses exit as MMIO` }, 'gap'));
     row.append(slotBox(slot, files));
     end = start + BigInt(slot.size);
   }
-  if (vm.slots.length === 0) row.append(el('div', { class: 'gpa-empty' }, 'no memslots'));
+  return row;
+}
+
+export function renderVm(vm: VmView, files: FileView[]): HTMLElement {
+  // Slots are numbered as_id << 16 | id; each address space (1 is SMM on x86) has its own GPA space.
+  const spaces = new Map<number, SlotView[]>();
+  for (const slot of vm.slots) {
+    const as = slot.slot >> 16;
+    spaces.set(as, [...(spaces.get(as) ?? []), slot]);
+  }
+  const rows = [...spaces.entries()]
+    .sort(([a], [b]) => a - b)
+    .flatMap(([as, slots]) => [...(spaces.size > 1 || as !== 0 ? [el('div', { class: 'gpa-caption' }, `address space ${as}${as === 1 ? ' (SMM)' : ''}`)] : []), addressSpaceRow(slots, files)]);
+  if (vm.slots.length === 0) rows.push(el('div', { class: 'gpa-row' }, el('div', { class: 'gpa-empty' }, 'no memslots')));
   return el(
     'section',
     { class: 'vm', 'data-vm': vm.handle },
     el('div', { class: 'file-head' }, el('strong', {}, vm.handle), ` VM type ${vm.type}, guest-physical view${vm.closed ? ' (descriptor closed)' : ''}`),
-    row,
+    ...rows,
   );
 }
