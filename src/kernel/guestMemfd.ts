@@ -20,7 +20,7 @@ import { encodeStruct } from './encode.js';
 import { pageRoundUp } from '../uapi/memory.js';
 import { KernelFdHandle } from './handle.js';
 import { KernelHostMapping } from './hostMapping.js';
-import type { NativeAddon, NativeStat } from './native.js';
+import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
 
 export class KernelGuestMemfd extends KernelFdHandle implements GuestMemfd {
@@ -95,8 +95,7 @@ export class KernelGuestMemfd extends KernelFdHandle implements GuestMemfd {
 
   stat(): GuestMemfdStat {
     this.ensureOpen('fstat', 'fstat');
-    const st = check<NativeStat>(this.native.fstat(this.fd), 'fstat', 'fstat');
-    return { size: st.size, blksize: st.blksize, blocks: st.blocks, mode: st.mode, nlink: st.nlink, ino: st.ino, uid: st.uid, gid: st.gid };
+    return check<GuestMemfdStat>(this.native.fstat(this.fd), 'fstat', 'fstat');
   }
 
   fallocate(mode: number, offset: U64Input, len: U64Input): void {

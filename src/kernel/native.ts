@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { GuestMemfdStat } from '../api.js';
 
 /** The addon's functions: each returns its result or a negative errno. */
 export interface NativeAddon {
@@ -19,7 +20,8 @@ export interface NativeAddon {
   munmap(address: bigint, length: bigint): number;
   mprotect(address: bigint, length: bigint, prot: number): number;
   fallocate(fd: number, mode: number, offset: bigint, len: bigint): number;
-  fstat(fd: number): NativeStat | number;
+  /** A fresh object with exactly the fields the API returns (one shape, declared in api.ts). */
+  fstat(fd: number): GuestMemfdStat | number;
   read(fd: number, length: bigint | number): Uint8Array | number;
   pread(fd: number, length: bigint | number, position: bigint): Uint8Array | number;
   write(fd: number, data: Uint8Array): number;
@@ -44,16 +46,6 @@ export interface NativeAddon {
   structLayouts: Record<string, { size: number; fields: Record<string, number> }>;
 }
 
-export interface NativeStat {
-  size: bigint;
-  blksize: number;
-  blocks: bigint;
-  mode: number;
-  nlink: number;
-  ino: bigint;
-  uid: number;
-  gid: number;
-}
 
 export type NativeLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
 

@@ -51,6 +51,14 @@ function checkValue(v: unknown, what: string): asserts v is number {
   if ((v | 0) !== v) throw new RangeError(`${what} must be an int32, got ${v}`);
 }
 
+/** A walk over the breakpoints: block b, absolute slot i, the block's slot limit, the map version it is valid for. */
+interface Walk {
+  b: number;
+  i: number;
+  lim: number;
+  ver: number;
+}
+
 export class RangeMap {
   readonly size: number;
   /** Breakpoint capacity of every block. */
@@ -194,33 +202,18 @@ export class RangeMap {
   findFirst(start: number, end: number, pred: (value: number) => boolean): number {
     this.checkRange(start, end);
     if (typeof pred !== 'function') throw new TypeError(`pred must be a function, got ${describe(pred)}`);
+    const w: Walk = { b: 0, i: 0, lim: 0, ver: -1 };
     let pos = start;
-    let b = 0;
-    let i = 0;
-    let lim = 0;
-    let ver = -1;
     while (pos < end) {
-      if (ver !== this.version) {
-        // (Re)locate: first time, or pred mutated the map and our position is stale.
-        b = this.blockOf(pos);
-        const base = this.slotOf[b]! * this.cap;
-        lim = base + this.counts[b]!;
-        i = this.upperBound(base, lim, pos) - 1;
-        ver = this.version;
-      }
-      if (pred(this.vals[i]!)) return pos;
-      if (ver !== this.version) {
+      // (Re)locate: first time, or pred mutated the map and our position is stale.
+      if (w.ver !== this.version) this.locate(pos, w);
+      if (pred(this.vals[w.i]!)) return pos;
+      if (w.ver !== this.version) {
         // pred mutated the map: resume at the fragment boundary following pos in the new state.
-        const f = this.fragmentAt(pos);
-        pos = f.end;
+        pos = this.fragmentAt(pos).end;
         continue;
       }
-      if (++i < lim) pos = this.keys[i]!;
-      else if (++b < this.nb) {
-        i = this.slotOf[b]! * this.cap;
-        lim = i + this.counts[b]!;
-        pos = this.keys[i]!;
-      } else break;
+      pos = this.step(w);
     }
     return -1;
   }
@@ -314,32 +307,35 @@ export class RangeMap {
   // ---- internals ----------------------------------------------------------
 
   private *rangesFrom(start: number, end: number): Generator<Fragment, void, undefined> {
+    const w: Walk = { b: 0, i: 0, lim: 0, ver: -1 };
     let pos = start;
-    let b = 0;
-    let i = 0;
-    let lim = 0;
-    let ver = -1;
     while (pos < end) {
-      if (ver !== this.version) {
-        // (Re)locate: first time, or the consumer mutated the map between yields.
-        b = this.blockOf(pos);
-        const base = this.slotOf[b]! * this.cap;
-        lim = base + this.counts[b]!;
-        i = this.upperBound(base, lim, pos) - 1;
-        ver = this.version;
-      }
-      const value = this.vals[i]!;
-      let next: number;
-      if (++i < lim) next = this.keys[i]!;
-      else if (++b < this.nb) {
-        i = this.slotOf[b]! * this.cap;
-        lim = i + this.counts[b]!;
-        next = this.keys[i]!;
-      } else next = this.size;
+      // (Re)locate: first time, or the consumer mutated the map between yields.
+      if (w.ver !== this.version) this.locate(pos, w);
+      const value = this.vals[w.i]!;
+      const next = this.step(w);
       const fragEnd = next < end ? next : end;
       yield { start: pos, end: fragEnd, value };
       pos = fragEnd;
     }
+  }
+
+  /** Point the walk at the breakpoint that starts the fragment holding pos. */
+  private locate(pos: number, w: Walk): void {
+    w.b = this.blockOf(pos);
+    const base = this.slotOf[w.b]! * this.cap;
+    w.lim = base + this.counts[w.b]!;
+    w.i = this.upperBound(base, w.lim, pos) - 1;
+    w.ver = this.version;
+  }
+
+  /** Move the walk to the next breakpoint; its key, or the map's size when there is none. */
+  private step(w: Walk): number {
+    if (++w.i < w.lim) return this.keys[w.i]!;
+    if (++w.b >= this.nb) return this.size;
+    w.i = this.slotOf[w.b]! * this.cap;
+    w.lim = w.i + this.counts[w.b]!;
+    return this.keys[w.i]!;
   }
 
   private badIndex(index: unknown, what: string): never {
