@@ -9,7 +9,7 @@ import { ModelGuestMemfd } from '../model/guestMemfd/handle.js';
 import { PageState, type GmemInode } from '../model/guestMemfd/inode.js';
 import { ModelHostMapping } from '../model/hostMapping.js';
 import { ModelVm } from '../model/vm.js';
-import { PAGE_SHIFT, PAGE_SIZE } from '../uapi/memory.js';
+import { pageOf, pageOffset } from '../uapi/memory.js';
 import { sameSegmentProps, type FileSegment, type FileView, type PageStateName, type SlotView, type Snapshot, type VmView } from './traceTypes.js';
 
 /** More segments than this in one file are cut off: nobody reads them, and the page stays fast. */
@@ -61,8 +61,8 @@ function fileSegments(inode: GmemInode, mappings: ModelHostMapping[]): { segment
   const pins = inode.pins.countRanges();
   const maps = coverage(
     mappings.map((m) => {
-      const first = Number(m.offset / BigInt(PAGE_SIZE));
-      return [Math.min(first, size), Math.min(first + Number(m.length / BigInt(PAGE_SIZE)), size)] as [number, number];
+      const first = pageOf(m.offset);
+      return [Math.min(first, size), Math.min(first + pageOf(m.length), size)] as [number, number];
     }).filter(([s, e]) => e > s),
     size,
   );
@@ -130,14 +130,14 @@ export function snapshot(handles: ReadonlyMap<string, unknown>): Snapshot {
       .sort((a, b) => a.baseGfn - b.baseGfn)
       .map((slot): SlotView => ({
         slot: slot.key,
-        gpa: (BigInt(slot.baseGfn) << BigInt(PAGE_SHIFT)).toString(),
-        size: (BigInt(slot.npages) << BigInt(PAGE_SHIFT)).toString(),
+        gpa: pageOffset(slot.baseGfn).toString(),
+        size: pageOffset(slot.npages).toString(),
         flags: slot.flags,
         userspaceAddr: slot.userspaceAddr.toString(),
         gmem: slot.gmem
           ? {
               file: slot.gmem.inode ? (nameOfInode.get(slot.gmem.inode) ?? '(unnamed)') : null,
-              offset: (BigInt(slot.gmem.pgoff) << BigInt(PAGE_SHIFT)).toString(),
+              offset: pageOffset(slot.gmem.pgoff).toString(),
               gmemOnly: slot.gmem.gmemOnly,
             }
           : null,

@@ -8,7 +8,7 @@ import type { AccessKind, BytesInput, GuestAccess, GuestAccessOptions, GuestExit
 import { bytes, u64 } from '../args.js';
 import { guestAccessRequest, guestReadRequest } from '../requests.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_READONLY } from '../uapi/flags.js';
-import { PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
+import { PAGE_SIZE, PAGE_SIZE_N, pageOf, pageOffset } from '../uapi/memory.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import type { ModelHostMapping } from './hostMapping.js';
 import type { ModelProcess } from './process.js';
@@ -71,7 +71,7 @@ export class ModelGuestAccess implements GuestAccess {
   mappingLevel(gpa: U64Input): MappingLevel | null {
     const g = u64(gpa, 'gpa');
     this.ensureOpen('mapping level');
-    const gfn = Number(g >> BigInt(PAGE_SHIFT));
+    const gfn = pageOf(g);
     const slot = this.vm.slotForGfn(gfn);
     if (!slot) return null;
     const inode = slot.gmem?.inode;
@@ -88,7 +88,7 @@ export class ModelGuestAccess implements GuestAccess {
   }
 
   private resolve(gpa: bigint, mmioLength: number, write: boolean, kind: AccessKind | undefined): PageTarget {
-    const gfn = Number(gpa >> BigInt(PAGE_SHIFT));
+    const gfn = pageOf(gpa);
     const vm = this.vm;
     const slot = vm.slotForGfn(gfn);
     const inPlace = vm.profile.inPlace !== null;
@@ -104,7 +104,7 @@ export class ModelGuestAccess implements GuestAccess {
         reason: 'KVM_EXIT_MEMORY_FAULT',
         errno: 'EFAULT',
         flags: isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0n,
-        gpa: BigInt(gfn) << BigInt(PAGE_SHIFT),
+        gpa: pageOffset(gfn),
         size: PAGE_SIZE_N,
       },
     });
@@ -126,7 +126,7 @@ export class ModelGuestAccess implements GuestAccess {
     }
     if (write && slot.flags & KVM_MEM_READONLY) return mmio();
     // A shared access to an ordinary slot goes through the host memory at userspace_addr.
-    const hva = slot.userspaceAddr + (BigInt(gfn - slot.baseGfn) << BigInt(PAGE_SHIFT));
+    const hva = slot.userspaceAddr + pageOffset(gfn - slot.baseGfn);
     const host = this.process.resolve(hva);
     if (!host) return memoryFault();
     const mapping = host.owner as ModelHostMapping;

@@ -1,6 +1,6 @@
 /** The KVM_SET_MEMORY_ATTRIBUTES rule (the VM-wide ioctl of 6.18), checks in the kernel's order. */
 import { MEMORY_ATTRIBUTES } from '../uapi/flags.js';
-import { PAGE_SHIFT, U64_MAX, isPageAligned } from '../uapi/memory.js';
+import { U64_MAX, isPageAligned, pageOf } from '../uapi/memory.js';
 import { supportedVmMemoryAttributes } from './caps.js';
 import { fail, hex } from './fail.js';
 import type { VmState } from './vmState.js';
@@ -16,6 +16,5 @@ export function vmSetMemoryAttributes(vm: VmState, address: bigint, size: bigint
   if (size === 0n) fail('EINVAL', 'ioctl', op, 'size is 0');
   if (address + size > U64_MAX) fail('EINVAL', 'ioctl', op, 'address + size wraps');
   if (!isPageAligned(address) || !isPageAligned(size)) fail('EINVAL', 'ioctl', op, `address ${hex(address)} and size ${hex(size)} must be page aligned`);
-  const shift = BigInt(PAGE_SHIFT);
-  vm.setAttributes(Number(address >> shift), Number((address + size) >> shift), Number(attributes));
+  vm.setAttributes(pageOf(address), pageOf(address + size), Number(attributes));
 }

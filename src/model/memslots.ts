@@ -4,10 +4,9 @@
  * modify / delete, overlap, the guest_memfd binding, and the arch's last check).
  */
 import { KVM_MEM_GUEST_MEMFD, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_SET_USER_MEMORY_REGION_V1_FLAGS, MEMSLOT_FLAGS } from '../uapi/flags.js';
-import { PAGE_SHIFT, U64_MAX, asLoff, isPageAligned } from '../uapi/memory.js';
+import { PAGE_SHIFT, PAGE_SHIFT_N, U64_MAX, asLoff, isPageAligned } from '../uapi/memory.js';
 import { addressSpacesOf, capabilityAnswer } from './caps.js';
 import { fail, hex } from './fail.js';
-import type { GmemInode } from './guestMemfd/inode.js';
 import type { OpenFile } from './process.js';
 import type { MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import type { GmemBinding, Memslot, VmState } from './vmState.js';
@@ -17,7 +16,6 @@ import { KVM_CAPS } from '../uapi/caps.js';
 /** A guest_memfd descriptor as the binding sees it: the open file, if the number is open. */
 export type FdLookup = (fd: number) => OpenFile | undefined;
 
-const PAGE_SHIFT_N = BigInt(PAGE_SHIFT);
 
 export function setMemoryRegion(vm: VmState, ioctl: MemoryRegionIoctl, mem: MemoryRegionWords, lookupFd: FdLookup): void {
   const refuse = (code: 'EINVAL' | 'EEXIST' | 'EBADF', reason: string): never => fail(code, 'ioctl', ioctl, reason);

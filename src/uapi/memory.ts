@@ -2,6 +2,7 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_SIZE_N = BigInt(PAGE_SIZE);
+export const PAGE_SHIFT_N = BigInt(PAGE_SHIFT);
 /** The largest loff_t (and so the largest file size of the guest_memfd pseudo file system). */
 export const LOFF_MAX = (1n << 63n) - 1n;
 export const U64_MAX = (1n << 64n) - 1n;
@@ -9,6 +10,14 @@ export const U32_MAX = 0xffff_ffff;
 
 /** Round up to a whole page, as a u64 (so 2^64 - 1 wraps to 0, as the kernel's PAGE_ALIGN does). */
 export const pageRoundUp = (value: bigint): bigint => (value + PAGE_SIZE_N - 1n) & ~(PAGE_SIZE_N - 1n) & U64_MAX;
-export const isPageAligned = (value: bigint): boolean => (value & (PAGE_SIZE_N - 1n)) === 0n;
+/** Is value a multiple of 2^log2 (a huge page's size, say)? */
+export const isAlignedTo = (value: bigint, log2: number): boolean => (value & ((1n << BigInt(log2)) - 1n)) === 0n;
+const PAGE_MASK_N = PAGE_SIZE_N - 1n;
+/** The same test as isAlignedTo(value, PAGE_SHIFT), with the mask made once: it is on every call's path. */
+export const isPageAligned = (value: bigint): boolean => (value & PAGE_MASK_N) === 0n;
+/** The 4 KiB page holding a byte offset (offsets here stay below 2^64, pages below 2^52). */
+export const pageOf = (byteOffset: bigint): number => Number(byteOffset >> PAGE_SHIFT_N);
+/** The byte offset where a 4 KiB page starts. */
+export const pageOffset = (page: number): bigint => BigInt(page) << PAGE_SHIFT_N;
 /** A u64 read as the kernel's signed 64-bit loff_t. */
 export const asLoff = (value: bigint): bigint => BigInt.asIntN(64, value);

@@ -2,9 +2,8 @@
  * The guest_memfd checks of the upstream set_memory_region selftest (spec/04, memslot checks),
  * on every VM type the backend offers that can bind a guest_memfd.
  */
-import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Kvm, Vm } from '../../src/api.js';
+import type { Vm } from '../../src/api.js';
 import { KVM_MEM_GUEST_MEMFD, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY } from '../../src/uapi/flags.js';
 import { PAGE_SIZE } from '../../src/uapi/memory.js';
 import { backendCases, offeredVmTypes } from '../backends.js';

@@ -5,14 +5,13 @@
  */
 import type { GmemConvertWords, MemoryAttributes2Words } from '../../requests.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, MEMORY_ATTRIBUTES } from '../../uapi/flags.js';
-import { PAGE_SHIFT, PAGE_SIZE_N, U64_MAX, isPageAligned } from '../../uapi/memory.js';
+import { PAGE_SIZE_N, U64_MAX, isPageAligned, pageOf, pageOffset } from '../../uapi/memory.js';
 import { supportedGmemMemoryAttributes } from '../caps.js';
 import { fail, hex } from '../fail.js';
 import type { GmemInode } from './inode.js';
 
 const SHARED = 0;
 const PRIVATE = Number(KVM_MEMORY_ATTRIBUTE_PRIVATE);
-const SHIFT = BigInt(PAGE_SHIFT);
 
 /**
  * Convert pages [start, end) of the file. Nothing changes unless all of it can: the busy check
@@ -22,13 +21,13 @@ export function convertPages(inode: GmemInode, start: number, end: number, toPri
   const target = toPrivate ? PRIVATE : SHARED;
   if (inode.attributes.findFirst(start, end, (v) => v !== target) < 0) return; // Already so: nothing to do.
   const injected = inode.vm.takeInjectedFault(operation);
-  if (injected) fail(injected, 'ioctl', operation, 'injected fault (model fault injection)', { errorOffset: BigInt(start) << SHIFT });
+  if (injected) fail(injected, 'ioctl', operation, 'injected fault (model fault injection)', { errorOffset: pageOffset(start) });
   if (toPrivate) {
     // The kernel first zaps every host mapping of the range; the model's mappings ask the
     // attribute on every access, so there is nothing to zap. Then the busy check:
     const busy = inode.pins.firstPinned(start, end);
     if (busy >= 0) {
-      fail('EAGAIN', 'ioctl', operation, `page at offset ${hex(BigInt(busy) << SHIFT)} is pinned`, { errorOffset: BigInt(busy) << SHIFT });
+      fail('EAGAIN', 'ioctl', operation, `page at offset ${hex(pageOffset(busy))} is pinned`, { errorOffset: pageOffset(busy) });
     }
   }
   if (!inode.vm.profile.conversionKeepsContents.includes(inode.vm.type)) {
@@ -47,7 +46,7 @@ function checkRange(inode: GmemInode, operation: string, offset: bigint, size: b
   if (offset >= inode.size || offset + size > inode.size) {
     fail('EINVAL', 'ioctl', operation, `[${hex(offset)}, ${hex(offset + size)}) is not inside the file (${hex(inode.size)})`);
   }
-  return { start: Number(offset >> SHIFT), end: Number((offset + size) >> SHIFT) };
+  return { start: pageOf(offset), end: pageOf(offset + size) };
 }
 
 /** KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd (the v8 series), checks in its order. */
@@ -88,6 +87,6 @@ export function pinRange(inode: GmemInode, offset: bigint, length: bigint): { st
   const start = Number(offset / PAGE_SIZE_N);
   const end = Number((offset + length) / PAGE_SIZE_N);
   const priv = inode.attributes.findFirst(start, end, (v) => v !== SHARED);
-  if (priv >= 0) fail('EFAULT', 'pin', op, `page at offset ${hex(BigInt(priv) << SHIFT)} is private: the host cannot reach it to pin it`);
+  if (priv >= 0) fail('EFAULT', 'pin', op, `page at offset ${hex(pageOffset(priv))} is private: the host cannot reach it to pin it`);
   return { start, end };
 }

@@ -1,5 +1,5 @@
 /** The KVM_CREATE_GUEST_MEMFD rule (kvm_gmem_create): checks in the kernel's order. */
-import { PAGE_SHIFT, asLoff, isPageAligned } from '../../uapi/memory.js';
+import { PAGE_SHIFT, asLoff, isAlignedTo, isPageAligned } from '../../uapi/memory.js';
 import { HUGE_SIZE_FIELD, supportedGmemFlags } from '../caps.js';
 import { fail, hex } from '../fail.js';
 import type { Profile } from '../profile.js';
@@ -19,7 +19,7 @@ export function validateCreate(profile: Profile, vmType: number, size: bigint, f
   // The size is a loff_t: 0 and anything at or above 2^63 are not positive.
   if (asLoff(size) <= 0n) fail('EINVAL', 'ioctl', op, `size ${hex(size)} is not positive as a loff_t`);
   if (!isPageAligned(size)) fail('EINVAL', 'ioctl', op, `size ${hex(size)} is not a multiple of the page size`);
-  if (size & ((1n << BigInt(pageLog2)) - 1n)) fail('EINVAL', 'ioctl', op, `size ${hex(size)} is not a multiple of the huge page size (2^${pageLog2})`);
+  if (!isAlignedTo(size, pageLog2)) fail('EINVAL', 'ioctl', op, `size ${hex(size)} is not a multiple of the huge page size (2^${pageLog2})`);
   return pageLog2;
 }
 

@@ -12,7 +12,7 @@ import {
   FALLOC_FL_ZERO_RANGE,
   FALLOC_FLAGS,
 } from '../../uapi/flags.js';
-import { LOFF_MAX, PAGE_SHIFT, asLoff, isPageAligned } from '../../uapi/memory.js';
+import { LOFF_MAX, asLoff, isAlignedTo, isPageAligned, pageOf } from '../../uapi/memory.js';
 import { fail, hex } from '../fail.js';
 import type { GmemInode } from './inode.js';
 
@@ -69,16 +69,15 @@ export function gmemFallocate(inode: GmemInode, mode: number, rawOffset: bigint,
   if (!isPageAligned(offset) || !isPageAligned(len)) {
     refuse('EINVAL', `offset ${hex(offset)} and len ${hex(len)} must be page aligned`);
   }
-  const huge = (1n << BigInt(inode.pageLog2)) - 1n;
-  if (offset & huge || len & huge) refuse('EINVAL', `offset ${hex(offset)} and len ${hex(len)} must be aligned to the huge page size (2^${inode.pageLog2})`);
-  const startPage = Number(offset >> BigInt(PAGE_SHIFT));
+  if (!isAlignedTo(offset, inode.pageLog2) || !isAlignedTo(len, inode.pageLog2)) refuse('EINVAL', `offset ${hex(offset)} and len ${hex(len)} must be aligned to the huge page size (2^${inode.pageLog2})`);
+  const startPage = pageOf(offset);
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     // Past the end there is nothing to punch: success, nothing happens.
-    inode.punch(startPage, Number((offset + len) >> BigInt(PAGE_SHIFT)));
+    inode.punch(startPage, pageOf(offset + len));
     return;
   }
   if (offset + len > inode.size) {
     refuse('EINVAL', `allocating up to ${hex(offset + len)} goes past the file size ${hex(inode.size)}`);
   }
-  inode.allocate(startPage, Number((offset + len) >> BigInt(PAGE_SHIFT)));
+  inode.allocate(startPage, pageOf(offset + len));
 }

@@ -4,7 +4,7 @@
  */
 import { MAP_PRIVATE, PROT_EXEC, PROT_WRITE } from '../../uapi/flags.js';
 import type { MmapRequest } from '../../requests.js';
-import { LOFF_MAX, isPageAligned, pageRoundUp } from '../../uapi/memory.js';
+import { LOFF_MAX, isAlignedTo, isPageAligned, pageRoundUp } from '../../uapi/memory.js';
 import { fail, hex } from '../fail.js';
 import type { ModelProcess } from '../process.js';
 import type { GmemInode } from './inode.js';
@@ -20,7 +20,7 @@ export function gmemMmap(
   req: MmapRequest,
 ): { address: bigint; length: bigint } {
   if (!isPageAligned(req.offset)) refuse('EINVAL', `offset ${hex(req.offset)} is not page aligned`);
-  if (req.offset & ((1n << BigInt(inode.pageLog2)) - 1n)) refuse('EINVAL', `offset ${hex(req.offset)} is not aligned to the huge page size (2^${inode.pageLog2})`);
+  if (!isAlignedTo(req.offset, inode.pageLog2)) refuse('EINVAL', `offset ${hex(req.offset)} is not aligned to the huge page size (2^${inode.pageLog2})`);
   if (req.length === 0n) refuse('EINVAL', 'length is 0');
   const length = pageRoundUp(req.length);
   if (length === 0n) refuse('ENOMEM', `length ${hex(req.length)} overflows when rounded up to a page`);

@@ -1,6 +1,6 @@
 /** The Pin handle of the model: it holds its pages (and so the file) until released. */
 import type { Pin } from '../../api.js';
-import { PAGE_SHIFT } from '../../uapi/memory.js';
+import { pageOffset } from '../../uapi/memory.js';
 import type { GmemInode } from './inode.js';
 import type { PinRecord } from './pins.js';
 
@@ -10,8 +10,8 @@ export class ModelPin implements Pin {
   readonly length: bigint;
 
   constructor(private readonly inode: GmemInode, start: number, end: number) {
-    this.offset = BigInt(start) << BigInt(PAGE_SHIFT);
-    this.length = BigInt(end - start) << BigInt(PAGE_SHIFT);
+    this.offset = pageOffset(start);
+    this.length = pageOffset(end - start);
     // Pinning faults the pages in, as get_user_pages does.
     for (let page = start; page < end; page++) inode.faultIn(page);
     inode.get();
