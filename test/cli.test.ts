@@ -1,7 +1,9 @@
 /** The gmem command: golden output for the model, and its argument handling. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
@@ -13,14 +15,14 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-/** Compare with test/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead. */
+/** Compare with test/golden/NAME; UPDATE_GOLDEN=1 (re)writes the file instead. A missing file fails. */
 function golden(name: string, actual: string): void {
   const path = fileURLToPath(new URL(`../../test/golden/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.CI && !existsSync(path)) assert.fail(`golden file ${name} is missing`);
+  if (process.env.UPDATE_GOLDEN === '1') {
     writeFileSync(path, actual);
     return;
   }
+  if (!existsSync(path)) assert.fail(`golden file test/golden/${name} is missing (UPDATE_GOLDEN=1 writes it)`);
   assert.equal(actual, readFileSync(path, 'utf8'), `output differs from test/golden/${name} (UPDATE_GOLDEN=1 to accept)`);
 }
 
@@ -106,6 +108,18 @@ describe('gmem conform', () => {
     assert.match(ok.stdout, /✓  3 punchHole \(unaligned offset\): EINVAL/);
     const bad = await run(['run', fileURLToPath(new URL('../../catalog/selftest/fallocate.json', import.meta.url)), '--backend', 'model', '--profile', 'rfc-1g-v2']);
     assert.equal(bad.code, 0, 'skipped instances are not failures');
+    // A step whose expectation is wrong: exit 1, the step marked with what was expected.
+    const dir = mkdtempSync(join(tmpdir(), 'gmem-run-'));
+    try {
+      const file = join(dir, 'wrong.json');
+      writeFileSync(file, JSON.stringify({ name: 'wrong', steps: [{ do: 'createVm', as: 'vm' }, { do: 'createGuestMemfd', vm: 'vm', as: 'f', size: 4095, expect: 'ok' }] }));
+      const failed = await run(['run', file, '--backend', 'model']);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stdout, /== wrong on model \(linux-6\.18\): fail/);
+      assert.match(failed.stdout, /✗  1 createGuestMemfd: EINVAL  <- expected ok/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     assert.equal((await run(['run'])).code, 2);
     assert.match((await run(['run', '/nonexistent.json'])).stderr, /nonexistent\.json/);
   });

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { kernelAvailability } from '../src/kernel/kvm.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -39,7 +40,8 @@ it('examples/guest-message runs with both backends and gives the same result', (
   assert.equal(model.status, 0, model.stderr);
   assert.equal(model.stdout, 'model: guest read "hello from the host"; host now reads "HELLO FROM THE GUEST"\n');
   const kernel = run('kernel');
-  if (kernel.status !== 0 && /kernel backend unavailable|ENOENT/.test(kernel.stderr)) return t.skip(`no usable /dev/kvm: ${kernel.stderr.trim().split('\n')[0]}`);
+  const available = kernelAvailability();
+  if (!available.usable) return t.skip(`no usable /dev/kvm: ${available.reason}`);
   assert.equal(kernel.status, 0, kernel.stderr);
   assert.equal(kernel.stdout, model.stdout.replace(/^model/, 'kernel'));
 });

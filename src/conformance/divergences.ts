@@ -67,13 +67,14 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
   },
 ];
 
+/** Is this the kernel answer that marks the divergence? */
+export function showsDivergence(d: KnownDivergence, kernel: Outcome): boolean {
+  return Object.entries(d.kernel).every(([k, v]) => (kernel as Record<string, unknown>)[k] === v);
+}
+
 /** The divergence a kernel outcome at this check's step shows, if it is a known one. */
 export function knownDivergence(check: string, step: number, kernel: Outcome): KnownDivergence | undefined {
-  return KNOWN_DIVERGENCES.find(
-    (d) =>
-      d.conform.some((c) => c.check === check && c.step === step) &&
-      Object.entries(d.kernel).every(([k, v]) => (kernel as Record<string, unknown>)[k] === v),
-  );
+  return KNOWN_DIVERGENCES.find((d) => d.conform.some((c) => c.check === check && c.step === step) && showsDivergence(d, kernel));
 }
 
 /** The known divergence a step of a random sequence shows, if any. */

@@ -10,7 +10,7 @@ import type { GuestResult, Kvm } from '../../src/api.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD } from '../../src/uapi/flags.js';
 import { PAGE_SIZE } from '../../src/uapi/memory.js';
 import { backendCases } from '../backends.js';
-import { KNOWN_DIVERGENCES } from '../differential/divergences.js';
+import { KNOWN_DIVERGENCES } from '../../src/conformance/divergences.js';
 import { assertAllBytes } from '../helpers.js';
 
 const GPA = 1n << 32n;
