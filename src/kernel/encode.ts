@@ -1,5 +1,6 @@
 /** Encoding uAPI structs into the bytes an ioctl takes, from the layouts in src/uapi/structs.ts. */
-import type { StructLayout } from '../uapi/structs.js';
+import type { MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
+import { STRUCT_SIZES, kvm_userspace_memory_region, kvm_userspace_memory_region2, type StructLayout } from '../uapi/structs.js';
 
 export type StructValues = Record<string, bigint | number | readonly (bigint | number)[]>;
 
@@ -18,4 +19,15 @@ export function encodeStruct(layout: StructLayout, size: number, values: StructV
     });
   }
   return bytes;
+}
+
+/** struct kvm_userspace_memory_region (the first five fields) or ..._region2 (with the guest_memfd ones). */
+export function encodeMemoryRegion(ioctl: MemoryRegionIoctl, w: Omit<MemoryRegionWords, 'guestMemfdOffset' | 'guestMemfd'> & Partial<MemoryRegionWords>): Uint8Array {
+  const common = { slot: w.slot, flags: w.flags, guest_phys_addr: w.guestPhysAddr, memory_size: w.memorySize, userspace_addr: w.userspaceAddr };
+  if (ioctl === 'KVM_SET_USER_MEMORY_REGION') return encodeStruct(kvm_userspace_memory_region, STRUCT_SIZES.kvm_userspace_memory_region, common);
+  return encodeStruct(kvm_userspace_memory_region2, STRUCT_SIZES.kvm_userspace_memory_region2, {
+    ...common,
+    guest_memfd_offset: w.guestMemfdOffset ?? 0n,
+    guest_memfd: w.guestMemfd ?? 0,
+  });
 }

@@ -7,9 +7,9 @@ import type { BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResul
 import { bytes, u64 } from '../args.js';
 import { UnsupportedError } from '../errors.js';
 import { guestAccessRequest, guestReadRequest, type GuestAccessRequest } from '../requests.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
-import { STRUCT_SIZES, kvm_userspace_memory_region } from '../uapi/structs.js';
-import { encodeStruct } from './encode.js';
+import { encodeMemoryRegion } from './encode.js';
 import {
   BOUNCE_OFFSET,
   BOUNCE_SIZE,
@@ -157,8 +157,7 @@ export class KernelGuestAccess implements GuestAccess {
   private region(): bigint {
     if (this.codeRegion === undefined) {
       const native = this.host.native;
-      const MAP_PRIVATE_ANONYMOUS = 0x22;
-      this.codeRegion = check<bigint>(native.mmap(HUGE, 3, MAP_PRIVATE_ANONYMOUS, -1, 0n), 'mmap', 'mmap guest program');
+      this.codeRegion = check<bigint>(native.mmap(HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n), 'mmap', 'mmap guest program');
       native.guardedWrite(this.codeRegion, COPY_CODE);
     }
     return this.codeRegion;
@@ -185,13 +184,7 @@ export class KernelGuestAccess implements GuestAccess {
   }
 
   private setSlot(slot: number, gpa: bigint, size: bigint, uaddr: bigint): void {
-    const struct = encodeStruct(kvm_userspace_memory_region, STRUCT_SIZES.kvm_userspace_memory_region, {
-      slot,
-      flags: 0,
-      guest_phys_addr: gpa,
-      memory_size: size,
-      userspace_addr: uaddr,
-    });
+    const struct = encodeMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: gpa, memorySize: size, userspaceAddr: uaddr });
     check(this.host.native.ioctlBuffer(this.host.vmFd, I.KVM_SET_USER_MEMORY_REGION, struct), 'ioctl', 'KVM_SET_USER_MEMORY_REGION (guest program)');
   }
 }

@@ -1,7 +1,7 @@
 /** /dev/kvm on the kernel backend. */
 import type { CapabilityInput, HostFile, Kvm, Vm, VmTypeInput } from '../api.js';
 import { vmTypeNumber } from '../args.js';
-import { checkExtensionOn } from './caps.js';
+import { capabilityArg, checkExtensionOn } from './caps.js';
 import { ERRNOS } from '../uapi/errno.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { KernelFdHandle } from './handle.js';
@@ -43,8 +43,9 @@ export class KernelKvm extends KernelFdHandle implements Kvm {
   }
 
   checkExtension(cap: CapabilityInput): number {
+    const n = capabilityArg(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    return checkExtensionOn(this.native, this.fd, cap);
+    return checkExtensionOn(this.native, this.fd, n);
   }
 
   createVm(type?: VmTypeInput): Vm {
@@ -68,7 +69,7 @@ export function kernelAvailability(path = KVM_DEVICE): { usable: true } | { usab
   if (!load.ok) return { usable: false, reason: load.reason };
   const fd = load.addon.open(path, O_RDWR);
   if (fd < 0) {
-    const why = fd === -2 ? 'does not exist (no KVM on this machine)' : `cannot be opened (${ERRNOS.nameOf(-fd) ?? `errno ${-fd}`})`;
+    const why = fd === -ERRNOS.byName.ENOENT ? 'does not exist (no KVM on this machine)' : `cannot be opened (${ERRNOS.nameOf(-fd) ?? `errno ${-fd}`})`;
     return { usable: false, reason: `${path} ${why}` };
   }
   load.addon.close(fd);

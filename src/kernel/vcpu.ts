@@ -10,9 +10,9 @@ import type { NativeAddon } from './native.js';
 import { decodeRegs, decodeSregs, encodeRegs, encodeSregs } from './regs.js';
 import { check } from './sys.js';
 
+import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
+
 const I = KVM_IOCTLS.byName;
-const MAP_SHARED = 1;
-const PROT_RW = 3;
 const DEFAULT_TIMEOUT_MS = 5000;
 
 export class KernelVcpu extends KernelFdHandle implements Vcpu {
@@ -22,7 +22,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
   constructor(native: NativeAddon, fd: number, readonly id: number, private readonly kvmFd: number, private readonly runSize: number) {
     super(native, fd);
     try {
-      this.run_ = check<bigint>(native.mmap(BigInt(runSize), PROT_RW, MAP_SHARED, fd, 0n), 'mmap', 'mmap kvm_run');
+      this.run_ = check<bigint>(native.mmap(BigInt(runSize), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n), 'mmap', 'mmap kvm_run');
     } catch (err) {
       native.close(fd);
       throw err;

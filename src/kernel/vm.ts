@@ -14,19 +14,13 @@ import type {
 import { describeValue, u32 } from '../args.js';
 import { KernelVcpu } from './vcpu.js';
 import { VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.js';
-import { checkExtensionOn } from './caps.js';
+import { capabilityArg, checkExtensionOn } from './caps.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
 import { KernelGuestAccess } from './guestAccess.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
-import {
-  STRUCT_SIZES,
-  kvm_create_guest_memfd,
-  kvm_memory_attributes,
-  kvm_userspace_memory_region,
-  kvm_userspace_memory_region2,
-} from '../uapi/structs.js';
-import { encodeStruct } from './encode.js';
+import { STRUCT_SIZES, kvm_create_guest_memfd, kvm_memory_attributes } from '../uapi/structs.js';
+import { encodeMemoryRegion, encodeStruct } from './encode.js';
 import { KernelGuestMemfd } from './guestMemfd.js';
 import { KernelFdHandle } from './handle.js';
 import type { NativeAddon } from './native.js';
@@ -72,7 +66,7 @@ export class KernelVm extends KernelFdHandle implements Vm {
   /** The guest program's vCPU: the highest id KVM allows that the caller has not taken. */
   private helperVcpu(): KernelVcpu {
     if (!this.helper) {
-      let id = checkExtensionOn(this.native, this.fd, 'KVM_CAP_MAX_VCPU_ID') - 1;
+      let id = checkExtensionOn(this.native, this.fd, capabilityArg('KVM_CAP_MAX_VCPU_ID')) - 1;
       while (this.vcpuIds.has(id)) id--;
       this.helper = this.createVcpu(id) as KernelVcpu;
       this.helper.setupCpuid();
@@ -81,8 +75,9 @@ export class KernelVm extends KernelFdHandle implements Vm {
   }
 
   checkExtension(cap: CapabilityInput): number {
+    const n = capabilityArg(cap);
     this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    return checkExtensionOn(this.native, this.fd, cap);
+    return checkExtensionOn(this.native, this.fd, n);
   }
 
   createVcpu(id: number): Vcpu {
@@ -101,7 +96,7 @@ export class KernelVm extends KernelFdHandle implements Vm {
     this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
     // Whether the file can be converted in place is the VM's answer; ask it now, while its fd is open.
     const capability = PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
-    const attributes = Math.max(0, this.native.ioctlInt(this.fd, I.KVM_CHECK_EXTENSION, capability));
+    const attributes = checkExtensionOn(this.native, this.fd, capability);
     return new KernelGuestMemfd(this.native, fd, w.size, w.flags, { capability, attributes });
   }
 
@@ -123,21 +118,7 @@ export class KernelVm extends KernelFdHandle implements Vm {
   private setRegion(ioctl: MemoryRegionIoctl, region: UserMemoryRegion2): void {
     const w = memoryRegionWords(ioctl, region, (handle) => this.descriptorOf(handle));
     this.ensureOpen('ioctl', ioctl);
-    const common = {
-      slot: w.slot,
-      flags: w.flags,
-      guest_phys_addr: w.guestPhysAddr,
-      memory_size: w.memorySize,
-      userspace_addr: w.userspaceAddr,
-    };
-    const struct =
-      ioctl === 'KVM_SET_USER_MEMORY_REGION'
-        ? encodeStruct(kvm_userspace_memory_region, STRUCT_SIZES.kvm_userspace_memory_region, common)
-        : encodeStruct(kvm_userspace_memory_region2, STRUCT_SIZES.kvm_userspace_memory_region2, {
-            ...common,
-            guest_memfd_offset: w.guestMemfdOffset,
-            guest_memfd: w.guestMemfd,
-          });
+    const struct = encodeMemoryRegion(ioctl, w);
     check(this.native.ioctlBuffer(this.fd, I[ioctl], struct), 'ioctl', ioctl);
     if (w.slot >>> 16 === 0) {
       if (w.memorySize === 0n) this.slotsMade.delete(w.slot);
