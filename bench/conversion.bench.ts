@@ -9,11 +9,11 @@
 import { ModelKvm } from '../src/model/kvm.js';
 import type { ModelGuestMemfd } from '../src/model/guestMemfd/handle.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../src/uapi/flags.js';
+import { median } from './stats.js';
 
 const PAGE = 4096;
 const PAGES = 262_144;
 const RUNS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
 interface Run {

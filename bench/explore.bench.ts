@@ -10,6 +10,7 @@ import { ModelKvm } from '../src/model/kvm.js';
 import { snapshot } from '../src/explore/snapshot.js';
 import { startExplorer } from '../src/explore/server.js';
 import type { Trace } from '../src/explore/traceTypes.js';
+import { median } from './stats.js';
 
 /** The page's globals, for the function run inside it (this file compiles without the DOM library). */
 declare const document: { dispatchEvent(e: unknown): boolean; body: { offsetHeight: number } };
@@ -19,7 +20,6 @@ const TIB = 1n << 40n;
 const PAGES = Number(TIB / 4096n);
 const ROUNDS = 21;
 const CHROMIUM = process.env.GMEM_CHROMIUM ?? '/usr/bin/chromium';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function traceFor(privatePages: number): { trace: Trace; snapshotMs: number } {
   const kvm = new ModelKvm('inplace');

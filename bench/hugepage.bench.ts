@@ -8,11 +8,11 @@ import { ModelKvm } from '../src/model/kvm.js';
 import type { ModelVm } from '../src/model/vm.js';
 import type { ModelGuestMemfd } from '../src/model/guestMemfd/handle.js';
 import { KVM_MEM_GUEST_MEMFD } from '../src/uapi/flags.js';
+import { median } from './stats.js';
 
 const GB1 = 1n << 30n;
 const P = 4096n;
 const ROUNDS = 2001;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const us = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1000;
 
 const kvm = new ModelKvm('hugetlb');

@@ -7,6 +7,7 @@ import { formatKtap } from '../conformance/report/ktap.js';
 import { formatPretty } from '../conformance/report/pretty.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { describeOutcome } from '../scenario/outcome.js';
+import { DEFAULT_PROFILE } from '../model/profile.js';
 import { chooseBackend, openKvm } from '../open.js';
 import type { Streams } from './main.js';
 
@@ -36,7 +37,7 @@ function plan(args: ConformArgs): Plan {
     openKvm({ backend: 'kernel' }).close(); // Fail now, with the reason, if the kernel cannot be used.
     return { kind: 'one', label: 'kernel', open: () => openKvm({ backend: 'kernel' }), reason: choice.reason };
   }
-  const profile = args.profile ?? 'linux-6.18';
+  const profile = args.profile ?? DEFAULT_PROFILE;
   openKvm({ backend: 'model', profile }).close(); // An unknown profile fails here.
   return { kind: 'one', label: `model (${profile})`, open: () => openKvm({ backend: 'model', profile }), reason: choice.reason };
 }

@@ -2,12 +2,11 @@
 import type { Kvm } from '../api.js';
 import { capabilityLines, vmTypeReports, type CapabilityLine, type VmTypeReport } from './capabilityReport.js';
 import { smokeCheck, type SmokeStep } from './smoke.js';
-import { gmemFlagTable } from '../model/profile.js';
+import { gmemFlagTable, inPlaceCapability } from '../model/profile.js';
 import { ModelKvm } from '../model/kvm.js';
 import { GUEST_MEMFD_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
 import { supportedGuestMemfdFlags } from '../capabilities.js';
-import { PROPOSED_CAPS } from '../uapi/proposals.js';
 
 export interface ProbeReport {
   backend: string;
@@ -28,7 +27,7 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
   const profile = kvm instanceof ModelKvm ? kvm.profileData : undefined;
   const description = profile?.description;
   const flags = profile ? gmemFlagTable(profile) : GUEST_MEMFD_FLAGS;
-  const inPlaceCap = profile?.inPlace?.capability ?? PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
+  const inPlaceCap = inPlaceCapability(profile);
   return {
     backend: kvm.backend,
     backendReason,

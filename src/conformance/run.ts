@@ -5,7 +5,7 @@
  */
 import type { Kvm } from '../api.js';
 import { ModelKvm } from '../model/kvm.js';
-import { profileLike } from '../model/hostConfig.js';
+import { profileOfKernel } from '../model/hostConfig.js';
 import { disagreements, runInstance, unmetRequirement, type Disagreement, type ScenarioReport } from '../scenario/runner.js';
 import type { CatalogEntry } from './catalog.js';
 import { knownDivergence, type KnownDivergence } from './divergences.js';
@@ -73,9 +73,7 @@ export function runOn(open: () => Kvm, label: string, entries: CatalogEntry[], o
 
 /** The model (configured like the kernel) and the kernel, side by side. */
 export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: RunOptions = {}): ConformanceRun {
-  const probe = openKernel();
-  const profile = profileLike(probe);
-  probe.close();
+  const profile = profileOfKernel(openKernel);
   const modelLabel = `model (${profile.name})`;
   const model = runOn(() => new ModelKvm(profile), modelLabel, entries, opts);
   const kernel = runOn(openKernel, 'kernel', entries, opts);

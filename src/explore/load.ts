@@ -2,7 +2,7 @@
 import { isAbsolute, relative } from 'node:path';
 import type { Kvm } from '../api.js';
 import { CATALOG_DIR } from '../conformance/catalog.js';
-import { profileLike } from '../model/hostConfig.js';
+import { profileOfKernel } from '../model/hostConfig.js';
 import { ModelKvm } from '../model/kvm.js';
 import { getProfile, profileNames } from '../model/profile.js';
 import { chooseBackend, openKvm } from '../open.js';
@@ -46,9 +46,7 @@ function traceOptions(args: ExploreArgs, first: ScenarioInstance): TraceOptions 
   if (choice.backend === 'model') return traceOptions({ ...args, backend: 'model' }, first);
   if (args.profile !== undefined) throw new Error(`--profile applies to the model; with --backend ${backend} the model is configured like the kernel`);
   const openKernel = (): Kvm => openKvm({ backend: 'kernel' });
-  const probe = openKernel(); // Fails here, with the reason, when the kernel cannot be used.
-  const profile = profileLike(probe);
-  probe.close();
+  const profile = profileOfKernel(openKernel); // Fails here, with the reason, when the kernel cannot be used.
   return { openModel: () => new ModelKvm(profile), modelLabel: `model (${profile.name})`, other: { open: openKernel, label: 'kernel' } };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Step } from '../scenario/types.js';
 import type { Random } from './random.js';
+import { u64Value } from '../scenario/values.js';
 
 const P = 4096;
 const EDGE_U64 = ['0', '1', '4095', '4096', '8192', '16384', '65536', '2^62', '2^63-4096', '2^63', '2^64-4096', '2^64-1'];
@@ -51,7 +52,7 @@ const GENERATORS: [number, Gen][] = [
     const name = fresh(n, 'f');
     const size = fileSize(r);
     const bits = r.chance(0.8) ? r.pick(['0x3', '0x3', '0x1', '0x0', '0x2']) : flagBits(r, 3, 0.2);
-    n.files.push({ name, size: sizeValue(size) });
+    n.files.push({ name, size: u64Value(size, 'fuzz file size') });
     return { do: 'createGuestMemfd', vm: r.pick(n.vms), as: name, size, flags: bits, ...(r.chance(0.1) ? { reserved: [1] } : {}) };
   }],
   [1, (_r, n) => {
@@ -148,11 +149,6 @@ const GENERATORS: [number, Gen][] = [
 
 const TOTAL_WEIGHT = GENERATORS.reduce((s, [w]) => s + w, 0);
 
-function sizeValue(s: string): bigint {
-  const pow = /^2\^(\d+)(?:-(\d+))?$/.exec(s);
-  if (pow) return (1n << BigInt(pow[1]!)) - BigInt(pow[2] ?? 0);
-  return BigInt(s);
-}
 
 /** A random sequence of `length` steps. */
 export function randomSteps(r: Random, length: number): Step[] {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelAvailability } from '../kernel/kvm.js';
-import { profileLike } from '../model/hostConfig.js';
+import { profileOfKernel } from '../model/hostConfig.js';
 import { openKvm } from '../open.js';
 import { describeOutcome } from '../scenario/outcome.js';
 import { findingScenario, fuzz } from './fuzz.js';
@@ -23,9 +23,7 @@ if (!available.usable) {
   process.exit(0);
 }
 const open = () => openKvm({ backend: 'kernel' });
-const probe = open();
-const profile = profileLike(probe);
-probe.close();
+const profile = profileOfKernel(open);
 process.stdout.write(`fuzz: seed ${seed}, ${seconds} s, model ${profile.name} vs the kernel\n`);
 const started = Date.now();
 const stats = fuzz(open, profile, {

@@ -67,3 +67,13 @@ export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddres
     addressSpaces: Math.max(1, kvm.checkExtension('KVM_CAP_MULTI_ADDRESS_SPACE')),
   };
 }
+
+/** The model configured like the kernel `open` reaches (it is opened to ask, and closed again). */
+export function profileOfKernel(open: () => Kvm): Profile {
+  const kvm = open();
+  try {
+    return profileLike(kvm);
+  } finally {
+    kvm.close();
+  }
+}

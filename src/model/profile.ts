@@ -5,6 +5,7 @@
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../uapi/flags.js';
 import { flagTable, type FlagTable } from '../uapi/table.js';
+import { PROPOSED_CAPS } from '../uapi/proposals.js';
 
 const T = KVM_X86_VM_TYPES.byName;
 
@@ -236,4 +237,12 @@ export function gmemFlagTable(profile: Profile): FlagTable<string> {
   const bits: Record<string, number> = {};
   for (const [name, value] of Object.entries(profile.gmemFlags.names)) bits[name] = value.toString(2).length - 1;
   return flagTable(`${profile.name} guest_memfd`, bits);
+}
+
+/**
+ * The capability that advertises in-place conversion: the profile's number, or (for the kernel,
+ * which has no profile) the latest revision's.
+ */
+export function inPlaceCapability(profile?: Profile): number {
+  return profile?.inPlace?.capability ?? PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
 }

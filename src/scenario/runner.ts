@@ -2,7 +2,7 @@
 import type { Kvm } from '../api.js';
 import { ModelKvm } from '../model/kvm.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
-import { PROPOSED_CAPS } from '../uapi/proposals.js';
+import { inPlaceCapability } from '../model/profile.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import { EXECUTORS, type StepContext } from './ops.js';
 import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
@@ -63,7 +63,7 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
       if ((have & want) !== want) return `${typeName} does not accept guest_memfd flags 0x${want.toString(16)} (KVM_CAP_GUEST_MEMFD_FLAGS = 0x${have.toString(16)})`;
     }
     if (r.inPlace) {
-      const cap = profile?.inPlace?.capability ?? PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
+      const cap = inPlaceCapability(profile);
       if (profile && profile.inPlace?.ioctl !== 'attributes2') return `no in-place conversion in profile ${profile.name}`;
       if (vm.checkExtension(cap) === 0) return `no in-place conversion for ${typeName} (capability ${cap} answers 0)`;
     }

@@ -10,7 +10,7 @@ import { findingScenario, fuzz } from '../../src/fuzz/fuzz.js';
 import { randomSteps } from '../../src/fuzz/generate.js';
 import { Random } from '../../src/fuzz/random.js';
 import { ModelKvm } from '../../src/model/kvm.js';
-import { profileLike } from '../../src/model/hostConfig.js';
+import { profileOfKernel } from '../../src/model/hostConfig.js';
 import { LINUX_6_18 } from '../../src/model/profile.js';
 import { modelStats } from '../../src/model/stats.js';
 import { scenarioInstances } from '../../src/scenario/load.js';
@@ -21,9 +21,7 @@ const kernel = kernelCase();
 
 describe('differential fuzzer', () => {
   it('a fixed-seed pass finds no disagreement with the kernel but the known divergences', { skip: kernel.skip }, (t) => {
-    const probe = kernel.open();
-    const profile = profileLike(probe);
-    probe.close();
+    const profile = profileOfKernel(kernel.open);
     const stats = fuzz(kernel.open, profile, { seed: 42, sequences: 300 });
     t.diagnostic(`sequences ${stats.sequences}, operations ${stats.operations}, known divergences ${JSON.stringify(stats.knownDivergences)}`);
     assert.equal(stats.sequences, 300);
