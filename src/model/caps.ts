@@ -1,6 +1,7 @@
 /** KVM_CHECK_EXTENSION answers of the model, derived from the profile and the VM (if any). */
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
+import { U32_MAX } from '../uapi/memory.js';
 import { hasPrivateMem, type Profile } from './profile.js';
 
 const C = KVM_CAPS.byName;
@@ -35,7 +36,7 @@ export function addressSpacesOf(profile: Profile, vmType: number | null): number
 
 /** The answer for a capability number as the ioctl receives it (any u64; above 2^32 none exists). */
 export function capabilityAnswerFor(profile: Profile, cap: bigint, vmType: number | null): number {
-  return cap > 0xffff_ffffn ? 0 : capabilityAnswer(profile, Number(cap), vmType);
+  return cap > BigInt(U32_MAX) ? 0 : capabilityAnswer(profile, Number(cap), vmType);
 }
 
 /** The width of the huge page size field (a log2 size up to 63). */

@@ -2,7 +2,7 @@
  * Profiles: what a given kernel (released or proposed) offers, as data. The engine reads these
  * switches; a profile is never a fork of the code.
  */
-import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
+import { KVM_X86_VM_TYPES, VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../uapi/flags.js';
 import { flagTable, type FlagTable } from '../uapi/table.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
@@ -103,7 +103,7 @@ export const LINUX_6_18: Profile = {
   status: 'released',
   apiVersion: 12,
   vmTypes: [T.KVM_X86_DEFAULT_VM, T.KVM_X86_SW_PROTECTED_VM, T.KVM_X86_SNP_VM, T.KVM_X86_TDX_VM],
-  privateMemVmTypes: [T.KVM_X86_SW_PROTECTED_VM, T.KVM_X86_SNP_VM, T.KVM_X86_TDX_VM],
+  privateMemVmTypes: [...VM_TYPES_WITH_PRIVATE_MEMORY],
   protectedStateVmTypes: [T.KVM_X86_SEV_ES_VM, T.KVM_X86_SNP_VM, T.KVM_X86_TDX_VM],
   gmemFlags: {
     mmap: GUEST_MEMFD_FLAG_MMAP,

@@ -4,14 +4,11 @@
  * order, over one engine that converts all or nothing.
  */
 import type { GmemConvertWords, MemoryAttributes2Words } from '../../requests.js';
-import { KVM_MEMORY_ATTRIBUTE_PRIVATE, MEMORY_ATTRIBUTES } from '../../uapi/flags.js';
+import { MEMORY_ATTRIBUTES } from '../../uapi/flags.js';
 import { PAGE_SIZE_N, U64_MAX, isPageAligned, pageOf, pageOffset } from '../../uapi/memory.js';
 import { supportedGmemMemoryAttributes } from '../caps.js';
 import { fail, hex } from '../fail.js';
-import type { GmemInode } from './inode.js';
-
-const SHARED = 0;
-const PRIVATE = Number(KVM_MEMORY_ATTRIBUTE_PRIVATE);
+import { PRIVATE, SHARED, type GmemInode } from './inode.js';
 
 /**
  * Convert pages [start, end) of the file. Nothing changes unless all of it can: the busy check

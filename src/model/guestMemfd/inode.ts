@@ -13,8 +13,9 @@ import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
 import { PinSet } from './pins.js';
 import { liveModelObjects } from '../stats.js';
 
-const SHARED = 0;
-const PRIVATE = Number(KVM_MEMORY_ATTRIBUTE_PRIVATE);
+/** The two values of a page's attribute in the inode. */
+export const SHARED = 0;
+export const PRIVATE = Number(KVM_MEMORY_ATTRIBUTE_PRIVATE);
 
 /** Allocation state of a page. */
 export const PageState = {
@@ -85,7 +86,7 @@ export class GmemInode extends RefCounted {
   /** The host fault rule (kvm_gmem_fault_user_mapping): past the end, or private, is a SIGBUS. */
   hostFault(page: number): HostFaultVerdict {
     if (page >= this.pageCount) return 'past-eof';
-    if (this.attributes.get(page) !== SHARED) return 'private';
+    if (this.isPrivate(page)) return 'private';
     return null;
   }
 
