@@ -10,6 +10,7 @@
 import type { U64Input } from './args.js';
 import type { KvmCapName } from './uapi/caps.js';
 import type { VmTypeName } from './uapi/vmTypes.js';
+import type { Profile } from './model/profile.js';
 
 export type { U64Input } from './args.js';
 export type BackendName = 'model' | 'kernel';
@@ -36,6 +37,8 @@ export interface Kvm extends FdHandle {
   readonly backend: BackendName;
   /** The profile the model follows, or 'host' for the kernel. */
   readonly profile: string;
+  /** What this backend offers: ask it instead of testing the class of a handle. */
+  features(): Features;
   /** KVM_GET_API_VERSION (12). */
   getApiVersion(): number;
   /** KVM_CHECK_EXTENSION at system scope. An unknown capability answers 0. */
@@ -47,6 +50,33 @@ export interface Kvm extends FdHandle {
    * can back a KVM_MEM_GUEST_MEMFD slot.
    */
   memfdCreate(name?: string): HostFile;
+}
+
+/**
+ * What a backend offers, asked instead of testing its class. The neutral layers (scenario
+ * runner, conformance checks, probe, explorer) read these answers.
+ */
+export interface Features {
+  readonly backend: BackendName;
+  /** The profile the model follows, or 'host' for the kernel. */
+  readonly profile: string;
+  /** The model's profile as data; undefined on the kernel (ask it with KVM_CHECK_EXTENSION). */
+  readonly profileData: Profile | undefined;
+  /**
+   * The in-place conversion ioctl where one may exist: 'attributes2' (KVM_SET_MEMORY_ATTRIBUTES2,
+   * the kernel's only candidate, announced per VM by `inPlaceCapability`) or 'convert'
+   * (KVM_GMEM_CONVERT_*, the RFC v2 series); undefined where there is none.
+   */
+  readonly conversion: 'attributes2' | 'convert' | undefined;
+  /** The capability number that announces KVM_SET_MEMORY_ATTRIBUTES2 (still moving upstream). */
+  readonly inPlaceCapability: number;
+  /** Whether long-term pins can be taken (the model only: the kernel needs a DMA-capable path). */
+  readonly pins: boolean;
+  /**
+   * The guest_memfd flag names this backend knows (they differ between proposals); undefined on
+   * the kernel, whose flags are what KVM_CAP_GUEST_MEMFD_FLAGS answers.
+   */
+  readonly gmemFlagNames: ReadonlySet<string> | undefined;
 }
 
 /** A regular (non-KVM) file. */

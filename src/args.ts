@@ -108,6 +108,14 @@ export function capabilityNumber(value: unknown): bigint {
   return u64(value, 'cap');
 }
 
+/**
+ * The capability as KVM_CHECK_EXTENSION takes it, validated. Callers check capabilities in
+ * loops: a small number stays an int32, with no BigInt.
+ */
+export function capabilityArg(value: unknown): number | bigint {
+  return typeof value === 'number' && (value | 0) === value && value >= 0 ? value : capabilityNumber(value);
+}
+
 /** A VM type given by number or by its uAPI name. */
 export function vmTypeNumber(value: unknown): bigint {
   if (value === undefined) return 0n;

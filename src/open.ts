@@ -1,9 +1,10 @@
-/** openKvm: the entry point that picks a backend. */
+/** openKvm: the entry point that picks a backend (the one place that names the backends' classes). */
 import type { Kvm, OpenKvmOptions } from './api.js';
 import { options } from './args.js';
+import { KvmHandle } from './handles/kvm.js';
 import { KernelKvm, kernelAvailability } from './kernel/kvm.js';
 import { ModelKvm } from './model/kvm.js';
-import { DEFAULT_PROFILE, getProfile } from './model/profile.js';
+import { DEFAULT_PROFILE, getProfile, type Profile } from './model/profile.js';
 
 /** Which backend was chosen, and why. */
 export interface BackendChoice {
@@ -33,7 +34,17 @@ export function openKvm(opts?: OpenKvmOptions): Kvm {
   const choice = chooseBackend(o.backend);
   if (choice.backend === 'kernel') {
     if (o.profile !== undefined) throw new TypeError('profile applies to the model only; the kernel is what it is');
-    return KernelKvm.open();
+    return openKernel();
   }
-  return new ModelKvm(getProfile(o.profile ?? DEFAULT_PROFILE));
+  return openModel(o.profile ?? DEFAULT_PROFILE);
+}
+
+/** A model Kvm: a fresh model process following `profile` (a name or a profile's data). */
+export function openModel(profile: string | Profile = DEFAULT_PROFILE): Kvm {
+  return new KvmHandle(new ModelKvm(typeof profile === 'object' && profile !== null ? profile : getProfile(profile)));
+}
+
+/** /dev/kvm (GMEM_KVM_DEVICE names another device). */
+export function openKernel(): Kvm {
+  return new KvmHandle(KernelKvm.open());
 }

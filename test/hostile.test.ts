@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { openKvm } from '../src/open.js';
-import { ModelKvm } from '../src/model/kvm.js';
-import type { ModelVm } from '../src/model/vm.js';
-import type { ModelGuestMemfd } from '../src/model/guestMemfd/handle.js';
+import { modelInode, modelProcessCounts, modelVmState } from '../src/model/inspect.js';
 import type { GuestMemfd, HostMapping, Kvm, Vm } from '../src/api.js';
 import { backendCases, type BackendCase } from './backends.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD } from '../src/uapi/flags.js';
@@ -39,7 +37,8 @@ function world(backend: BackendCase): World {
 /** Everything a call could have changed: all of the model's state; on the kernel, what a process can see. */
 function snapshot(w: World): string {
   const common = { bytes: [...w.map.read(0, 8), ...w.map.read(4096, 8)], prot: w.map.prot };
-  if (!(w.kvm instanceof ModelKvm)) {
+  const counts = modelProcessCounts(w.kvm);
+  if (!counts) {
     return JSON.stringify({
       ...common,
       fds: readdirSync('/proc/self/fd').length,
@@ -47,12 +46,12 @@ function snapshot(w: World): string {
       gmemMappings: readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('kvm-gmem')).length,
     });
   }
-  const inode = (w.file as unknown as ModelGuestMemfd).inode;
-  const vmState = (w.vm as unknown as ModelVm).state;
+  const inode = modelInode(w.file)!;
+  const vmState = modelVmState(w.vm)!;
   return JSON.stringify({
     ...common,
-    fds: w.kvm.openDescriptors,
-    maps: w.kvm.liveMappings,
+    fds: counts.openDescriptors,
+    maps: counts.liveMappings,
     slots: [...vmState.slots.values()].map((s) => [s.key, s.baseGfn, s.npages, s.flags]),
     pages: [...inode.pageState.ranges()].map((r) => [r.start, r.end, r.value]),
     stored: inode.contents.storedPages,

@@ -3,10 +3,9 @@
  * vCPU of its own. Its code lives in a memslot that exists only for the duration of the run, at a
  * guest physical range and slot id no caller slot uses, so callers never meet it.
  */
-import type { BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, MappingLevel, U64Input, VcpuExit } from '../api.js';
-import { bytes, u64 } from '../args.js';
+import type { GuestExit, MappingLevel, VcpuExit } from '../api.js';
 import { UnsupportedError } from '../errors.js';
-import { guestAccessRequest, guestReadRequest, type GuestAccessRequest } from '../requests.js';
+import type { GuestAccessRequest } from '../requests.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { encodeMemoryRegion } from './encode.js';
@@ -37,7 +36,6 @@ export interface GuestAccessHost {
   userSlots(): ReadonlyMap<number, { gpa: bigint; size: bigint }>;
   /** A vCPU for the access (made once, kept). */
   helperVcpu(): KernelVcpu;
-  ensureOpen(operation: string): void;
 }
 
 /**
@@ -58,30 +56,22 @@ function settle(vcpu: KernelVcpu, exit: VcpuExit): void {
   throw Object.assign(new Error('the guest copy program did not come to a halt after an exit'), { code: 'ERR_GUEST_PROGRAM' });
 }
 
-export class KernelGuestAccess implements GuestAccess {
+export class KernelGuestAccess {
   private codeRegion: bigint | undefined;
 
   constructor(private readonly host: GuestAccessHost) {}
 
-  read(gpa: U64Input, length: number, opts?: GuestAccessOptions): GuestResult<Uint8Array> {
-    const req = guestReadRequest(gpa, length, opts, this.host.hasPrivateMem);
-    this.ready(req, 'guest read');
-    const out = new Uint8Array(req.length);
-    const exit = this.copyAll(req, out, 'read');
-    return exit ? { ok: false, exit } : { ok: true, value: out };
+  /** Copy req.length bytes between the guest and `buffer`: an exit, or undefined when all was copied. */
+  access(req: GuestAccessRequest, buffer: Uint8Array, direction: 'read' | 'write'): GuestExit | undefined {
+    // The program's accesses are whatever the hardware makes of them: it cannot choose private
+    // or shared on a confidential VM, so an explicit kind is only honoured where it is implied.
+    if (req.kind !== undefined && this.host.hasPrivateMem) {
+      throw new UnsupportedError('kernel', `guest ${direction}`, 'choosing private or shared accesses needs a guest that sets the C-bit or shared bit itself');
+    }
+    return this.copyAll(req, buffer, direction);
   }
 
-  write(gpa: U64Input, data: BytesInput, opts?: GuestAccessOptions): GuestResult<undefined> {
-    const src = bytes(data, 'data');
-    const req = guestAccessRequest(gpa, src.byteLength, opts, this.host.hasPrivateMem);
-    this.ready(req, 'guest write');
-    const exit = this.copyAll(req, src, 'write');
-    return exit ? { ok: false, exit } : { ok: true, value: undefined };
-  }
-
-  mappingLevel(gpa: U64Input): MappingLevel | null {
-    u64(gpa, 'gpa');
-    this.host.ensureOpen('mapping level');
+  mappingLevel(): MappingLevel | null {
     throw new UnsupportedError('kernel', 'mapping level', 'KVM does not tell userspace how it maps a guest page');
   }
 
@@ -89,15 +79,6 @@ export class KernelGuestAccess implements GuestAccess {
   dispose(): void {
     if (this.codeRegion !== undefined) this.host.native.munmap(this.codeRegion, HUGE);
     this.codeRegion = undefined;
-  }
-
-  private ready(req: GuestAccessRequest, operation: string): void {
-    this.host.ensureOpen(operation);
-    // The program's accesses are whatever the hardware makes of them: it cannot choose private
-    // or shared on a confidential VM, so an explicit kind is only honoured where it is implied.
-    if (req.kind !== undefined && this.host.hasPrivateMem) {
-      throw new UnsupportedError('kernel', operation, 'choosing private or shared accesses needs a guest that sets the C-bit or shared bit itself');
-    }
   }
 
   private copyAll(req: GuestAccessRequest, buffer: Uint8Array, direction: 'read' | 'write'): GuestExit | undefined {

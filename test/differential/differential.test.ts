@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FdHandle, HostMapping, Kvm } from '../../src/api.js';
-import { ModelKvm } from '../../src/model/kvm.js';
+import { openModel } from '../../src/open.js';
 import { profileLike } from '../../src/model/hostConfig.js';
 import { kernelCase } from '../backends.js';
 import { Recorder, type Step } from './recorder.js';
@@ -34,7 +34,7 @@ describe('differential: model vs kernel', { skip: kernel.skip }, () => {
   for (const seq of SEQUENCES) {
     it(seq.name, (t) => {
       using kernelKvm = kernel.open();
-      using modelKvm = new ModelKvm(profileLike(kernelKvm));
+      using modelKvm = openModel(profileLike(kernelKvm));
       const k = runOn(kernelKvm, seq.run);
       const m = runOn(modelKvm, seq.run);
       assert.deepEqual(m.map((s) => s.label), k.map((s) => s.label), 'both ran the same steps');

@@ -189,11 +189,11 @@ for (const type of ['KVM_X86_SW_PROTECTED_VM', 'KVM_X86_SNP_VM'] as const) {
           assert.deepEqual(model, expected, `step ${i}: ${JSON.stringify(o)}`);
           count(expected);
         });
-        const attrs = [...w.file.inode.attributes.ranges()].flatMap((r) => Array<boolean>(r.end - r.start).fill(r.value === Number(KVM_MEMORY_ATTRIBUTE_PRIVATE)));
+        const attrs = [...w.inode.attributes.ranges()].flatMap((r) => Array<boolean>(r.end - r.start).fill(r.value === Number(KVM_MEMORY_ATTRIBUTE_PRIVATE)));
         assert.deepEqual(attrs, ref.priv, 'final attributes');
-        w.file.inode.attributes.checkInvariants();
+        w.inode.attributes.checkInvariants();
         for (const pin of pins) pin.release();
-        assert.equal(w.file.inode.pins.firstPinned(0, PAGES), -1, 'every pin released');
+        assert.equal(w.inode.pins.firstPinned(0, PAGES), -1, 'every pin released');
       }),
       { numRuns: 300 },
     );

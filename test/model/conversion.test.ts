@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GuestResult } from '../../src/api.js';
-import { ModelKvm } from '../../src/model/kvm.js';
+import { openModel } from '../../src/open.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE as PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
 import { expectCode } from '../helpers.js';
 import { GPA_BASE, P, conversionWorld } from './conversionFixtures.js';
@@ -54,17 +54,17 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
           assert.equal(w.hostRead(p), 0x10 + p, `page ${p} kept its data`);
         }
       }
-      assert.equal(w.file.inode.attributes.fragmentCount, i === 0 || i === 3 ? 2 : 3);
+      assert.equal(w.inode.attributes.fragmentCount, i === 0 || i === 3 ? 2 : 3);
     }
   });
 
   for (const shared of [true, false]) {
     it(`before_allocation (${shared ? 'shared' : 'private'}): the conversion is recorded with no page allocated; first use reads 0`, () => {
       using w = conversionWorld({ pages: 2, shared: !shared });
-      assert.equal(w.file.inode.contents.storedPages, 0);
+      assert.equal(w.inode.contents.storedPages, 0);
       if (shared) w.file.convertToShared(0, 2 * P);
       else w.file.convertToPrivate(0, 2 * P);
-      assert.equal(w.file.inode.pageState.fragmentCount, 1, 'no page was allocated by the conversion');
+      assert.equal(w.inode.pageState.fragmentCount, 1, 'no page was allocated by the conversion');
       if (shared) assert.equal(w.hostRead(1), 0);
       else guestSees(w.guestRead(1), 0, 'first private use');
     });
@@ -116,7 +116,7 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
       const pin = w.file.pin(i * P, P);
       const err = expectCode(() => w.file.convertToPrivate(0, 4 * P), 'EAGAIN');
       assert.equal(err.errorOffset, BigInt(i * P));
-      assert.equal(w.file.inode.attributes.fragmentCount, 1, 'nothing changed');
+      assert.equal(w.inode.attributes.fragmentCount, 1, 'nothing changed');
       for (let p = 0; p < 4; p++) assert.equal(w.hostRead(p), 0x30 + p);
       for (let p = 0; p < 4; p++) if (p !== i) w.file.convertToPrivate(p * P, P);
       expectCode(() => w.file.convertToPrivate(i * P, P), 'EAGAIN');
@@ -136,7 +136,7 @@ describe('KVM_SET_MEMORY_ATTRIBUTES2: checks in order', () => {
     assert.match(expectCode(() => set({ flags: 1, reserved: [1], attributes: 16, size: 0 }), 'EINVAL').reason!, /flags/);
     assert.match(expectCode(() => set({ reserved: [0, 0, 1], attributes: 16, size: 0 }), 'EINVAL').reason!, /reserved\[2\]/);
     assert.match(expectCode(() => set({ attributes: 16, size: 0 }), 'EINVAL').reason!, /attributes/);
-    using kvm = new ModelKvm('inplace');
+    using kvm = openModel('inplace');
     using vm = kvm.createVm(0);
     using plain = vm.createGuestMemfd({ size: P, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED });
     const err = expectCode(() => plain.setMemoryAttributes2({ offset: 0, size: P, attributes: PRIVATE }), 'EINVAL');
@@ -161,10 +161,10 @@ describe('KVM_SET_MEMORY_ATTRIBUTES2: checks in order', () => {
   });
   it('ENOMEM (injected) reports error_offset = offset and changes nothing', () => {
     using w = conversionWorld({ pages: 4, shared: true });
-    w.vm.state.injectFault('KVM_SET_MEMORY_ATTRIBUTES2', 'ENOMEM');
+    w.vmState.injectFault('KVM_SET_MEMORY_ATTRIBUTES2', 'ENOMEM');
     const err = expectCode(() => w.file.convertToPrivate(2 * P, P), 'ENOMEM');
     assert.equal(err.errorOffset, BigInt(2 * P));
-    assert.equal(w.file.inode.attributes.fragmentCount, 1);
+    assert.equal(w.inode.attributes.fragmentCount, 1);
     w.file.convertToPrivate(2 * P, P);
   });
   it('to shared has no busy check; pins of pages that were punched out do not block', () => {
@@ -190,7 +190,7 @@ describe('KVM_SET_MEMORY_ATTRIBUTES2: checks in order', () => {
 
 describe('in-place profile: capabilities and the VM-wide ioctl', () => {
   it('answers the in-place capability, offers INIT_SHARED to private VMs, and refuses PRIVATE through the VM', () => {
-    using kvm = new ModelKvm('inplace');
+    using kvm = openModel('inplace');
     assert.equal(kvm.checkExtension(250), 8);
     assert.equal(kvm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), 0);
     using sw = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
@@ -247,7 +247,7 @@ describe('rfc-1g-v2 profile: KVM_GMEM_CONVERT_SHARED/_PRIVATE', () => {
   const SUPPORT_SHARED = 1n;
   const INIT_PRIVATE = 2n;
   it('files start shared; INIT_PRIVATE needs SUPPORT_SHARED; error_offset must be 0; size 0 is a no-op', () => {
-    using kvm = new ModelKvm('rfc-1g-v2');
+    using kvm = openModel('rfc-1g-v2');
     using vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
     expectCode(() => vm.createGuestMemfd({ size: P, flags: INIT_PRIVATE }), 'EINVAL');
     using f = vm.createGuestMemfd({ size: 2 * P, flags: SUPPORT_SHARED });

@@ -1,0 +1,107 @@
+/**
+ * The public host-mapping handle. Its address, length and state are private fields: no
+ * JavaScript assignment can move a copy outside the live mapping or reach it after unmap().
+ */
+import type { BytesInput, HostMapping, U64Input } from '../api.js';
+import { byteValue, bytes } from '../args.js';
+import { KvmError } from '../errors.js';
+import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
+import type { MappingBackend } from './backend.js';
+import { register } from './registry.js';
+
+type Access = 'read' | 'write' | 'fill';
+
+export class HostMappingHandle implements HostMapping {
+  readonly #backend: MappingBackend;
+  readonly #address: bigint;
+  readonly #length: bigint;
+  readonly #offset: bigint;
+  #prot: number;
+  #mapped = true;
+
+  constructor(backend: MappingBackend, offset: bigint, prot: number) {
+    this.#backend = backend;
+    this.#address = backend.address;
+    this.#length = backend.length;
+    this.#offset = offset;
+    this.#prot = prot;
+    register(this, backend);
+  }
+
+  get address(): bigint {
+    return this.#address;
+  }
+
+  get length(): bigint {
+    return this.#length;
+  }
+
+  get offset(): bigint {
+    return this.#offset;
+  }
+
+  get prot(): number {
+    return this.#prot;
+  }
+
+  get mapped(): boolean {
+    return this.#mapped;
+  }
+
+  read(offset: U64Input, length: number): Uint8Array {
+    const { start, length: len } = mappingReadSpan(offset, length, this.#length);
+    const mapping = this.ready('read', start, len);
+    const out = new Uint8Array(Number(len));
+    mapping.read(start, out);
+    return out;
+  }
+
+  readInto(offset: U64Input, dest: Uint8Array): void {
+    if (!(dest instanceof Uint8Array)) throw new TypeError('dest must be a Uint8Array');
+    const { start } = mappingBufferSpan('read', offset, dest, this.#length);
+    this.ready('read', start, dest.length).read(start, dest);
+  }
+
+  write(offset: U64Input, data: BytesInput): void {
+    const src = bytes(data, 'data');
+    const { start } = mappingBufferSpan('write', offset, src, this.#length);
+    this.ready('write', start, src.byteLength).write(start, src);
+  }
+
+  fill(offset: U64Input, length: U64Input, byte: number): void {
+    const { start, length: len } = mappingFillSpan(offset, length, this.#length);
+    const value = byteValue(byte, 'byte');
+    this.ready('fill', start, len).fill(start, len, value);
+  }
+
+  mprotect(prot: number): void {
+    const p = protWord(prot);
+    this.mappedBackend('mprotect').mprotect(p);
+    this.#prot = p;
+  }
+
+  unmap(): void {
+    if (!this.#mapped) return;
+    this.#mapped = false;
+    this.#backend.munmap();
+  }
+
+  [Symbol.dispose](): void {
+    this.unmap();
+  }
+
+  private mappedBackend(operation: string): MappingBackend {
+    if (!this.#mapped) throw new KvmError('EBADF', { syscall: 'access', operation, reason: 'the mapping was unmapped' });
+    return this.#backend;
+  }
+
+  /**
+   * A touch the protection forbids would be a SIGSEGV, which no guard catches (the process
+   * would die): it is refused before any byte is touched.
+   */
+  private ready(operation: Access, start: bigint, length: number | bigint): MappingBackend {
+    const mapping = this.mappedBackend(operation);
+    if (!protAllows(this.#prot, operation === 'read' ? 'read' : 'write', length)) throw protectionFault(operation, this.#prot, start);
+    return mapping;
+  }
+}

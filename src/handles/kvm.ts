@@ -1,0 +1,53 @@
+/** The public /dev/kvm handle. */
+import type { CapabilityInput, Features, HostFile, Kvm, Vm, VmTypeInput } from '../api.js';
+import { capabilityArg, vmTypeNumber } from '../args.js';
+import type { FileBackend, KvmBackend } from './backend.js';
+import { FdHandleBase } from './fdHandle.js';
+import { VmHandle } from './vm.js';
+
+/** A plain file (memfd): nothing to do but close it. */
+class HostFileHandle extends FdHandleBase<FileBackend> implements HostFile {
+  constructor(backend: FileBackend) {
+    super(backend);
+  }
+}
+
+export class KvmHandle extends FdHandleBase<KvmBackend> implements Kvm {
+  readonly #features: Features;
+
+  constructor(backend: KvmBackend) {
+    super(backend);
+    this.#features = Object.freeze(backend.features());
+  }
+
+  get backend(): Features['backend'] {
+    return this.#features.backend;
+  }
+
+  get profile(): string {
+    return this.#features.profile;
+  }
+
+  features(): Features {
+    return this.#features;
+  }
+
+  getApiVersion(): number {
+    return this.open('ioctl', 'KVM_GET_API_VERSION').getApiVersion();
+  }
+
+  checkExtension(cap: CapabilityInput): number {
+    const n = capabilityArg(cap);
+    return this.open('ioctl', 'KVM_CHECK_EXTENSION').checkExtension(n);
+  }
+
+  createVm(type?: VmTypeInput): Vm {
+    const t = vmTypeNumber(type);
+    return new VmHandle(this.open('ioctl', 'KVM_CREATE_VM').createVm(t), this.#features);
+  }
+
+  memfdCreate(name = 'gmem'): HostFile {
+    if (typeof name !== 'string') throw new TypeError('name must be a string');
+    return new HostFileHandle(this.open('memfd_create', 'memfd_create').memfdCreate(name));
+  }
+}
