@@ -1,6 +1,6 @@
 /** openKvm: the entry point that picks a backend (the one place that names the backends' classes). */
 import type { Kvm, OpenKvmOptions } from './api.js';
-import { options } from './args.js';
+import { invalidArgValue, options } from './args.js';
 import { KvmHandle } from './handles/kvm.js';
 import { KernelKvm, kernelAvailability } from './kernel/kvm.js';
 import { ModelKvm } from './model/kvm.js';
@@ -25,7 +25,7 @@ export function chooseBackend(requested: OpenKvmOptions['backend'] = 'model'): B
         : { backend: 'model', reason: `auto: ${kernel.reason}; using the model` };
     }
     default:
-      throw new RangeError(`backend must be 'model', 'kernel' or 'auto', got ${JSON.stringify(requested)}`);
+      throw invalidArgValue(`backend must be 'model', 'kernel' or 'auto', got ${JSON.stringify(requested)}`, 'RangeError');
   }
 }
 
@@ -33,7 +33,7 @@ export function openKvm(opts?: OpenKvmOptions): Kvm {
   const o = options<OpenKvmOptions>(opts, 'options');
   const choice = chooseBackend(o.backend);
   if (choice.backend === 'kernel') {
-    if (o.profile !== undefined) throw new TypeError('profile applies to the model only; the kernel is what it is');
+    if (o.profile !== undefined) throw invalidArgValue('profile applies to the model only; the kernel is what it is');
     return openKernel();
   }
   return openModel(o.profile ?? DEFAULT_PROFILE);

@@ -3,7 +3,7 @@
  * JavaScript assignment can move a copy outside the live mapping or reach it after unmap().
  */
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
-import { byteValue, bytes } from '../args.js';
+import { bytes, byteValue, invalidArgType } from '../args.js';
 import { KvmError } from '../errors.js';
 import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
 import type { MappingBackend } from './backend.js';
@@ -57,7 +57,7 @@ export class HostMappingHandle implements HostMapping {
   }
 
   readInto(offset: U64Input, dest: Uint8Array): void {
-    if (!(dest instanceof Uint8Array)) throw new TypeError('dest must be a Uint8Array');
+    if (!(dest instanceof Uint8Array)) throw invalidArgType('dest must be a Uint8Array');
     const { start } = mappingBufferSpan('read', offset, dest, this.#length);
     this.ready('read', start, dest.length).read(start, dest);
   }

@@ -1,6 +1,6 @@
 /** The public /dev/kvm handle. */
 import type { CapabilityInput, Features, HostFile, Kvm, Vm, VmTypeInput } from '../api.js';
-import { capabilityArg, vmTypeNumber } from '../args.js';
+import { capabilityArg, invalidArgType, vmTypeNumber } from '../args.js';
 import type { FileBackend, KvmBackend } from './backend.js';
 import { FdHandleBase } from './fdHandle.js';
 import { VmHandle } from './vm.js';
@@ -47,7 +47,7 @@ export class KvmHandle extends FdHandleBase<KvmBackend> implements Kvm {
   }
 
   memfdCreate(name = 'gmem'): HostFile {
-    if (typeof name !== 'string') throw new TypeError('name must be a string');
+    if (typeof name !== 'string') throw invalidArgType('name must be a string');
     return new HostFileHandle(this.open('memfd_create', 'memfd_create').memfdCreate(name));
   }
 }

@@ -12,7 +12,7 @@ import type {
   Vcpu,
   Vm,
 } from '../api.js';
-import { capabilityArg, describeValue, u32 } from '../args.js';
+import { capabilityArg, describeValue, invalidArgType, invalidArgValue, u32 } from '../args.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
 import type { FileBackend, VmBackend } from './backend.js';
 import { FdHandleBase } from './fdHandle.js';
@@ -74,9 +74,9 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   private descriptorOf(value: FdHandle): number {
     const backend = backendOf(value) as FileBackend | undefined;
     if (backend === undefined || !('table' in backend)) {
-      throw new TypeError(`guestMemfd must be a handle or a descriptor number, got ${describeValue(value)}`);
+      throw invalidArgType(`guestMemfd must be a handle or a descriptor number, got ${describeValue(value)}`);
     }
-    if (backend.table !== this.#table) throw new TypeError('guestMemfd belongs to another Kvm (another model process, or the other backend)');
+    if (backend.table !== this.#table) throw invalidArgValue('guestMemfd belongs to another Kvm (another model process, or the other backend)');
     return value.closed ? CLOSED_FD : backend.fd;
   }
 }

@@ -1,6 +1,6 @@
 /** A vCPU on the kernel backend: registers, a bounded KVM_RUN, and decoded exits. */
 import type { BytesInput, Regs, RunOptions, Sregs, U64Input, Vcpu, VcpuExit } from '../api.js';
-import { bytes, options, u64 } from '../args.js';
+import { bytes, invalidArgValue, options, outOfRange, u64 } from '../args.js';
 import { KvmError } from '../errors.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { VCPU_STRUCT_SIZES, kvm_run_exits as X } from '../uapi/vcpu.js';
@@ -40,7 +40,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
     const changes = options<Regs>(regs, 'regs');
     const merged = { ...this.getRegs() };
     for (const [name, value] of Object.entries(changes)) {
-      if (!(name in merged)) throw new TypeError(`unknown register ${name}`);
+      if (!(name in merged)) throw invalidArgValue(`unknown register ${name}`);
       (merged as Record<string, bigint>)[name] = u64(value, name);
     }
     check(this.native.ioctlBuffer(this.fd, I.KVM_SET_REGS, encodeRegs(merged)), 'ioctl', 'KVM_SET_REGS');
@@ -56,7 +56,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
   setSregs(sregs: Partial<Sregs>): void {
     const changes = options<Sregs>(sregs, 'sregs');
     const current = this.getSregs();
-    for (const name of Object.keys(changes)) if (!(name in current)) throw new TypeError(`unknown sregs field ${name}`);
+    for (const name of Object.keys(changes)) if (!(name in current)) throw invalidArgValue(`unknown sregs field ${name}`);
     const merged = { ...current, ...changes } as Sregs;
     check(this.native.ioctlBuffer(this.fd, I.KVM_SET_SREGS, encodeSregs(merged)), 'ioctl', 'KVM_SET_SREGS');
   }
@@ -70,7 +70,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
     const o = options<RunOptions>(opts, 'options');
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) {
-      throw new RangeError('timeoutMs must be an integer from 1 to 3,600,000');
+      throw outOfRange('timeoutMs must be an integer from 1 to 3,600,000');
     }
     this.ensureOpen('ioctl', 'KVM_RUN');
     const r = this.native.runVcpu(this.fd, this.run_, timeoutMs);
@@ -88,7 +88,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
     this.ensureOpen('ioctl', 'KVM_RUN');
     const last = this.lastExit;
     if (last?.reason === 'KVM_EXIT_IO' && last.direction === 'in') {
-      if (src.byteLength !== last.size * last.count) throw new RangeError(`the guest reads ${last.size * last.count} bytes`);
+      if (src.byteLength !== last.size * last.count) throw invalidArgValue(`the guest reads ${last.size * last.count} bytes`, 'RangeError');
       const head = new Uint8Array(48);
       this.native.guardedRead(this.run_, head);
       const dataOffset = new DataView(head.buffer).getBigUint64(X.io.dataOffset, true);
@@ -96,7 +96,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
       return;
     }
     if (last?.reason === 'KVM_EXIT_MMIO' && !last.isWrite) {
-      if (src.byteLength !== last.length) throw new RangeError(`the guest reads ${last.length} bytes`);
+      if (src.byteLength !== last.length) throw invalidArgValue(`the guest reads ${last.length} bytes`, 'RangeError');
       this.native.guardedWrite(this.run_ + BigInt(X.mmio.data), src);
       return;
     }

@@ -1,5 +1,6 @@
 /** Running a scenario instance on a backend, step by step, and on two backends side by side. */
 import type { Kvm } from '../api.js';
+import { isArgumentError } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import { EXECUTORS, type StepContext } from './ops.js';
@@ -81,7 +82,9 @@ function runStep(ctx: StepContext, step: Step, index: number): { outcome: Outcom
     return { outcome: okOutcome(exec(ctx, step, where)) };
   } catch (err) {
     if (err instanceof ScenarioError) return { outcome: { notRun: err.message } };
-    if (err instanceof TypeError || err instanceof RangeError) return { outcome: { notRun: `the API refused the arguments: ${err.message}` } };
+    // Only the API's own refusals (Node's argument codes) are an outcome; any other TypeError or
+    // RangeError is a bug (in a model rule, or here) and must fail the run, not pass as a refusal.
+    if (isArgumentError(err)) return { outcome: { notRun: `the API refused the arguments: ${err.message}` } };
     const { outcome, detail } = errorOutcome(err);
     return detail ? { outcome, detail } : { outcome };
   }
