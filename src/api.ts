@@ -96,7 +96,13 @@ export interface UserMemoryRegion {
   flags?: number;
   guestPhysAddr: U64Input;
   memorySize: U64Input;
-  userspaceAddr?: U64Input;
+  /**
+   * The host memory behind the slot: a HostMapping of this Kvm, an address inside one (the slot
+   * must fit in it), or 0 (the default). Anything else is refused (ERR_INVALID_ARG_VALUE) unless
+   * the Kvm was opened with `unsafeRawAddresses`. A mapping under a live slot is kept reserved
+   * and inaccessible by unmap() until the slot is deleted.
+   */
+  userspaceAddr?: U64Input | HostMapping;
 }
 
 /** The fields of kvm_userspace_memory_region2. */
@@ -383,4 +389,11 @@ export interface OpenKvmOptions {
   backend?: BackendName | 'auto';
   /** The model's profile (default 'linux-6.18'). */
   profile?: string;
+  /**
+   * Let a memslot's userspaceAddr be any number (default false): what the C API allows, and
+   * what a test of the kernel's own address checks needs. With it, a slot can cover memory this
+   * library does not own, and a guest access through the slot reads or writes it. Scenarios
+   * cannot set it.
+   */
+  unsafeRawAddresses?: boolean;
 }

@@ -1,6 +1,6 @@
 /** openKvm: the entry point that picks a backend (the one place that names the backends' classes). */
 import type { Kvm, OpenKvmOptions } from './api.js';
-import { invalidArgValue, options } from './args.js';
+import { invalidArgType, invalidArgValue, options } from './args.js';
 import { KvmHandle } from './handles/kvm.js';
 import { KernelKvm, kernelAvailability } from './kernel/kvm.js';
 import { ModelKvm } from './model/kvm.js';
@@ -32,19 +32,28 @@ export function chooseBackend(requested: OpenKvmOptions['backend'] = 'model'): B
 export function openKvm(opts?: OpenKvmOptions): Kvm {
   const o = options<OpenKvmOptions>(opts, 'options');
   const choice = chooseBackend(o.backend);
+  if (o.unsafeRawAddresses !== undefined && typeof o.unsafeRawAddresses !== 'boolean') throw invalidArgType('unsafeRawAddresses must be a boolean');
+  const unsafeRawAddresses = o.unsafeRawAddresses === true;
   if (choice.backend === 'kernel') {
     if (o.profile !== undefined) throw invalidArgValue('profile applies to the model only; the kernel is what it is');
-    return openKernel();
+    return openKernel({ unsafeRawAddresses });
   }
-  return openModel(o.profile ?? DEFAULT_PROFILE);
+  return openModel(o.profile ?? DEFAULT_PROFILE, { unsafeRawAddresses });
+}
+
+/** What openModel and openKernel take besides the backend. */
+export interface OpenOptions {
+  /** See OpenKvmOptions.unsafeRawAddresses. */
+  unsafeRawAddresses?: boolean;
 }
 
 /** A model Kvm: a fresh model process following `profile` (a name or a profile's data). */
-export function openModel(profile: string | Profile = DEFAULT_PROFILE): Kvm {
-  return new KvmHandle(new ModelKvm(typeof profile === 'object' && profile !== null ? profile : getProfile(profile)));
+export function openModel(profile: string | Profile = DEFAULT_PROFILE, opts: OpenOptions = {}): Kvm {
+  const data = typeof profile === 'object' && profile !== null ? profile : getProfile(profile);
+  return new KvmHandle(new ModelKvm(data), opts.unsafeRawAddresses === true);
 }
 
 /** /dev/kvm (GMEM_KVM_DEVICE names another device). */
-export function openKernel(): Kvm {
-  return new KvmHandle(KernelKvm.open());
+export function openKernel(opts: OpenOptions = {}): Kvm {
+  return new KvmHandle(KernelKvm.open(), opts.unsafeRawAddresses === true);
 }

@@ -58,15 +58,16 @@ export function createGuestMemfdWords(args: unknown): CreateGuestMemfdWords {
   return { size, flags, reserved: reservedWords(a.reserved, 6) };
 }
 
-/**
- * The memslot struct. `descriptorOf` turns the guestMemfd field (a handle or a number) into a
- * descriptor number; it belongs to the backend, which knows which handles are its own.
- */
-export function memoryRegionWords(
-  ioctl: MemoryRegionIoctl,
-  region: unknown,
-  descriptorOf: (handle: FdHandle) => number,
-): MemoryRegionWords {
+/** How the handle layer turns handles inside a memslot request into numbers. */
+export interface RegionHandles {
+  /** The guestMemfd field given as a handle: its descriptor number. */
+  descriptorOf(handle: FdHandle): number;
+  /** The userspaceAddr field given as a HostMapping handle: its address. */
+  addressOf(handle: object): bigint;
+}
+
+/** The memslot struct, with the handles it names turned into numbers by `handles`. */
+export function memoryRegionWords(ioctl: MemoryRegionIoctl, region: unknown, handles: RegionHandles): MemoryRegionWords {
   const r = options<UserMemoryRegion2>(region, 'region');
   requireKeys(r, ['slot', 'guestPhysAddr', 'memorySize'], 'region');
   if (ioctl === 'KVM_SET_USER_MEMORY_REGION' && (r.guestMemfd !== undefined || r.guestMemfdOffset !== undefined)) {
@@ -77,14 +78,16 @@ export function memoryRegionWords(
   if (typeof g === 'number' || typeof g === 'bigint') guestMemfd = u32(g, 'guestMemfd');
   else if (g !== undefined) {
     if (g === null || typeof g !== 'object') throw invalidArgType('guestMemfd must be a handle or a descriptor number');
-    guestMemfd = descriptorOf(g as FdHandle);
+    guestMemfd = handles.descriptorOf(g as FdHandle);
   }
+  const a = r.userspaceAddr as unknown;
+  const userspaceAddr = a !== null && typeof a === 'object' && !Array.isArray(a) ? handles.addressOf(a) : optionalU64(a, 'userspaceAddr', 0n);
   return {
     slot: u32(r.slot, 'slot'),
     flags: optionalU32(r.flags, 'flags', 0),
     guestPhysAddr: u64(r.guestPhysAddr, 'guestPhysAddr'),
     memorySize: u64(r.memorySize, 'memorySize'),
-    userspaceAddr: optionalU64(r.userspaceAddr, 'userspaceAddr', 0n),
+    userspaceAddr,
     guestMemfdOffset: optionalU64(r.guestMemfdOffset, 'guestMemfdOffset', 0n),
     guestMemfd,
   };

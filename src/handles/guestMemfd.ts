@@ -24,12 +24,14 @@ export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements
   readonly size: bigint;
   readonly flags: bigint;
   readonly #features: Features;
+  readonly #table: object;
 
   constructor(backend: GuestMemfdBackend, features: Features) {
     super(backend);
     this.size = backend.size;
     this.flags = backend.flags;
     this.#features = features;
+    this.#table = backend.table;
   }
 
   stat(): GuestMemfdStat {
@@ -53,7 +55,7 @@ export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements
 
   mmap(opts?: MmapOptions): HostMapping {
     const req = mmapRequest(opts, this.size);
-    return new HostMappingHandle(this.open('mmap', 'mmap').mmap(req), req.offset, req.prot);
+    return new HostMappingHandle(this.open('mmap', 'mmap').mmap(req), req.offset, req.prot, this.#table);
   }
 
   setMemoryAttributes2(args: MemoryAttributes2Args): void {

@@ -1,26 +1,41 @@
 /**
  * The public host-mapping handle. Its address, length and state are private fields: no
  * JavaScript assignment can move a copy outside the live mapping or reach it after unmap().
+ * While a memslot covers the mapping, unmap() leaves it reserved and inaccessible (see
+ * mappings.ts); the munmap happens when the last such slot is deleted.
  */
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
 import { bytes, byteValue, invalidArgType } from '../args.js';
 import { KvmError } from '../errors.js';
 import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
+import { PROT_NONE } from '../uapi/flags.js';
 import type { MappingBackend } from './backend.js';
+import { MappingRecord } from './mappings.js';
 import { register } from './registry.js';
 
 type Access = 'read' | 'write' | 'fill';
+
+const records = new WeakMap<object, MappingRecord>();
+
+/** The record of a mapping handle of this layer (for a memslot given the handle itself). */
+export function mappingRecordOf(value: unknown): MappingRecord | undefined {
+  return typeof value === 'object' && value !== null ? records.get(value) : undefined;
+}
 
 export class HostMappingHandle implements HostMapping {
   readonly #backend: MappingBackend;
   readonly #address: bigint;
   readonly #length: bigint;
   readonly #offset: bigint;
+  readonly #record: MappingRecord;
   #prot: number;
   #mapped = true;
 
-  constructor(backend: MappingBackend, offset: bigint, prot: number) {
+  /** `table`: the descriptor table (process) whose address space holds the mapping. */
+  constructor(backend: MappingBackend, offset: bigint, prot: number, table: object) {
     this.#backend = backend;
+    this.#record = new MappingRecord(table, backend.address, backend.length);
+    records.set(this, this.#record);
     this.#address = backend.address;
     this.#length = backend.length;
     this.#offset = offset;
@@ -82,8 +97,17 @@ export class HostMappingHandle implements HostMapping {
 
   unmap(): void {
     if (!this.#mapped) return;
+    const backend = this.#backend;
+    const record = this.#record;
+    if (record.pinned) {
+      // A memslot still points here: keep the range, inaccessible, until the slot is deleted.
+      backend.mprotect(PROT_NONE);
+      record.deferUntilUnpinned(() => backend.munmap());
+    } else {
+      record.release();
+      backend.munmap();
+    }
     this.#mapped = false;
-    this.#backend.munmap();
   }
 
   [Symbol.dispose](): void {

@@ -14,10 +14,13 @@ class HostFileHandle extends FdHandleBase<FileBackend> implements HostFile {
 
 export class KvmHandle extends FdHandleBase<KvmBackend> implements Kvm {
   readonly #features: Features;
+  readonly #rawAddresses: boolean;
 
-  constructor(backend: KvmBackend) {
+  /** `rawAddresses`: openKvm's unsafeRawAddresses, passed to every VM. */
+  constructor(backend: KvmBackend, rawAddresses = false) {
     super(backend);
     this.#features = Object.freeze(backend.features());
+    this.#rawAddresses = rawAddresses;
   }
 
   get backend(): Features['backend'] {
@@ -43,7 +46,7 @@ export class KvmHandle extends FdHandleBase<KvmBackend> implements Kvm {
 
   createVm(type?: VmTypeInput): Vm {
     const t = vmTypeNumber(type);
-    return new VmHandle(this.open('ioctl', 'KVM_CREATE_VM').createVm(t), this.#features);
+    return new VmHandle(this.open('ioctl', 'KVM_CREATE_VM').createVm(t), this.#features, this.#rawAddresses);
   }
 
   memfdCreate(name = 'gmem'): HostFile {

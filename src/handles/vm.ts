@@ -18,6 +18,8 @@ import type { FileBackend, VmBackend } from './backend.js';
 import { FdHandleBase } from './fdHandle.js';
 import { GuestAccessHandle } from './guestAccess.js';
 import { GuestMemfdHandle } from './guestMemfd.js';
+import { mappingRecordOf } from './hostMapping.js';
+import { findMapping, type MappingRecord } from './mappings.js';
 import { backendOf } from './registry.js';
 
 export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
@@ -25,12 +27,16 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   readonly guest: GuestAccess;
   readonly #table: object;
   readonly #features: Features;
+  readonly #rawAddresses: boolean;
+  /** The mapping under each live slot (by slot key), kept from being given back while the slot lives. */
+  readonly #slotMappings = new Map<number, MappingRecord>();
 
-  constructor(backend: VmBackend, features: Features) {
+  constructor(backend: VmBackend, features: Features, rawAddresses: boolean) {
     super(backend);
     this.type = backend.type;
     this.#table = backend.table;
     this.#features = features;
+    this.#rawAddresses = rawAddresses;
     this.guest = new GuestAccessHandle(backend.hasPrivateMem, (operation) => this.open('ioctl', operation));
   }
 
@@ -62,9 +68,61 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
     return this.open('ioctl', 'KVM_CREATE_VCPU').createVcpu(n);
   }
 
+  /**
+   * Deleting this VM's slots over host mappings first: the kernel's VM can outlive its
+   * descriptor (a guest_memfd or a vCPU holds it), and its slots must not outlive the mappings
+   * under them, which are given back now.
+   */
+  override close(): void {
+    if (this.closed) return;
+    const backend = this.open('close', 'close');
+    for (const [slot, record] of this.#slotMappings) {
+      try {
+        backend.setUserMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: 0n, memorySize: 0n, userspaceAddr: 0n, guestMemfdOffset: 0n, guestMemfd: 0 });
+      } finally {
+        record.unpin();
+      }
+    }
+    this.#slotMappings.clear();
+    super.close();
+  }
+
   private setRegion(ioctl: MemoryRegionIoctl, region: UserMemoryRegion2): void {
-    const words = memoryRegionWords(ioctl, region, (handle) => this.descriptorOf(handle));
+    const words = memoryRegionWords(ioctl, region, {
+      descriptorOf: (handle) => this.descriptorOf(handle),
+      addressOf: (handle) => this.addressOf(handle),
+    });
+    // A deletion reaches no memory; anything else must lie in a mapping this library holds.
+    const record = words.memorySize === 0n ? undefined : this.mappingUnder(words.userspaceAddr, words.memorySize);
     this.open('ioctl', ioctl).setUserMemoryRegion(ioctl, words);
+    this.#slotMappings.get(words.slot)?.unpin();
+    this.#slotMappings.delete(words.slot);
+    if (record) {
+      record.pin();
+      this.#slotMappings.set(words.slot, record);
+    }
+  }
+
+  /** The HostMapping given as a slot's userspaceAddr: its address. */
+  private addressOf(value: object): bigint {
+    const record = mappingRecordOf(value);
+    if (!record) throw invalidArgType(`userspaceAddr must be a HostMapping, a number or a bigint, got ${describeValue(value)}`);
+    return record.address;
+  }
+
+  /**
+   * The live mapping of this VM's process that holds [address, address + size): only memory
+   * this library mapped, and still has mapped, may back a slot. 0 (no host memory) and, on a
+   * Kvm opened with unsafeRawAddresses, any number pass unchecked.
+   */
+  private mappingUnder(address: bigint, size: bigint): MappingRecord | undefined {
+    if (address === 0n) return undefined;
+    const record = findMapping(this.#table, address, size);
+    if (record || this.#rawAddresses) return record;
+    throw invalidArgValue(
+      `userspaceAddr (with memorySize 0x${size.toString(16)}) is not inside a live mapping made by this Kvm: pass a HostMapping, an address inside one, or 0 (or open the Kvm with unsafeRawAddresses)`,
+      'RangeError',
+    );
   }
 
   /**

@@ -3,7 +3,7 @@ import type { FdHandle, GuestMemfd, HostMapping, Kvm, Pin, Vm } from '../api.js'
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import type { Step } from './types.js';
-import { ScenarioError, flagsValue, hexBytes, u64Value } from './values.js';
+import { ScenarioError, flagsValue, hexBytes, rawUserspaceAddr, u64Value } from './values.js';
 
 export interface StepContext {
   kvm: Kvm;
@@ -29,17 +29,22 @@ const small = (v: bigint, where: string): number => {
   return Number(v);
 };
 
-/** A userspace_addr: a number, or {mappingOf: name, plus?: n} for a mapping's address. */
-function userspaceAddr(ctx: StepContext, step: Step, where: string): bigint {
+/**
+ * A userspace_addr: 0, or {mappingOf: name, plus?: n} for an address inside a mapping the
+ * scenario made. A scenario is data from anywhere: a raw address could point a slot, and then
+ * guest accesses, at any memory of this process, so it is refused.
+ */
+function userspaceAddr(ctx: StepContext, step: Step, where: string): bigint | HostMapping {
   const v = step.userspaceAddr;
   if (v === undefined) return 0n;
   if (v && typeof v === 'object') {
     const ref = v as { mappingOf: string; plus?: unknown };
     const map = ctx.handles.get(ref.mappingOf) as HostMapping | undefined;
     if (!map) throw new ScenarioError(`${where}.userspaceAddr.mappingOf: handle ${JSON.stringify(ref.mappingOf)} does not exist`);
-    return map.address + (ref.plus === undefined ? 0n : u64Value(ref.plus, `${where}.userspaceAddr.plus`));
+    const plus = ref.plus === undefined ? 0n : u64Value(ref.plus, `${where}.userspaceAddr.plus`);
+    return plus === 0n ? map : map.address + plus;
   }
-  return u64Value(v, `${where}.userspaceAddr`);
+  return rawUserspaceAddr(v, `${where}.userspaceAddr`);
 }
 
 function region(ctx: StepContext, step: Step, where: string, v2: boolean) {

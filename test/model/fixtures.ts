@@ -20,8 +20,9 @@ export interface Fixture {
 }
 
 /** A model Kvm, a VM and one guest_memfd, all closed on dispose. */
-export function fixture(opts: { size?: number | bigint; flags?: bigint; type?: VmTypeInput } = {}): Fixture {
-  const kvm = openModel('linux-6.18');
+export function fixture(opts: { size?: number | bigint; flags?: bigint; type?: VmTypeInput; rawAddresses?: boolean } = {}): Fixture {
+  // rawAddresses: the model's own checks of userspace_addr need addresses no mapping holds.
+  const kvm = openModel('linux-6.18', { unsafeRawAddresses: opts.rawAddresses === true });
   const vm = kvm.createVm(opts.type ?? 0);
   const file = vm.createGuestMemfd({ size: opts.size ?? 4 * 4096, flags: opts.flags ?? SHARED });
   return {

@@ -48,7 +48,7 @@ describe('guest access: exits', () => {
     assert.equal(!w.ok && w.exit.reason, 'KVM_EXIT_MMIO');
   });
   it('an ordinary slot whose userspace_addr maps nothing ends in a memory fault (EFAULT)', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     f.vm.setUserMemoryRegion2({ slot: 0, guestPhysAddr: 0, memorySize: P, userspaceAddr: 0x1000000 });
     const r = f.vm.guest.read(0, 1);
     assert.deepEqual(!r.ok && r.exit, { reason: 'KVM_EXIT_MEMORY_FAULT', errno: 'EFAULT', flags: 0n, gpa: 0n, size: 4096n });

@@ -23,7 +23,7 @@ describe('KVM_SET_USER_MEMORY_REGION2: sanity checks in order', () => {
     expectCode(() => s.vm.setUserMemoryRegion2({ slot: 0x10000, guestPhysAddr: 0, memorySize: P }), 'EINVAL');
   });
   it('checks flags, then size, gpa and user address alignment, in that order (the reason tells which)', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     const reason = (region: Parameters<typeof f.vm.setUserMemoryRegion2>[0]) => expectCode(() => f.vm.setUserMemoryRegion2(region), 'EINVAL').reason!;
     assert.match(reason({ slot: 0, flags: 0x80, guestPhysAddr: 1, memorySize: 1, userspaceAddr: 1 }), /flags/);
     assert.match(reason({ slot: 0, guestPhysAddr: 1, memorySize: 1, userspaceAddr: 1 }), /memory_size/);
@@ -34,7 +34,7 @@ describe('KVM_SET_USER_MEMORY_REGION2: sanity checks in order', () => {
   });
 
   it('unaligned sizes and addresses, wrapping ranges and user ranges past USER_PTR_MAX are EINVAL', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     const r = { slot: 0, guestPhysAddr: 0, memorySize: P };
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, memorySize: P + 1 }), 'EINVAL');
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, guestPhysAddr: 1 }), 'EINVAL');
@@ -69,7 +69,7 @@ describe('KVM_SET_USER_MEMORY_REGION2: existing slots', () => {
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, flags: 0 }), 'EINVAL', 'toggle GUEST_MEMFD off');
   });
   it('ordinary slots can move and change dirty logging; not size, address or READONLY; a no-op succeeds', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     const r = { slot: 0, guestPhysAddr: 0, memorySize: 2 * P, userspaceAddr: 0x10000 };
     f.vm.setUserMemoryRegion2(r);
     f.vm.setUserMemoryRegion2(r);
