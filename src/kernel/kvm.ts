@@ -6,6 +6,7 @@ import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
 import { checkExtensionOn } from './caps.js';
 import { KernelDescriptor } from './descriptor.js';
+import { KvmDevice } from './kvmDevice.js';
 import { loadNative, type NativeAddon } from './native.js';
 import { check } from './sys.js';
 import { KernelVm } from './vm.js';
@@ -35,6 +36,7 @@ class KernelHostFile extends KernelDescriptor {
 
 export class KernelKvm extends KernelDescriptor implements KvmBackend {
   private runSize: number | undefined;
+  private readonly device: KvmDevice;
 
   /** Open /dev/kvm; a KvmError when it cannot be opened, a plain Error when the addon is missing. */
   static open(path = KVM_DEVICE): KernelKvm {
@@ -46,6 +48,12 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
 
   private constructor(native: NativeAddon, fd: number) {
     super(native, fd);
+    this.device = new KvmDevice(native, fd);
+  }
+
+  /** The descriptor stays open while a VM or vCPU made from it lives (see KvmDevice). */
+  override close(): void {
+    this.device.put();
   }
 
   features(): Features {
@@ -63,7 +71,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   createVm(type: bigint): VmBackend {
     const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, type), 'ioctl', 'KVM_CREATE_VM');
     this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0), 'ioctl', 'KVM_GET_VCPU_MMAP_SIZE');
-    return new KernelVm(this.native, fd, Number(type), this.fd, this.runSize);
+    return new KernelVm(this.native, fd, Number(type), this.device, this.runSize);
   }
 
   memfdCreate(name: string): FileBackend {

@@ -6,6 +6,7 @@ import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { VCPU_STRUCT_SIZES, kvm_run_exits as X } from '../uapi/vcpu.js';
 import { decodeExit } from './exits.js';
 import { KernelFdHandle } from './handle.js';
+import type { KvmDevice } from './kvmDevice.js';
 import type { NativeAddon } from './native.js';
 import { decodeRegs, decodeSregs, encodeRegs, encodeSregs } from './regs.js';
 import { check } from './sys.js';
@@ -19,7 +20,8 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
   private readonly run_: bigint;
   private lastExit: VcpuExit | undefined;
 
-  constructor(native: NativeAddon, fd: number, readonly id: number, private readonly kvmFd: number, private readonly runSize: number) {
+  /** `device`: /dev/kvm (KVM_SET_CPUID2 takes what it supports), held until this vCPU closes. */
+  constructor(native: NativeAddon, fd: number, readonly id: number, private readonly device: KvmDevice, private readonly runSize: number) {
     super(native, fd);
     try {
       this.run_ = check<bigint>(native.mmap(BigInt(runSize), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n), 'mmap', 'mmap kvm_run');
@@ -27,6 +29,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
       native.close(fd);
       throw err;
     }
+    device.get();
   }
 
   getRegs(): Regs {
@@ -63,7 +66,7 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
 
   setupCpuid(): void {
     this.ensureOpen('ioctl', 'KVM_SET_CPUID2');
-    check(this.native.setupCpuid(this.kvmFd, this.fd), 'ioctl', 'KVM_SET_CPUID2');
+    check(this.native.setupCpuid(this.device.fd, this.fd), 'ioctl', 'KVM_SET_CPUID2');
   }
 
   run(opts?: RunOptions): VcpuExit {
@@ -104,8 +107,10 @@ export class KernelVcpu extends KernelFdHandle implements Vcpu {
   }
 
   override close(): void {
-    if (!this.closed) this.native.munmap(this.run_, BigInt(this.runSize));
+    if (this.closed) return;
+    this.native.munmap(this.run_, BigInt(this.runSize));
     super.close();
+    this.device.put();
   }
 }
 

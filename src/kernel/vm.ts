@@ -12,6 +12,7 @@ import { KernelDescriptor } from './descriptor.js';
 import { encodeMemoryRegion, encodeStruct } from './encode.js';
 import { KernelGuestAccess } from './guestAccess.js';
 import { KernelGuestMemfd } from './guestMemfd.js';
+import type { KvmDevice } from './kvmDevice.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
 import { KernelVcpu } from './vcpu.js';
@@ -30,11 +31,12 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     native: NativeAddon,
     fd: number,
     readonly type: number,
-    /** /dev/kvm's descriptor (CPUID and the kvm_run size are asked there); the Kvm owns it. */
-    private readonly kvmFd: number,
+    /** /dev/kvm (CPUID is asked there): this VM holds a reference until it closes. */
+    private readonly device: KvmDevice,
     private readonly runSize: number,
   ) {
     super(native, fd);
+    device.get();
     this.hasPrivateMem = VM_TYPES_WITH_PRIVATE_MEMORY.has(type);
     this.guest = new KernelGuestAccess({
       native,
@@ -49,6 +51,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     this.helper?.close();
     this.guest.dispose();
     super.close();
+    this.device.put();
   }
 
   /** The guest program's vCPU: the highest id KVM allows that the caller has not taken. */
@@ -69,7 +72,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
   createVcpu(id: number): KernelVcpu & Vcpu {
     const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VCPU, id), 'ioctl', 'KVM_CREATE_VCPU');
     this.vcpuIds.add(id);
-    return new KernelVcpu(this.native, fd, id, this.kvmFd, this.runSize);
+    return new KernelVcpu(this.native, fd, id, this.device, this.runSize);
   }
 
   createGuestMemfd(w: CreateGuestMemfdWords): GuestMemfdBackend {
