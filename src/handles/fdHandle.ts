@@ -2,15 +2,34 @@
 import type { FdHandle } from '../api.js';
 import { KvmError } from '../errors.js';
 import type { FileBackend } from './backend.js';
+import { whenCollected } from './finalizer.js';
 import { register } from './registry.js';
+
+/** How a handle's descriptor is closed: by close(), or by the safety net if it is never called. */
+interface Closer {
+  closed: boolean;
+  close(): void;
+}
 
 export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
   readonly #backend: B;
-  #closed = false;
+  readonly #closer: Closer;
 
-  protected constructor(backend: B) {
+  /** `beforeClose` runs just before the descriptor is closed; it must not reach the handle. */
+  protected constructor(backend: B, beforeClose?: () => void) {
     this.#backend = backend;
+    this.#closer = {
+      closed: false,
+      close: () => {
+        try {
+          beforeClose?.();
+        } finally {
+          backend.close();
+        }
+      },
+    };
     register(this, backend);
+    whenCollected(this, this.#closer);
   }
 
   get fd(): number {
@@ -18,7 +37,7 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#closer.closed;
   }
 
   /**
@@ -27,14 +46,14 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
    * that would be the very bug owning handles exist to prevent.
    */
   protected open(syscall: string, operation: string): B {
-    if (this.#closed) throw new KvmError('EBADF', { syscall, operation, reason: `descriptor ${this.#backend.fd} was closed` });
+    if (this.#closer.closed) throw new KvmError('EBADF', { syscall, operation, reason: `descriptor ${this.#backend.fd} was closed` });
     return this.#backend;
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#backend.close();
+    if (this.#closer.closed) return;
+    this.#closer.closed = true;
+    this.#closer.close();
   }
 
   [Symbol.dispose](): void {

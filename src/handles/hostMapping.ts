@@ -10,6 +10,7 @@ import { KvmError } from '../errors.js';
 import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
 import { PROT_NONE } from '../uapi/flags.js';
 import type { MappingBackend } from './backend.js';
+import { whenCollected } from './finalizer.js';
 import { MappingRecord } from './mappings.js';
 import { register } from './registry.js';
 
@@ -28,14 +29,18 @@ export class HostMappingHandle implements HostMapping {
   readonly #length: bigint;
   readonly #offset: bigint;
   readonly #record: MappingRecord;
+  /** Shared with the safety net (finalizer.ts), which unmaps a mapping dropped while mapped. */
+  readonly #state: { closed: boolean; close(): void };
   #prot: number;
-  #mapped = true;
 
   /** `table`: the descriptor table (process) whose address space holds the mapping. */
   constructor(backend: MappingBackend, offset: bigint, prot: number, table: object) {
     this.#backend = backend;
-    this.#record = new MappingRecord(table, backend.address, backend.length);
-    records.set(this, this.#record);
+    const record = new MappingRecord(table, backend.address, backend.length);
+    this.#record = record;
+    records.set(this, record);
+    this.#state = { closed: false, close: () => unmapMapping(backend, record) };
+    whenCollected(this, this.#state);
     this.#address = backend.address;
     this.#length = backend.length;
     this.#offset = offset;
@@ -60,7 +65,7 @@ export class HostMappingHandle implements HostMapping {
   }
 
   get mapped(): boolean {
-    return this.#mapped;
+    return !this.#state.closed;
   }
 
   read(offset: U64Input, length: number): Uint8Array {
@@ -96,18 +101,9 @@ export class HostMappingHandle implements HostMapping {
   }
 
   unmap(): void {
-    if (!this.#mapped) return;
-    const backend = this.#backend;
-    const record = this.#record;
-    if (record.pinned) {
-      // A memslot still points here: keep the range, inaccessible, until the slot is deleted.
-      backend.mprotect(PROT_NONE);
-      record.deferUntilUnpinned(() => backend.munmap());
-    } else {
-      record.release();
-      backend.munmap();
-    }
-    this.#mapped = false;
+    if (this.#state.closed) return;
+    this.#state.close();
+    this.#state.closed = true;
   }
 
   [Symbol.dispose](): void {
@@ -115,7 +111,7 @@ export class HostMappingHandle implements HostMapping {
   }
 
   private mappedBackend(operation: string): MappingBackend {
-    if (!this.#mapped) throw new KvmError('EBADF', { syscall: 'access', operation, reason: 'the mapping was unmapped' });
+    if (this.#state.closed) throw new KvmError('EBADF', { syscall: 'access', operation, reason: 'the mapping was unmapped' });
     return this.#backend;
   }
 
@@ -127,5 +123,19 @@ export class HostMappingHandle implements HostMapping {
     const mapping = this.mappedBackend(operation);
     if (!protAllows(this.#prot, operation === 'read' ? 'read' : 'write', length)) throw protectionFault(operation, this.#prot, start);
     return mapping;
+  }
+}
+
+/**
+ * munmap, unless a memslot still points at the mapping: then it becomes inaccessible and stays
+ * reserved until the last slot over it is deleted (mappings.ts).
+ */
+function unmapMapping(backend: MappingBackend, record: MappingRecord): void {
+  if (record.pinned) {
+    backend.mprotect(PROT_NONE);
+    record.deferUntilUnpinned(() => backend.munmap());
+  } else {
+    record.release();
+    backend.munmap();
   }
 }

@@ -32,7 +32,9 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   readonly #slotMappings = new Map<number, MappingRecord>();
 
   constructor(backend: VmBackend, features: Features, rawAddresses: boolean) {
-    super(backend);
+    const slotMappings = new Map<number, MappingRecord>();
+    super(backend, () => deleteSlotsOverMappings(backend, slotMappings));
+    this.#slotMappings = slotMappings;
     this.type = backend.type;
     this.#table = backend.table;
     this.#features = features;
@@ -66,25 +68,6 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   createVcpu(id: number): Vcpu {
     const n = u32(id, 'id');
     return this.open('ioctl', 'KVM_CREATE_VCPU').createVcpu(n);
-  }
-
-  /**
-   * Deleting this VM's slots over host mappings first: the kernel's VM can outlive its
-   * descriptor (a guest_memfd or a vCPU holds it), and its slots must not outlive the mappings
-   * under them, which are given back now.
-   */
-  override close(): void {
-    if (this.closed) return;
-    const backend = this.open('close', 'close');
-    for (const [slot, record] of this.#slotMappings) {
-      try {
-        backend.setUserMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: 0n, memorySize: 0n, userspaceAddr: 0n, guestMemfdOffset: 0n, guestMemfd: 0 });
-      } finally {
-        record.unpin();
-      }
-    }
-    this.#slotMappings.clear();
-    super.close();
   }
 
   private setRegion(ioctl: MemoryRegionIoctl, region: UserMemoryRegion2): void {
@@ -137,4 +120,20 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
     if (backend.table !== this.#table) throw invalidArgValue('guestMemfd belongs to another Kvm (another model process, or the other backend)');
     return value.closed ? CLOSED_FD : backend.fd;
   }
+}
+
+/**
+ * Before a VM's descriptor is closed, its slots over host mappings are deleted and the mappings
+ * let go: the kernel's VM can outlive its descriptor (a guest_memfd or a vCPU holds it), and its
+ * slots must not outlive the mappings under them.
+ */
+function deleteSlotsOverMappings(backend: VmBackend, slotMappings: Map<number, MappingRecord>): void {
+  for (const [slot, record] of slotMappings) {
+    try {
+      backend.setUserMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: 0n, memorySize: 0n, userspaceAddr: 0n, guestMemfdOffset: 0n, guestMemfd: 0 });
+    } finally {
+      record.unpin();
+    }
+  }
+  slotMappings.clear();
 }
