@@ -31,12 +31,12 @@ function once(): Run {
   const attrs = modelInode(file)!.attributes;
   let t0 = process.hrtime.bigint();
   for (let page = 0; page < PAGES; page += 2) {
-    file.setMemoryAttributes2({ offset: page * PAGE, size: PAGE, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE });
+    file.conversion!.setMemoryAttributes2({ offset: page * PAGE, size: PAGE, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE });
   }
   const convert = ms(process.hrtime.bigint() - t0);
   const fragmentsAfterConvert = attrs.fragmentCount;
   t0 = process.hrtime.bigint();
-  file.setMemoryAttributes2({ offset: 0, size: PAGES * PAGE, attributes: 0 });
+  file.conversion!.setMemoryAttributes2({ offset: 0, size: PAGES * PAGE, attributes: 0 });
   const back = ms(process.hrtime.bigint() - t0);
   t0 = process.hrtime.bigint();
   let privatePages = 0;

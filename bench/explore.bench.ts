@@ -25,7 +25,7 @@ function traceFor(privatePages: number): { trace: Trace; snapshotMs: number } {
   const kvm = openModel('inplace');
   const vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
   const file = vm.createGuestMemfd({ size: TIB, flags: 0x3n });
-  for (let i = 0; i < privatePages; i++) file.convertToPrivate(BigInt(Math.floor(((i + 0.5) * PAGES) / privatePages)) * 4096n, 4096n);
+  for (let i = 0; i < privatePages; i++) file.conversion!.toPrivate(BigInt(Math.floor(((i + 0.5) * PAGES) / privatePages)) * 4096n, 4096n);
   const handles = new Map<string, unknown>([['vm', vm], ['f', file]]);
   const times: number[] = [];
   let snap = snapshot(handles);

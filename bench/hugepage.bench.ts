@@ -26,12 +26,12 @@ let levels = '';
 for (let i = 0; i < ROUNDS; i++) {
   const page = BigInt((i * 7919) % 262_144) * P;
   let t0 = process.hrtime.bigint();
-  file.convertToShared(page, P);
+  file.conversion!.toShared(page, P);
   split.push(us(t0));
   fragmentsSplit = Math.max(fragmentsSplit, modelInode(file)!.attributes.fragmentCount);
   if (i === 0) levels += `split: guest maps ${vm.guest.mappingLevel((1n << 32n) + page)}; `;
   t0 = process.hrtime.bigint();
-  file.convertToPrivate(page, P);
+  file.conversion!.toPrivate(page, P);
   merge.push(us(t0));
   if (i === 0) levels += `merged: guest maps ${vm.guest.mappingLevel((1n << 32n) + page)}`;
 }

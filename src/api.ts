@@ -256,24 +256,15 @@ export interface GuestMemfd extends FdHandle {
   punchHole(offset: U64Input, len: U64Input): void;
   mmap(options?: MmapOptions): HostMapping;
   /**
-   * KVM_SET_MEMORY_ATTRIBUTES2: convert [offset, offset+size) to private (attributes PRIVATE) or
-   * shared (0), all or nothing. A failure is a KvmError; for EAGAIN (a pinned page) and ENOMEM it
-   * carries errorOffset. ENOTTY where the kernel or profile has no in-place conversion.
+   * In-place conversion, a proposal: present where this profile has it, or where the kernel's VM
+   * announced it (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES) when the file was made; undefined
+   * elsewhere. kvm.features().conversion says which ioctl a backend may have.
    */
-  setMemoryAttributes2(args: MemoryAttributes2Args): void;
-  /** KVM_GMEM_CONVERT_SHARED / KVM_GMEM_CONVERT_PRIVATE of the RFC v2 series (ENOTTY elsewhere). */
-  gmemConvert(to: AccessKind, args: GmemConvertArgs): void;
-  /** Convert to private with whichever conversion ioctl this kernel or profile has. */
-  convertToPrivate(offset: U64Input, size: U64Input): void;
-  /** Convert to shared with whichever conversion ioctl this kernel or profile has. */
-  convertToShared(offset: U64Input, size: U64Input): void;
-  /** Pin [offset, offset+length) long-term; the pages must be shared (the host must reach them). */
-  pin(offset: U64Input, length: U64Input): Pin;
-  /**
-   * Withdraw READ and/or WRITE for good (the granular-flags proposal: seal a populated file
-   * against stray host access). EINVAL where the profile has no such seals.
-   */
-  addSeals(flags: U64Input): void;
+  readonly conversion: InPlaceConversion | undefined;
+  /** Long-term pins (kvm.features().pins): the model only; undefined on the kernel. */
+  readonly pins: LongTermPins | undefined;
+  /** The granular-flags proposal's READ/WRITE seals: profiles that have them only. */
+  readonly seals: GranularSeals | undefined;
   // The file calls that guest_memfd refuses; they exist so that the refusal can be checked.
   read(length: number): Uint8Array;
   write(data: BytesInput): number;
@@ -283,6 +274,36 @@ export interface GuestMemfd extends FdHandle {
   ftruncate(length: U64Input): void;
   fsync(): void;
   fchmod(mode: number): void;
+}
+
+/** In-place conversion of a guest_memfd's pages (the conversion proposals; not in a released kernel). */
+export interface InPlaceConversion {
+  /** The proposal's ioctl: KVM_SET_MEMORY_ATTRIBUTES2 (in-place series) or KVM_GMEM_CONVERT (RFC v2). */
+  readonly ioctl: 'attributes2' | 'convert';
+  /** Convert to private with this proposal's ioctl. */
+  toPrivate(offset: U64Input, size: U64Input): void;
+  /** Convert to shared with this proposal's ioctl. */
+  toShared(offset: U64Input, size: U64Input): void;
+  /**
+   * KVM_SET_MEMORY_ATTRIBUTES2: convert [offset, offset+size) to private (attributes PRIVATE) or
+   * shared (0), all or nothing. A failure is a KvmError; for EAGAIN (a pinned page) and ENOMEM it
+   * carries errorOffset. ENOTTY where the proposal is the other one.
+   */
+  setMemoryAttributes2(args: MemoryAttributes2Args): void;
+  /** KVM_GMEM_CONVERT_SHARED / KVM_GMEM_CONVERT_PRIVATE of the RFC v2 series (ENOTTY elsewhere). */
+  gmemConvert(to: AccessKind, args: GmemConvertArgs): void;
+}
+
+/** Long-term pins, as a DMA mapping or FOLL_LONGTERM get_user_pages takes them. */
+export interface LongTermPins {
+  /** Pin [offset, offset+length); the pages must be shared (the host must reach them). */
+  pin(offset: U64Input, length: U64Input): Pin;
+}
+
+/** The granular-flags proposal's seals. */
+export interface GranularSeals {
+  /** Withdraw READ and/or WRITE for good (seal a populated file against stray host access). */
+  addSeals(flags: U64Input): void;
 }
 
 /** The fields of kvm_memory_attributes2 (KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd). */

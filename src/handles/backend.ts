@@ -83,14 +83,16 @@ export interface GuestMemfdBackend extends FileBackend {
   fsync(): void;
   fchmod(mode: number): void;
   // Proposals: present only where a profile or kernel may have them.
+  /** The conversion ioctl this file has, if any (the handle offers `conversion` only then). */
+  readonly conversion: 'attributes2' | 'convert' | undefined;
   /** KVM_SET_MEMORY_ATTRIBUTES2 (the in-place conversion series). */
-  setMemoryAttributes2?(words: MemoryAttributes2Words): void;
+  setMemoryAttributes2(words: MemoryAttributes2Words): void;
   /** KVM_GMEM_CONVERT_PRIVATE / _SHARED (RFC v2 of 1G page support). */
-  gmemConvert?(toPrivate: boolean, words: GmemConvertWords): void;
+  gmemConvert(toPrivate: boolean, words: GmemConvertWords): void;
   /** A long-term pin (as FOLL_LONGTERM get_user_pages holds). */
-  pin?(offset: bigint, length: bigint): Pin;
+  readonly pin?: (offset: bigint, length: bigint) => Pin;
   /** The granular-flags proposal's READ/WRITE seals. */
-  addSeals?(flags: bigint): void;
+  readonly addSeals?: (flags: bigint) => void;
 }
 
 /** A host mapping; offsets are relative to its start and already checked against its length. */

@@ -1,37 +1,30 @@
 /** The public guest_memfd handle. */
-import type {
-  AccessKind,
-  BytesInput,
-  Features,
-  GmemConvertArgs,
-  GuestMemfd,
-  GuestMemfdStat,
-  HostMapping,
-  MemoryAttributes2Args,
-  MmapOptions,
-  Pin,
-  U64Input,
-} from '../api.js';
+import type { BytesInput, GranularSeals, GuestMemfd, GuestMemfdStat, HostMapping, InPlaceConversion, LongTermPins, MmapOptions, U64Input } from '../api.js';
 import { bufferLength, bytes, u32, u64 } from '../args.js';
-import { UnsupportedError } from '../errors.js';
-import { accessKind, gmemConvertWords, memoryAttributes2Words, mmapRequest } from '../requests.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
+import { mmapRequest } from '../requests.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../uapi/flags.js';
 import type { GuestMemfdBackend } from './backend.js';
 import { FdHandleBase } from './fdHandle.js';
 import { HostMappingHandle } from './hostMapping.js';
+import { ConversionPart, PinsPart, SealsPart } from './proposals.js';
 
 export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements GuestMemfd {
   readonly size: bigint;
   readonly flags: bigint;
-  readonly #features: Features;
+  readonly conversion: InPlaceConversion | undefined;
+  readonly pins: LongTermPins | undefined;
+  readonly seals: GranularSeals | undefined;
   readonly #table: object;
 
-  constructor(backend: GuestMemfdBackend, features: Features) {
+  constructor(backend: GuestMemfdBackend) {
     super(backend);
     this.size = backend.size;
     this.flags = backend.flags;
-    this.#features = features;
     this.#table = backend.table;
+    const open = (syscall: string, operation: string) => this.open(syscall, operation);
+    this.conversion = backend.conversion ? new ConversionPart(backend.conversion, open) : undefined;
+    this.pins = backend.pin ? new PinsPart(open) : undefined;
+    this.seals = backend.addSeals ? new SealsPart(open) : undefined;
   }
 
   stat(): GuestMemfdStat {
@@ -56,45 +49,6 @@ export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements
   mmap(opts?: MmapOptions): HostMapping {
     const req = mmapRequest(opts, this.size);
     return new HostMappingHandle(this.open('mmap', 'mmap').mmap(req), req.offset, req.prot, this.#table);
-  }
-
-  setMemoryAttributes2(args: MemoryAttributes2Args): void {
-    const words = memoryAttributes2Words(args);
-    const file = this.open('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES2');
-    if (!file.setMemoryAttributes2) throw this.unsupported('KVM_SET_MEMORY_ATTRIBUTES2', 'no in-place conversion');
-    file.setMemoryAttributes2(words);
-  }
-
-  gmemConvert(to: AccessKind, args: GmemConvertArgs): void {
-    const kind = accessKind(to);
-    const words = gmemConvertWords(args);
-    const operation = kind === 'private' ? 'KVM_GMEM_CONVERT_PRIVATE' : 'KVM_GMEM_CONVERT_SHARED';
-    const file = this.open('ioctl', operation);
-    if (!file.gmemConvert) throw this.unsupported(operation, 'no KVM_GMEM_CONVERT ioctls');
-    file.gmemConvert(kind === 'private', words);
-  }
-
-  convertToPrivate(offset: U64Input, size: U64Input): void {
-    this.convertTo('private', offset, size);
-  }
-
-  convertToShared(offset: U64Input, size: U64Input): void {
-    this.convertTo('shared', offset, size);
-  }
-
-  pin(offset: U64Input, length: U64Input): Pin {
-    const off = u64(offset, 'offset');
-    const len = u64(length, 'length');
-    const file = this.open('pin', 'pin');
-    if (!file.pin) throw this.unsupported('pin', 'long-term pins need a DMA-capable path (VFIO, io_uring fixed buffers), which this backend does not offer yet');
-    return file.pin(off, len);
-  }
-
-  addSeals(flags: U64Input): void {
-    const f = u64(flags, 'flags');
-    const file = this.open('ioctl', 'addSeals');
-    if (!file.addSeals) throw this.unsupported('addSeals', 'no kernel implements the granular READ/WRITE seals (a proposal)');
-    file.addSeals(f);
   }
 
   read(length: number): Uint8Array {
@@ -137,15 +91,5 @@ export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements
   fchmod(mode: number): void {
     const m = u32(mode, 'mode');
     this.open('fchmod', 'fchmod').fchmod(m);
-  }
-
-  /** Convert with whichever conversion ioctl this kernel or profile has. */
-  private convertTo(kind: AccessKind, offset: U64Input, size: U64Input): void {
-    if (this.#features.conversion === 'convert') this.gmemConvert(kind, { offset, size });
-    else this.setMemoryAttributes2({ offset, size, attributes: kind === 'private' ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0n });
-  }
-
-  private unsupported(operation: string, reason: string): UnsupportedError {
-    return new UnsupportedError(this.#features.backend, operation, reason);
   }
 }

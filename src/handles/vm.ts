@@ -49,7 +49,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
 
   createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {
     const words = createGuestMemfdWords(args);
-    return new GuestMemfdHandle(this.open('ioctl', 'KVM_CREATE_GUEST_MEMFD').createGuestMemfd(words), this.#features);
+    return new GuestMemfdHandle(this.open('ioctl', 'KVM_CREATE_GUEST_MEMFD').createGuestMemfd(words));
   }
 
   setUserMemoryRegion(region: UserMemoryRegion): void {

@@ -1,6 +1,6 @@
 /** A guest_memfd on the kernel backend: each method is the real system call on the real file. */
 import type { GuestMemfdStat } from '../api.js';
-import { KvmError, errorFromErrno } from '../errors.js';
+import { errorFromErrno } from '../errors.js';
 import type { GuestMemfdBackend, MappingBackend } from '../handles/backend.js';
 import type { GmemConvertWords, MemoryAttributes2Words, MmapRequest } from '../requests.js';
 import { pageRoundUp } from '../uapi/memory.js';
@@ -12,27 +12,27 @@ import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
 
 export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBackend {
+  /**
+   * KVM_SET_MEMORY_ATTRIBUTES2 where the VM announced it when the file was made; elsewhere
+   * nothing, and the handle offers no conversion: the proposed ioctl number may mean something
+   * else to this kernel, so it is never issued there.
+   */
+  readonly conversion: 'attributes2' | undefined;
+
   constructor(
     native: NativeAddon,
     fd: number,
     readonly size: bigint,
     readonly flags: bigint,
     /** What the VM answered for the in-place capability when the file was made (0: none). */
-    private readonly inPlace: { capability: number; attributes: number },
+    inPlaceAttributes: number,
   ) {
     super(native, fd);
+    this.conversion = inPlaceAttributes !== 0 ? 'attributes2' : undefined;
   }
 
   setMemoryAttributes2(a: MemoryAttributes2Words): void {
     const op = 'KVM_SET_MEMORY_ATTRIBUTES2';
-    if (this.inPlace.attributes === 0) {
-      // Not issued: the proposed number may mean something else to this kernel.
-      throw new KvmError('ENOTTY', {
-        syscall: 'ioctl',
-        operation: op,
-        reason: `this kernel has no in-place conversion (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES, capability ${this.inPlace.capability}, answers 0)`,
-      });
-    }
     const struct = encodeStruct(kvm_memory_attributes2, PROPOSED_STRUCT_SIZES.kvm_memory_attributes2, { ...a });
     this.ioctlWithErrorOffset(op, PROPOSED_IOCTLS.byName.KVM_SET_MEMORY_ATTRIBUTES2, struct, kvm_memory_attributes2.error_offset.offset);
   }

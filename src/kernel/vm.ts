@@ -80,9 +80,8 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct), 'ioctl', 'KVM_CREATE_GUEST_MEMFD');
     this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
     // Whether the file can be converted in place is the VM's answer; ask it now, while its fd is open.
-    const capability = PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest;
-    const attributes = checkExtensionOn(this.native, this.fd, capability);
-    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, { capability, attributes });
+    const attributes = checkExtensionOn(this.native, this.fd, PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest);
+    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, attributes);
   }
 
   setUserMemoryRegion(ioctl: MemoryRegionIoctl, w: MemoryRegionWords): void {

@@ -1,4 +1,5 @@
 /** What each scenario step does, through the public API of any backend. */
+import { UnsupportedError } from '../errors.js';
 import type { FdHandle, GuestMemfd, HostMapping, Kvm, Pin, Vm } from '../api.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
@@ -61,6 +62,13 @@ function region(ctx: StepContext, step: Step, where: string, v2: boolean) {
   return { ...base, guestMemfdOffset: u64(step, 'guestMemfdOffset', where, 0n), ...(guestMemfd !== undefined ? { guestMemfd } : {}) };
 }
 
+/** A proposal's part of the step's file; a file without it cannot run the step (UnsupportedError). */
+function part<K extends 'conversion' | 'pins' | 'seals'>(ctx: StepContext, step: Step, where: string, name: K, operation: string): NonNullable<GuestMemfd[K]> {
+  const found = handle<GuestMemfd>(ctx, step, 'file', where)[name];
+  if (!found) throw new UnsupportedError(ctx.kvm.backend, operation, `this file has no ${name} (a proposal this ${ctx.kvm.backend === 'model' ? 'profile' : 'kernel'} does not have)`);
+  return found as NonNullable<GuestMemfd[K]>;
+}
+
 const define = (ctx: StepContext, step: Step, value: unknown): unknown => {
   ctx.handles.set(step.as as string, value);
   return value;
@@ -115,19 +123,19 @@ export const EXECUTORS: Record<string, Executor> = {
   fsync: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).fsync(),
   fchmod: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).fchmod(small(u64(s, 'mode', w), `${w}.mode`)),
   setMemoryAttributes2: (ctx, s, w) =>
-    handle<GuestMemfd>(ctx, s, 'file', w).setMemoryAttributes2({
+    part(ctx, s, w, 'conversion', 'KVM_SET_MEMORY_ATTRIBUTES2').setMemoryAttributes2({
       offset: u64(s, 'offset', w),
       size: u64(s, 'size', w),
       attributes: flags(s, 'attributes', w),
       flags: u64(s, 'flags', w, 0n),
       ...(s.reserved ? { reserved: (s.reserved as unknown[]).map((r, i) => u64Value(r, `${w}.reserved[${i}]`)) } : {}),
     }),
-  convertToPrivate: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).convertToPrivate(u64(s, 'offset', w), u64(s, 'size', w)),
-  convertToShared: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).convertToShared(u64(s, 'offset', w), u64(s, 'size', w)),
+  convertToPrivate: (ctx, s, w) => part(ctx, s, w, 'conversion', 'convertToPrivate').toPrivate(u64(s, 'offset', w), u64(s, 'size', w)),
+  convertToShared: (ctx, s, w) => part(ctx, s, w, 'conversion', 'convertToShared').toShared(u64(s, 'offset', w), u64(s, 'size', w)),
   gmemConvert: (ctx, s, w) =>
-    handle<GuestMemfd>(ctx, s, 'file', w).gmemConvert(s.to as 'private' | 'shared', { offset: u64(s, 'offset', w), size: u64(s, 'size', w), errorOffset: u64(s, 'errorOffset', w, 0n) }),
-  addSeals: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).addSeals(flags(s, 'flags', w)),
-  pin: (ctx, s, w) => define(ctx, s, handle<GuestMemfd>(ctx, s, 'file', w).pin(u64(s, 'offset', w), u64(s, 'length', w))),
+    part(ctx, s, w, 'conversion', 'KVM_GMEM_CONVERT').gmemConvert(s.to as 'private' | 'shared', { offset: u64(s, 'offset', w), size: u64(s, 'size', w), errorOffset: u64(s, 'errorOffset', w, 0n) }),
+  addSeals: (ctx, s, w) => part(ctx, s, w, 'seals', 'addSeals').addSeals(flags(s, 'flags', w)),
+  pin: (ctx, s, w) => define(ctx, s, part(ctx, s, w, 'pins', 'pin').pin(u64(s, 'offset', w), u64(s, 'length', w))),
   release: (ctx, s, w) => handle<Pin>(ctx, s, 'pin', w).release(),
   guestRead: (ctx, s, w) =>
     handle<Vm>(ctx, s, 'vm', w).guest.read(u64(s, 'gpa', w), small(u64(s, 'length', w), `${w}.length`), s.kind ? { kind: s.kind as 'private' | 'shared' } : {}),

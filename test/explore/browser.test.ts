@@ -158,7 +158,7 @@ describe('explorer in headless Chromium', { skip }, () => {
     const file = vm.createGuestMemfd({ size: 1n << 40n, flags: 0x3n });
     const pages = 2 ** 28;
     const privatePages = ELEMENT_LIMIT + 100;
-    for (let i = 0; i < privatePages; i++) file.convertToPrivate(BigInt(Math.floor(((i + 0.5) * pages) / privatePages)) * 4096n, 4096n);
+    for (let i = 0; i < privatePages; i++) file.conversion!.toPrivate(BigInt(Math.floor(((i + 0.5) * pages) / privatePages)) * 4096n, 4096n);
     const after = snapshot(new Map<string, unknown>([['vm', vm], ['many', file]]));
     file.close();
     vm.close();

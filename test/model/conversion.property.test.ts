@@ -137,7 +137,7 @@ function runModel(w: ReturnType<typeof conversionWorld>, pins: Pin[], o: Op): Ou
   try {
     switch (o.op) {
       case 'convert':
-        w.file.setMemoryAttributes2({ offset: o.offset, size: o.size, attributes: o.attributes, ...(o.reserved ? { reserved: [1] } : {}) });
+        w.file.conversion!.setMemoryAttributes2({ offset: o.offset, size: o.size, attributes: o.attributes, ...(o.reserved ? { reserved: [1] } : {}) });
         return { ok: true };
       case 'punch':
         w.file.punchHole(o.offset, o.size);
@@ -146,7 +146,7 @@ function runModel(w: ReturnType<typeof conversionWorld>, pins: Pin[], o: Op): Ou
         w.file.allocate(o.offset, o.size);
         return { ok: true };
       case 'pin':
-        pins.push(w.file.pin(o.page * P, o.count * P));
+        pins.push(w.file.pins!.pin(o.page * P, o.count * P));
         return { ok: true };
       case 'release':
         pins[o.which]?.release();

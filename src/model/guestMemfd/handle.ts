@@ -20,6 +20,9 @@ const GMEM_MODE = 0o100600;
 export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBackend {
   /** The descriptor's file position (read/write/lseek, where a profile offers them). */
   private position = 0n;
+  readonly conversion: 'attributes2' | 'convert' | undefined;
+  /** The granular-flags proposal's seals, on the profiles that have them. */
+  readonly addSeals?: (flags: bigint) => void;
 
   constructor(
     process: ModelProcess<unknown>,
@@ -27,6 +30,8 @@ export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBacken
   ) {
     inode.get(); // The descriptor's reference.
     super(process, { kind: 'guest_memfd', inode, put: () => inode.put() });
+    this.conversion = inode.vm.profile.inPlace?.ioctl;
+    if (inode.vm.profile.seals) this.addSeals = (flags) => gmemAddSeals(inode, flags);
   }
 
   get size(): bigint {
@@ -68,14 +73,11 @@ export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBacken
     gmemConvert(this.inode, toPrivate, words);
   }
 
-  pin(offset: bigint, length: bigint): Pin {
+  /** A long-term pin: the model holds its pages as FOLL_LONGTERM get_user_pages would. */
+  readonly pin = (offset: bigint, length: bigint): Pin => {
     const { start, end } = pinRange(this.inode, offset, length);
     return new ModelPin(this.inode, start, end);
-  }
-
-  addSeals(flags: bigint): void {
-    gmemAddSeals(this.inode, flags);
-  }
+  };
 
   read(length: number): Uint8Array {
     if (!hasIoFlag(this.inode, 'read')) return refuseRead();
