@@ -7,7 +7,7 @@
  * A failure is a KvmError thrown by the backend's one error helper (the model's `fail`, the
  * kernel's `check`), carrying the errno and, in the model, why.
  */
-import type { Features, GuestExit, GuestMemfdStat, GuestResult, MappingLevel, Pin, Vcpu } from '../api.js';
+import type { Features, GuestExit, GuestMemfdStat, GuestResult, MappingLevel, Pin, Regs, Sregs, VcpuExit } from '../api.js';
 import type {
   CreateGuestMemfdWords,
   GmemConvertWords,
@@ -57,11 +57,28 @@ export interface VmBackend extends FileBackend {
   /** KVM_SET_MEMORY_ATTRIBUTES. */
   setMemoryAttributes(words: MemoryAttributesWords): void;
   /** KVM_CREATE_VCPU (the id already validated as a u32). */
-  createVcpu(id: number): Vcpu;
+  createVcpu(id: number): VcpuBackend;
   /** A guest read of req.length bytes into `out`: an exit, or undefined when all was read. */
   guestRead(req: GuestAccessRequest, out: Uint8Array): GuestExit | undefined;
   guestWrite(req: GuestAccessRequest, src: Uint8Array): GuestExit | undefined;
   mappingLevel(gpa: bigint): MappingLevel | null;
+}
+
+/** A vCPU's descriptor (and its kvm_run). */
+export interface VcpuBackend extends FileBackend {
+  readonly id: number;
+  /** KVM_GET_REGS. */
+  getRegs(): Regs;
+  /** KVM_SET_REGS with the whole struct. */
+  setRegs(regs: Regs): void;
+  getSregs(): Sregs;
+  setSregs(sregs: Sregs): void;
+  /** KVM_SET_CPUID2 with every leaf /dev/kvm supports. */
+  setupCpuid(): void;
+  /** KVM_RUN, stopped after timeoutMs (a 'timeout' exit). */
+  run(timeoutMs: number): VcpuExit;
+  /** Put the data for `exit` (a port-in or MMIO read, of the right size) where the next KVM_RUN reads it. */
+  completeIo(exit: VcpuExit, data: Uint8Array): void;
 }
 
 /** A guest_memfd's descriptor. */

@@ -20,6 +20,7 @@ import { GuestAccessHandle } from './guestAccess.js';
 import { GuestMemfdHandle } from './guestMemfd.js';
 import { mappingRecordOf } from './hostMapping.js';
 import { findMapping, type MappingRecord } from './mappings.js';
+import { VcpuHandle } from './vcpu.js';
 import { backendOf } from './registry.js';
 
 export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
@@ -67,7 +68,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
 
   createVcpu(id: number): Vcpu {
     const n = u32(id, 'id');
-    return this.open('ioctl', 'KVM_CREATE_VCPU').createVcpu(n);
+    return new VcpuHandle(this.open('ioctl', 'KVM_CREATE_VCPU').createVcpu(n));
   }
 
   private setRegion(ioctl: MemoryRegionIoctl, region: UserMemoryRegion2): void {

@@ -49,8 +49,8 @@ export interface GuestAccessHost {
 function settle(vcpu: KernelVcpu, exit: VcpuExit): void {
   let rcx = exit.reason === 'KVM_EXIT_MMIO' && !exit.isWrite ? 1n : 0n;
   for (let attempt = 0; attempt < 4; attempt++, rcx = 0n) {
-    vcpu.setRegs({ rcx });
-    const exit = vcpu.run({ timeoutMs: RUN_TIMEOUT_MS });
+    vcpu.setRegs({ ...vcpu.getRegs(), rcx });
+    const exit = vcpu.run(RUN_TIMEOUT_MS);
     if (exit.reason === 'KVM_EXIT_HLT') return;
   }
   throw Object.assign(new Error('the guest copy program did not come to a halt after an exit'), { code: 'ERR_GUEST_PROGRAM' });
@@ -104,9 +104,10 @@ export class KernelGuestAccess {
     this.setSlot(slot, codeGpa, HUGE, code);
     try {
       const vcpu = this.host.helperVcpu();
-      vcpu.setSregs(longModeSregs(codeGpa)); // Also drops any translation cached from the last run.
+      vcpu.setSregs({ ...vcpu.getSregs(), ...longModeSregs(codeGpa) }); // Also drops any translation cached from the last run.
       const target = windowAddress(gpa);
       vcpu.setRegs({
+        ...vcpu.getRegs(),
         rip: 0n,
         rflags: 2n,
         rsp: BigInt(BOUNCE_OFFSET),
@@ -114,7 +115,7 @@ export class KernelGuestAccess {
         rsi: direction === 'read' ? target : BOUNCE_VA,
         rdi: direction === 'read' ? BOUNCE_VA : target,
       });
-      const exit = vcpu.run({ timeoutMs: RUN_TIMEOUT_MS });
+      const exit = vcpu.run(RUN_TIMEOUT_MS);
       if (exit.reason !== 'KVM_EXIT_HLT') settle(vcpu, exit);
       switch (exit.reason) {
         case 'KVM_EXIT_HLT':

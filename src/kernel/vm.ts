@@ -1,5 +1,5 @@
 /** A VM on the kernel backend: each method is one ioctl on the VM's descriptor. */
-import type { GuestExit, MappingLevel, Vcpu } from '../api.js';
+import type { GuestExit, MappingLevel } from '../api.js';
 import type { GuestMemfdBackend, VmBackend } from '../handles/backend.js';
 import type { CreateGuestMemfdWords, GuestAccessRequest, MemoryAttributesWords, MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import { KVM_CAPS } from '../uapi/caps.js';
@@ -69,7 +69,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     return checkExtensionOn(this.native, this.fd, cap);
   }
 
-  createVcpu(id: number): KernelVcpu & Vcpu {
+  createVcpu(id: number): KernelVcpu {
     const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VCPU, id), 'ioctl', 'KVM_CREATE_VCPU');
     this.vcpuIds.add(id);
     return new KernelVcpu(this.native, fd, id, this.device, this.runSize);

@@ -1,7 +1,7 @@
 /** The model's VM descriptor. */
-import type { GuestExit, MappingLevel, Vcpu } from '../api.js';
+import type { GuestExit, MappingLevel } from '../api.js';
 import { UnsupportedError } from '../errors.js';
-import type { GuestMemfdBackend, VmBackend } from '../handles/backend.js';
+import type { GuestMemfdBackend, VcpuBackend, VmBackend } from '../handles/backend.js';
 import type { CreateGuestMemfdWords, GuestAccessRequest, MemoryAttributesWords, MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import { capabilityAnswerFor } from './caps.js';
 import { ModelGuestAccess } from './guest.js';
@@ -31,7 +31,7 @@ export class ModelVm extends ModelDescriptor implements VmBackend {
   }
 
   /** The model does not execute guest code: guest memory is reached through `guest`. */
-  createVcpu(): Vcpu {
+  createVcpu(): VcpuBackend {
     throw new UnsupportedError('model', 'KVM_CREATE_VCPU', 'the model does not execute guest code; use vm.guest for guest memory accesses');
   }
 
