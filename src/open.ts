@@ -2,7 +2,8 @@
 import type { Kvm, OpenKvmOptions } from './api.js';
 import { invalidArgType, invalidArgValue, options } from './args.js';
 import { KvmHandle } from './handles/kvm.js';
-import { KernelKvm, kernelAvailability } from './kernel/kvm.js';
+import { named } from './handles/named.js';
+import { KVM_DEVICE, KernelKvm, kernelAvailability } from './kernel/kvm.js';
 import { ModelKvm } from './model/kvm.js';
 import { DEFAULT_PROFILE, getProfile, type Profile } from './model/profile.js';
 
@@ -55,5 +56,11 @@ export function openModel(profile: string | Profile = DEFAULT_PROFILE, opts: Ope
 
 /** /dev/kvm (GMEM_KVM_DEVICE names another device). */
 export function openKernel(opts: OpenOptions = {}): Kvm {
-  return new KvmHandle(KernelKvm.open(), opts.unsafeRawAddresses === true);
+  let backend: KernelKvm;
+  try {
+    backend = KernelKvm.open();
+  } catch (err) {
+    throw named(err, 'open', `open ${KVM_DEVICE}`);
+  }
+  return new KvmHandle(backend, opts.unsafeRawAddresses === true);
 }

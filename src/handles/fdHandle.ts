@@ -1,6 +1,7 @@
 /** What every public handle shares: one backend descriptor, EBADF once closed. */
 import type { FdHandle } from '../api.js';
 import { KvmError } from '../errors.js';
+import { named } from './named.js';
 import type { FileBackend } from './backend.js';
 import { whenCollected } from './finalizer.js';
 import { register } from './registry.js';
@@ -50,10 +51,27 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
     return this.#backend;
   }
 
+  /**
+   * Make the backend call for `operation` (a `syscall`): EBADF when closed, and a failure becomes
+   * the KvmError naming this call, the same on every backend.
+   */
+  protected sys<T>(syscall: string, operation: string, call: (backend: B) => T): T {
+    const backend = this.open(syscall, operation);
+    try {
+      return call(backend);
+    } catch (err) {
+      throw named(err, syscall, operation);
+    }
+  }
+
   close(): void {
     if (this.#closer.closed) return;
     this.#closer.closed = true;
-    this.#closer.close();
+    try {
+      this.#closer.close();
+    } catch (err) {
+      throw named(err, 'close', 'close');
+    }
   }
 
   [Symbol.dispose](): void {

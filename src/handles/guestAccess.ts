@@ -6,29 +6,28 @@ import { guestResult, type VmBackend } from './backend.js';
 
 export class GuestAccessHandle implements GuestAccess {
   readonly #hasPrivateMem: boolean;
-  /** The VM's backend, or EBADF when the VM was closed. */
-  readonly #open: (operation: string) => VmBackend;
+  /** The VM's backend call for an operation: EBADF when the VM was closed, failures named. */
+  readonly #sys: <T>(operation: string, call: (vm: VmBackend) => T) => T;
 
-  constructor(hasPrivateMem: boolean, open: (operation: string) => VmBackend) {
+  constructor(hasPrivateMem: boolean, sys: <T>(operation: string, call: (vm: VmBackend) => T) => T) {
     this.#hasPrivateMem = hasPrivateMem;
-    this.#open = open;
+    this.#sys = sys;
   }
 
   read(gpa: U64Input, length: number, opts?: GuestAccessOptions): GuestResult<Uint8Array> {
     const req = guestReadRequest(gpa, length, opts, this.#hasPrivateMem);
-    const vm = this.#open('guest read');
     const out = new Uint8Array(req.length);
-    return guestResult(vm.guestRead(req, out), out);
+    return guestResult(this.#sys('guest read', (vm) => vm.guestRead(req, out)), out);
   }
 
   write(gpa: U64Input, data: BytesInput, opts?: GuestAccessOptions): GuestResult<undefined> {
     const src = bytes(data, 'data');
     const req = guestAccessRequest(gpa, src.byteLength, opts, this.#hasPrivateMem);
-    return guestResult(this.#open('guest write').guestWrite(req, src), undefined);
+    return guestResult(this.#sys('guest write', (b) => b.guestWrite(req, src)), undefined);
   }
 
   mappingLevel(gpa: U64Input): MappingLevel | null {
     const g = u64(gpa, 'gpa');
-    return this.#open('mapping level').mappingLevel(g);
+    return this.#sys('mapping level', (b) => b.mappingLevel(g));
   }
 }

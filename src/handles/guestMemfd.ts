@@ -6,7 +6,7 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../uapi/flags.js';
 import type { GuestMemfdBackend } from './backend.js';
 import { FdHandleBase } from './fdHandle.js';
 import { HostMappingHandle } from './hostMapping.js';
-import { ConversionPart, PinsPart, SealsPart } from './proposals.js';
+import { ConversionPart, PinsPart, SealsPart, type Sys } from './proposals.js';
 
 export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements GuestMemfd {
   readonly size: bigint;
@@ -21,21 +21,21 @@ export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements
     this.size = backend.size;
     this.flags = backend.flags;
     this.#table = backend.table;
-    const open = (syscall: string, operation: string) => this.open(syscall, operation);
-    this.conversion = backend.conversion ? new ConversionPart(backend.conversion, open) : undefined;
-    this.pins = backend.pin ? new PinsPart(open) : undefined;
-    this.seals = backend.addSeals ? new SealsPart(open) : undefined;
+    const sys: Sys = (syscall, operation, call) => this.sys(syscall, operation, call);
+    this.conversion = backend.conversion ? new ConversionPart(backend.conversion, sys) : undefined;
+    this.pins = backend.pin ? new PinsPart(sys) : undefined;
+    this.seals = backend.addSeals ? new SealsPart(sys) : undefined;
   }
 
   stat(): GuestMemfdStat {
-    return this.open('fstat', 'fstat').fstat();
+    return this.sys('fstat', 'fstat', (b) => b.fstat());
   }
 
   fallocate(mode: number, offset: U64Input, len: U64Input): void {
     const m = u32(mode, 'mode');
     const off = u64(offset, 'offset');
     const l = u64(len, 'len');
-    this.open('fallocate', 'fallocate').fallocate(m, off, l);
+    this.sys('fallocate', 'fallocate', (b) => b.fallocate(m, off, l));
   }
 
   allocate(offset: U64Input, len: U64Input): void {
@@ -48,48 +48,48 @@ export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements
 
   mmap(opts?: MmapOptions): HostMapping {
     const req = mmapRequest(opts, this.size);
-    return new HostMappingHandle(this.open('mmap', 'mmap').mmap(req), req.offset, req.prot, this.#table);
+    return new HostMappingHandle(this.sys('mmap', 'mmap', (b) => b.mmap(req)), req.offset, req.prot, this.#table);
   }
 
   read(length: number): Uint8Array {
     const n = bufferLength(length, 'length');
-    return this.open('read', 'read').read(n);
+    return this.sys('read', 'read', (b) => b.read(n));
   }
 
   write(data: BytesInput): number {
     const src = bytes(data, 'data');
-    return this.open('write', 'write').write(src);
+    return this.sys('write', 'write', (b) => b.write(src));
   }
 
   pread(length: number, position: U64Input): Uint8Array {
     const n = bufferLength(length, 'length');
     const pos = u64(position, 'position');
-    return this.open('pread64', 'pread64').pread64(n, pos);
+    return this.sys('pread64', 'pread64', (b) => b.pread64(n, pos));
   }
 
   pwrite(data: BytesInput, position: U64Input): number {
     const src = bytes(data, 'data');
     const pos = u64(position, 'position');
-    return this.open('pwrite64', 'pwrite64').pwrite64(src, pos);
+    return this.sys('pwrite64', 'pwrite64', (b) => b.pwrite64(src, pos));
   }
 
   lseek(offset: U64Input, whence: number): bigint {
     const off = u64(offset, 'offset');
     const w = u32(whence, 'whence');
-    return this.open('lseek', 'lseek').lseek(off, w);
+    return this.sys('lseek', 'lseek', (b) => b.lseek(off, w));
   }
 
   ftruncate(length: U64Input): void {
     const len = u64(length, 'length');
-    this.open('ftruncate', 'ftruncate').ftruncate(len);
+    this.sys('ftruncate', 'ftruncate', (b) => b.ftruncate(len));
   }
 
   fsync(): void {
-    this.open('fsync', 'fsync').fsync();
+    this.sys('fsync', 'fsync', (b) => b.fsync());
   }
 
   fchmod(mode: number): void {
     const m = u32(mode, 'mode');
-    this.open('fchmod', 'fchmod').fchmod(m);
+    this.sys('fchmod', 'fchmod', (b) => b.fchmod(m));
   }
 }

@@ -12,6 +12,7 @@ import { PROT_NONE } from '../uapi/flags.js';
 import type { MappingBackend } from './backend.js';
 import { whenCollected } from './finalizer.js';
 import { MappingRecord } from './mappings.js';
+import { named } from './named.js';
 import { register } from './registry.js';
 
 type Access = 'read' | 'write' | 'fill';
@@ -28,7 +29,6 @@ export class HostMappingHandle implements HostMapping {
   readonly #address: bigint;
   readonly #length: bigint;
   readonly #offset: bigint;
-  readonly #record: MappingRecord;
   /** Shared with the safety net (finalizer.ts), which unmaps a mapping dropped while mapped. */
   readonly #state: { closed: boolean; close(): void };
   #prot: number;
@@ -37,7 +37,6 @@ export class HostMappingHandle implements HostMapping {
   constructor(backend: MappingBackend, offset: bigint, prot: number, table: object) {
     this.#backend = backend;
     const record = new MappingRecord(table, backend.address, backend.length);
-    this.#record = record;
     records.set(this, record);
     this.#state = { closed: false, close: () => unmapMapping(backend, record) };
     whenCollected(this, this.#state);
@@ -70,39 +69,47 @@ export class HostMappingHandle implements HostMapping {
 
   read(offset: U64Input, length: number): Uint8Array {
     const { start, length: len } = mappingReadSpan(offset, length, this.#length);
-    const mapping = this.ready('read', start, len);
     const out = new Uint8Array(Number(len));
-    mapping.read(start, out);
+    this.access('read', start, len, (b) => b.read(start, out));
     return out;
   }
 
   readInto(offset: U64Input, dest: Uint8Array): void {
     if (!(dest instanceof Uint8Array)) throw invalidArgType('dest must be a Uint8Array');
     const { start } = mappingBufferSpan('read', offset, dest, this.#length);
-    this.ready('read', start, dest.length).read(start, dest);
+    this.access('read', start, dest.length, (b) => b.read(start, dest));
   }
 
   write(offset: U64Input, data: BytesInput): void {
     const src = bytes(data, 'data');
     const { start } = mappingBufferSpan('write', offset, src, this.#length);
-    this.ready('write', start, src.byteLength).write(start, src);
+    this.access('write', start, src.byteLength, (b) => b.write(start, src));
   }
 
   fill(offset: U64Input, length: U64Input, byte: number): void {
     const { start, length: len } = mappingFillSpan(offset, length, this.#length);
     const value = byteValue(byte, 'byte');
-    this.ready('fill', start, len).fill(start, len, value);
+    this.access('fill', start, len, (b) => b.fill(start, len, value));
   }
 
   mprotect(prot: number): void {
     const p = protWord(prot);
-    this.mappedBackend('mprotect').mprotect(p);
+    const backend = this.mappedBackend('mprotect');
+    try {
+      backend.mprotect(p);
+    } catch (err) {
+      throw named(err, 'mprotect', 'mprotect');
+    }
     this.#prot = p;
   }
 
   unmap(): void {
     if (this.#state.closed) return;
-    this.#state.close();
+    try {
+      this.#state.close();
+    } catch (err) {
+      throw named(err, 'munmap', 'munmap');
+    }
     this.#state.closed = true;
   }
 
@@ -119,10 +126,14 @@ export class HostMappingHandle implements HostMapping {
    * A touch the protection forbids would be a SIGSEGV, which no guard catches (the process
    * would die): it is refused before any byte is touched.
    */
-  private ready(operation: Access, start: bigint, length: number | bigint): MappingBackend {
+  private access(operation: Access, start: bigint, length: number | bigint, copy: (backend: MappingBackend) => void): void {
     const mapping = this.mappedBackend(operation);
     if (!protAllows(this.#prot, operation === 'read' ? 'read' : 'write', length)) throw protectionFault(operation, this.#prot, start);
-    return mapping;
+    try {
+      copy(mapping);
+    } catch (err) {
+      throw named(err, 'access', `host ${operation}`);
+    }
   }
 }
 

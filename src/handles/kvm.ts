@@ -36,21 +36,21 @@ export class KvmHandle extends FdHandleBase<KvmBackend> implements Kvm {
   }
 
   getApiVersion(): number {
-    return this.open('ioctl', 'KVM_GET_API_VERSION').getApiVersion();
+    return this.sys('ioctl', 'KVM_GET_API_VERSION', (b) => b.getApiVersion());
   }
 
   checkExtension(cap: CapabilityInput): number {
     const n = capabilityArg(cap);
-    return this.open('ioctl', 'KVM_CHECK_EXTENSION').checkExtension(n);
+    return this.sys('ioctl', 'KVM_CHECK_EXTENSION', (b) => b.checkExtension(n));
   }
 
   createVm(type?: VmTypeInput): Vm {
     const t = vmTypeNumber(type);
-    return new VmHandle(this.open('ioctl', 'KVM_CREATE_VM').createVm(t), this.#features, this.#rawAddresses);
+    return new VmHandle(this.sys('ioctl', 'KVM_CREATE_VM', (b) => b.createVm(t)), this.#rawAddresses);
   }
 
   memfdCreate(name = 'gmem'): HostFile {
     if (typeof name !== 'string') throw invalidArgType('name must be a string');
-    return new HostFileHandle(this.open('memfd_create', 'memfd_create').memfdCreate(name));
+    return new HostFileHandle(this.sys('memfd_create', 'memfd_create', (b) => b.memfdCreate(name)));
   }
 }

@@ -9,13 +9,13 @@ import { accessKind, gmemConvertWords, memoryAttributes2Words } from '../request
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import type { GuestMemfdBackend } from './backend.js';
 
-/** The file's backend, or EBADF when the file was closed. */
-type Open = (syscall: string, operation: string) => GuestMemfdBackend;
+/** The file's backend call for an operation: EBADF when the file was closed, failures named. */
+export type Sys = <T>(syscall: string, operation: string, call: (backend: GuestMemfdBackend) => T) => T;
 
 export class ConversionPart implements InPlaceConversion {
   constructor(
     readonly ioctl: 'attributes2' | 'convert',
-    private readonly open: Open,
+    private readonly sys: Sys,
   ) {}
 
   toPrivate(offset: U64Input, size: U64Input): void {
@@ -28,13 +28,13 @@ export class ConversionPart implements InPlaceConversion {
 
   setMemoryAttributes2(args: MemoryAttributes2Args): void {
     const words = memoryAttributes2Words(args);
-    this.open('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES2').setMemoryAttributes2(words);
+    this.sys('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES2', (b) => b.setMemoryAttributes2(words));
   }
 
   gmemConvert(to: AccessKind, args: GmemConvertArgs): void {
     const kind = accessKind(to);
     const words = gmemConvertWords(args);
-    this.open('ioctl', kind === 'private' ? 'KVM_GMEM_CONVERT_PRIVATE' : 'KVM_GMEM_CONVERT_SHARED').gmemConvert(kind === 'private', words);
+    this.sys('ioctl', kind === 'private' ? 'KVM_GMEM_CONVERT_PRIVATE' : 'KVM_GMEM_CONVERT_SHARED', (b) => b.gmemConvert(kind === 'private', words));
   }
 
   private convert(kind: AccessKind, offset: U64Input, size: U64Input): void {
@@ -44,20 +44,20 @@ export class ConversionPart implements InPlaceConversion {
 }
 
 export class PinsPart implements LongTermPins {
-  constructor(private readonly open: Open) {}
+  constructor(private readonly sys: Sys) {}
 
   pin(offset: U64Input, length: U64Input): Pin {
     const off = u64(offset, 'offset');
     const len = u64(length, 'length');
-    return this.open('pin', 'pin').pin!(off, len);
+    return this.sys('pin', 'pin', (b) => b.pin!(off, len));
   }
 }
 
 export class SealsPart implements GranularSeals {
-  constructor(private readonly open: Open) {}
+  constructor(private readonly sys: Sys) {}
 
   addSeals(flags: U64Input): void {
     const f = u64(flags, 'flags');
-    this.open('ioctl', 'addSeals').addSeals!(f);
+    this.sys('ioctl', 'addSeals', (b) => b.addSeals!(f));
   }
 }

@@ -18,7 +18,7 @@ export class VcpuHandle extends FdHandleBase<VcpuBackend> implements Vcpu {
   }
 
   getRegs(): Regs {
-    return this.open('ioctl', 'KVM_GET_REGS').getRegs();
+    return this.sys('ioctl', 'KVM_GET_REGS', (b) => b.getRegs());
   }
 
   setRegs(regs: { [K in keyof Regs]?: U64Input }): void {
@@ -28,22 +28,22 @@ export class VcpuHandle extends FdHandleBase<VcpuBackend> implements Vcpu {
       if (!(name in merged)) throw invalidArgValue(`unknown register ${name}`);
       (merged as Record<string, bigint>)[name] = u64(value, name);
     }
-    this.open('ioctl', 'KVM_SET_REGS').setRegs(merged);
+    this.sys('ioctl', 'KVM_SET_REGS', (b) => b.setRegs(merged));
   }
 
   getSregs(): Sregs {
-    return this.open('ioctl', 'KVM_GET_SREGS').getSregs();
+    return this.sys('ioctl', 'KVM_GET_SREGS', (b) => b.getSregs());
   }
 
   setSregs(sregs: Partial<Sregs>): void {
     const changes = options<Sregs>(sregs, 'sregs');
     const current = this.getSregs();
     for (const name of Object.keys(changes)) if (!(name in current)) throw invalidArgValue(`unknown sregs field ${name}`);
-    this.open('ioctl', 'KVM_SET_SREGS').setSregs({ ...current, ...changes } as Sregs);
+    this.sys('ioctl', 'KVM_SET_SREGS', (b) => b.setSregs({ ...current, ...changes } as Sregs));
   }
 
   setupCpuid(): void {
-    this.open('ioctl', 'KVM_SET_CPUID2').setupCpuid();
+    this.sys('ioctl', 'KVM_SET_CPUID2', (b) => b.setupCpuid());
   }
 
   run(opts?: RunOptions): VcpuExit {
@@ -52,16 +52,16 @@ export class VcpuHandle extends FdHandleBase<VcpuBackend> implements Vcpu {
     if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) {
       throw outOfRange('timeoutMs must be an integer from 1 to 3,600,000');
     }
-    return (this.#lastExit = this.open('ioctl', 'KVM_RUN').run(timeoutMs));
+    return (this.#lastExit = this.sys('ioctl', 'KVM_RUN', (b) => b.run(timeoutMs)));
   }
 
   completeIo(data: BytesInput): void {
     const src = bytes(data, 'data');
-    const vcpu = this.open('ioctl', 'KVM_RUN');
+    this.open('ioctl', 'KVM_RUN');
     const last = this.#lastExit;
     const wanted = last?.reason === 'KVM_EXIT_IO' && last.direction === 'in' ? last.size * last.count : last?.reason === 'KVM_EXIT_MMIO' && !last.isWrite ? last.length : undefined;
     if (wanted === undefined) throw new KvmError('EINVAL', { syscall: 'ioctl', operation: 'KVM_RUN', reason: 'the last exit was not a port-in or MMIO read' });
     if (src.byteLength !== wanted) throw invalidArgValue(`the guest reads ${wanted} bytes`, 'RangeError');
-    vcpu.completeIo(last!, src);
+    this.sys('ioctl', 'KVM_RUN', (b) => b.completeIo(last!, src));
   }
 }

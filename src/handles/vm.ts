@@ -2,7 +2,6 @@
 import type {
   CapabilityInput,
   CreateGuestMemfdArgs,
-  Features,
   FdHandle,
   GuestAccess,
   GuestMemfd,
@@ -19,6 +18,7 @@ import { FdHandleBase } from './fdHandle.js';
 import { GuestAccessHandle } from './guestAccess.js';
 import { GuestMemfdHandle } from './guestMemfd.js';
 import { mappingRecordOf } from './hostMapping.js';
+import { named } from './named.js';
 import { findMapping, type MappingRecord } from './mappings.js';
 import { VcpuHandle } from './vcpu.js';
 import { backendOf } from './registry.js';
@@ -27,30 +27,28 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   readonly type: number;
   readonly guest: GuestAccess;
   readonly #table: object;
-  readonly #features: Features;
   readonly #rawAddresses: boolean;
   /** The mapping under each live slot (by slot key), kept from being given back while the slot lives. */
   readonly #slotMappings = new Map<number, MappingRecord>();
 
-  constructor(backend: VmBackend, features: Features, rawAddresses: boolean) {
+  constructor(backend: VmBackend, rawAddresses: boolean) {
     const slotMappings = new Map<number, MappingRecord>();
     super(backend, () => deleteSlotsOverMappings(backend, slotMappings));
     this.#slotMappings = slotMappings;
     this.type = backend.type;
     this.#table = backend.table;
-    this.#features = features;
     this.#rawAddresses = rawAddresses;
-    this.guest = new GuestAccessHandle(backend.hasPrivateMem, (operation) => this.open('ioctl', operation));
+    this.guest = new GuestAccessHandle(backend.hasPrivateMem, (operation, call) => this.sys('ioctl', operation, call));
   }
 
   checkExtension(cap: CapabilityInput): number {
     const n = capabilityArg(cap);
-    return this.open('ioctl', 'KVM_CHECK_EXTENSION').checkExtension(n);
+    return this.sys('ioctl', 'KVM_CHECK_EXTENSION', (b) => b.checkExtension(n));
   }
 
   createGuestMemfd(args: CreateGuestMemfdArgs): GuestMemfd {
     const words = createGuestMemfdWords(args);
-    return new GuestMemfdHandle(this.open('ioctl', 'KVM_CREATE_GUEST_MEMFD').createGuestMemfd(words));
+    return new GuestMemfdHandle(this.sys('ioctl', 'KVM_CREATE_GUEST_MEMFD', (b) => b.createGuestMemfd(words)));
   }
 
   setUserMemoryRegion(region: UserMemoryRegion): void {
@@ -63,12 +61,12 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
 
   setMemoryAttributes(args: MemoryAttributesArgs): void {
     const words = memoryAttributesWords(args);
-    this.open('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES').setMemoryAttributes(words);
+    this.sys('ioctl', 'KVM_SET_MEMORY_ATTRIBUTES', (b) => b.setMemoryAttributes(words));
   }
 
   createVcpu(id: number): Vcpu {
     const n = u32(id, 'id');
-    return new VcpuHandle(this.open('ioctl', 'KVM_CREATE_VCPU').createVcpu(n));
+    return new VcpuHandle(this.sys('ioctl', 'KVM_CREATE_VCPU', (b) => b.createVcpu(n)));
   }
 
   private setRegion(ioctl: MemoryRegionIoctl, region: UserMemoryRegion2): void {
@@ -78,12 +76,17 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
     });
     // A deletion reaches no memory; anything else must lie in a mapping this library holds.
     const record = words.memorySize === 0n ? undefined : this.mappingUnder(words.userspaceAddr, words.memorySize);
-    this.open('ioctl', ioctl).setUserMemoryRegion(ioctl, words);
-    this.#slotMappings.get(words.slot)?.unpin();
-    this.#slotMappings.delete(words.slot);
-    if (record) {
-      record.pin();
-      this.#slotMappings.set(words.slot, record);
+    this.sys('ioctl', ioctl, (b) => b.setUserMemoryRegion(ioctl, words));
+    // The slot now covers `record` (or nothing): pin the new before letting the old go, which
+    // may give back a mapping unmap() left reserved.
+    record?.pin();
+    const old = this.#slotMappings.get(words.slot);
+    if (record) this.#slotMappings.set(words.slot, record);
+    else this.#slotMappings.delete(words.slot);
+    try {
+      old?.unpin();
+    } catch (err) {
+      throw named(err, 'munmap', 'munmap');
     }
   }
 

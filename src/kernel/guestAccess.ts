@@ -139,7 +139,7 @@ export class KernelGuestAccess {
   private region(): bigint {
     if (this.codeRegion === undefined) {
       const native = this.host.native;
-      this.codeRegion = check<bigint>(native.mmap(HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n), 'mmap', 'mmap guest program');
+      this.codeRegion = check<bigint>(native.mmap(HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n));
       native.guardedWrite(this.codeRegion, COPY_CODE);
     }
     return this.codeRegion;
@@ -167,6 +167,6 @@ export class KernelGuestAccess {
 
   private setSlot(slot: number, gpa: bigint, size: bigint, uaddr: bigint): void {
     const struct = encodeMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: gpa, memorySize: size, userspaceAddr: uaddr });
-    check(this.host.native.ioctlBuffer(this.host.vmFd, I.KVM_SET_USER_MEMORY_REGION, struct), 'ioctl', 'KVM_SET_USER_MEMORY_REGION (guest program)');
+    check(this.host.native.ioctlBuffer(this.host.vmFd, I.KVM_SET_USER_MEMORY_REGION, struct));
   }
 }

@@ -1,6 +1,6 @@
 /** A guest_memfd on the kernel backend: each method is the real system call on the real file. */
 import type { GuestMemfdStat } from '../api.js';
-import { errorFromErrno } from '../errors.js';
+import { errnoFromNumber } from '../errors.js';
 import type { GuestMemfdBackend, MappingBackend } from '../handles/backend.js';
 import type { GmemConvertWords, MemoryAttributes2Words, MmapRequest } from '../requests.js';
 import { pageRoundUp } from '../uapi/memory.js';
@@ -32,9 +32,8 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
   }
 
   setMemoryAttributes2(a: MemoryAttributes2Words): void {
-    const op = 'KVM_SET_MEMORY_ATTRIBUTES2';
     const struct = encodeStruct(kvm_memory_attributes2, PROPOSED_STRUCT_SIZES.kvm_memory_attributes2, { ...a });
-    this.ioctlWithErrorOffset(op, PROPOSED_IOCTLS.byName.KVM_SET_MEMORY_ATTRIBUTES2, struct, kvm_memory_attributes2.error_offset.offset);
+    this.ioctlWithErrorOffset(PROPOSED_IOCTLS.byName.KVM_SET_MEMORY_ATTRIBUTES2, struct, kvm_memory_attributes2.error_offset.offset);
   }
 
   gmemConvert(toPrivate: boolean, a: GmemConvertWords): void {
@@ -45,59 +44,59 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
       error_offset: a.errorOffset,
       reserved: a.reserved,
     });
-    this.ioctlWithErrorOffset(op, PROPOSED_IOCTLS.byName[op], struct, kvm_gmem_convert.error_offset.offset);
+    this.ioctlWithErrorOffset(PROPOSED_IOCTLS.byName[op], struct, kvm_gmem_convert.error_offset.offset);
   }
 
   /** An ioctl whose struct the kernel copies back on failure, with the offset it stopped at. */
-  private ioctlWithErrorOffset(operation: string, request: number, struct: Uint8Array, errorOffsetAt: number): void {
+  private ioctlWithErrorOffset(request: number, struct: Uint8Array, errorOffsetAt: number): void {
     const r = this.native.ioctlBuffer(this.fd, request, struct);
     if (r >= 0) return;
     const errorOffset = new DataView(struct.buffer).getBigUint64(errorOffsetAt, true);
-    throw errorFromErrno(-r, { syscall: 'ioctl', operation, errorOffset });
+    throw errnoFromNumber(-r, { errorOffset });
   }
 
   fstat(): GuestMemfdStat {
-    return check<GuestMemfdStat>(this.native.fstat(this.fd), 'fstat', 'fstat');
+    return check<GuestMemfdStat>(this.native.fstat(this.fd));
   }
 
   fallocate(mode: number, offset: bigint, len: bigint): void {
-    check(this.native.fallocate(this.fd, mode | 0, offset, len), 'fallocate', 'fallocate');
+    check(this.native.fallocate(this.fd, mode | 0, offset, len));
   }
 
   mmap(req: MmapRequest): MappingBackend {
-    const address = check<bigint>(this.native.mmap(req.length, req.prot, req.flags, this.fd, req.offset), 'mmap', 'mmap');
+    const address = check<bigint>(this.native.mmap(req.length, req.prot, req.flags, this.fd, req.offset));
     return new KernelHostMapping(this.native, address, pageRoundUp(req.length), req.offset);
   }
 
   read(length: number): Uint8Array {
-    return check<Uint8Array>(this.native.read(this.fd, length), 'read', 'read');
+    return check<Uint8Array>(this.native.read(this.fd, length));
   }
 
   write(src: Uint8Array): number {
-    return check(this.native.write(this.fd, src), 'write', 'write');
+    return check(this.native.write(this.fd, src));
   }
 
   pread64(length: number, position: bigint): Uint8Array {
-    return check<Uint8Array>(this.native.pread(this.fd, length, position), 'pread64', 'pread64');
+    return check<Uint8Array>(this.native.pread(this.fd, length, position));
   }
 
   pwrite64(src: Uint8Array, position: bigint): number {
-    return check(this.native.pwrite(this.fd, src, position), 'pwrite64', 'pwrite64');
+    return check(this.native.pwrite(this.fd, src, position));
   }
 
   lseek(offset: bigint, whence: number): bigint {
-    return check<bigint>(this.native.lseek(this.fd, offset, whence | 0), 'lseek', 'lseek');
+    return check<bigint>(this.native.lseek(this.fd, offset, whence | 0));
   }
 
   ftruncate(length: bigint): void {
-    check(this.native.ftruncate(this.fd, length), 'ftruncate', 'ftruncate');
+    check(this.native.ftruncate(this.fd, length));
   }
 
   fsync(): void {
-    check(this.native.fsync(this.fd), 'fsync', 'fsync');
+    check(this.native.fsync(this.fd));
   }
 
   fchmod(mode: number): void {
-    check(this.native.fchmod(this.fd, mode), 'fchmod', 'fchmod');
+    check(this.native.fchmod(this.fd, mode));
   }
 }

@@ -1,14 +1,14 @@
 /**
  * A host mapping on the kernel backend. Every access is a copy through the addon with a SIGBUS
  * guard around exactly that copy, page by page in ascending order, so a page the kernel refuses
- * becomes a KvmError 'SIGBUS' (with the bytes before it done) and the process lives on. The
+ * becomes a 'SIGBUS' failure (with the bytes before it done) and the process lives on. The
  * handle (src/handles/hostMapping.ts) has checked the span, the protection (a SIGSEGV no guard
  * catches) and that the mapping is still there.
  *
  * No ArrayBuffer over the mapped memory is ever handed out: reads return copies. So nothing in
  * JavaScript can reach the memory after unmap(), and there is nothing to detach.
  */
-import { KvmError } from '../errors.js';
+import { Errno } from '../errors.js';
 import type { MappingBackend } from '../handles/backend.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import type { NativeAddon } from './native.js';
@@ -36,11 +36,11 @@ export class KernelHostMapping implements MappingBackend {
   }
 
   mprotect(prot: number): void {
-    check(this.native.mprotect(this.address, this.length, prot), 'mprotect', 'mprotect');
+    check(this.native.mprotect(this.address, this.length, prot));
   }
 
   munmap(): void {
-    check(this.native.munmap(this.address, this.length), 'munmap', 'munmap');
+    check(this.native.munmap(this.address, this.length));
   }
 
   private settle(operation: string, start: bigint, done: number, wanted: number): void {
@@ -48,9 +48,7 @@ export class KernelHostMapping implements MappingBackend {
     if (done >= wanted) return;
     const at = start + BigInt(done);
     const fileOffset = this.offset + at;
-    throw new KvmError('SIGBUS', {
-      syscall: 'access',
-      operation: `host ${operation}`,
+    throw new Errno('SIGBUS', {
       reason: `the kernel refused the page at file offset 0x${(fileOffset - (fileOffset % PAGE_SIZE_N)).toString(16)}`,
       mappingOffset: at,
       fileOffset: fileOffset - (fileOffset % PAGE_SIZE_N),

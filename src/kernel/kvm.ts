@@ -38,11 +38,11 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   private runSize: number | undefined;
   private readonly device: KvmDevice;
 
-  /** Open /dev/kvm; a KvmError when it cannot be opened, a plain Error when the addon is missing. */
+  /** Open /dev/kvm; an Errno when it cannot be opened, a plain Error when the addon is missing. */
   static open(path = KVM_DEVICE): KernelKvm {
     const load = loadNative();
     if (!load.ok) throw Object.assign(new Error(`kernel backend unavailable: ${load.reason}`), { code: 'ERR_KERNEL_BACKEND_UNAVAILABLE' });
-    const fd = check(load.addon.open(path, O_RDWR), 'open', `open ${path}`);
+    const fd = check(load.addon.open(path, O_RDWR));
     return new KernelKvm(load.addon, fd);
   }
 
@@ -61,7 +61,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   }
 
   getApiVersion(): number {
-    return check(this.native.ioctlValue(this.fd, I.KVM_GET_API_VERSION, 0), 'ioctl', 'KVM_GET_API_VERSION');
+    return check(this.native.ioctlValue(this.fd, I.KVM_GET_API_VERSION, 0));
   }
 
   checkExtension(cap: number | bigint): number {
@@ -69,13 +69,13 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   }
 
   createVm(type: bigint): VmBackend {
-    const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, type), 'ioctl', 'KVM_CREATE_VM');
-    this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0), 'ioctl', 'KVM_GET_VCPU_MMAP_SIZE');
+    const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, type));
+    this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0));
     return new KernelVm(this.native, fd, Number(type), this.device, this.runSize);
   }
 
   memfdCreate(name: string): FileBackend {
-    return new KernelHostFile(this.native, check(this.native.memfdCreate(name), 'memfd_create', 'memfd_create'));
+    return new KernelHostFile(this.native, check(this.native.memfdCreate(name)));
   }
 }
 

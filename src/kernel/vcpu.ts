@@ -20,7 +20,7 @@ export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
   constructor(native: NativeAddon, fd: number, readonly id: number, private readonly device: KvmDevice, private readonly runSize: number) {
     super(native, fd);
     try {
-      this.run_ = check<bigint>(native.mmap(BigInt(runSize), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n), 'mmap', 'mmap kvm_run');
+      this.run_ = check<bigint>(native.mmap(BigInt(runSize), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n));
     } catch (err) {
       native.close(fd);
       throw err;
@@ -30,26 +30,26 @@ export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
 
   getRegs(): Regs {
     const buf = new Uint8Array(VCPU_STRUCT_SIZES.kvm_regs);
-    check(this.native.ioctlBuffer(this.fd, I.KVM_GET_REGS, buf), 'ioctl', 'KVM_GET_REGS');
+    check(this.native.ioctlBuffer(this.fd, I.KVM_GET_REGS, buf));
     return decodeRegs(buf);
   }
 
   setRegs(regs: Regs): void {
-    check(this.native.ioctlBuffer(this.fd, I.KVM_SET_REGS, encodeRegs(regs)), 'ioctl', 'KVM_SET_REGS');
+    check(this.native.ioctlBuffer(this.fd, I.KVM_SET_REGS, encodeRegs(regs)));
   }
 
   getSregs(): Sregs {
     const buf = new Uint8Array(VCPU_STRUCT_SIZES.kvm_sregs);
-    check(this.native.ioctlBuffer(this.fd, I.KVM_GET_SREGS, buf), 'ioctl', 'KVM_GET_SREGS');
+    check(this.native.ioctlBuffer(this.fd, I.KVM_GET_SREGS, buf));
     return decodeSregs(buf);
   }
 
   setSregs(sregs: Sregs): void {
-    check(this.native.ioctlBuffer(this.fd, I.KVM_SET_SREGS, encodeSregs(sregs)), 'ioctl', 'KVM_SET_SREGS');
+    check(this.native.ioctlBuffer(this.fd, I.KVM_SET_SREGS, encodeSregs(sregs)));
   }
 
   setupCpuid(): void {
-    check(this.native.setupCpuid(this.device.fd, this.fd), 'ioctl', 'KVM_SET_CPUID2');
+    check(this.native.setupCpuid(this.device.fd, this.fd));
   }
 
   run(timeoutMs: number): VcpuExit {
@@ -57,7 +57,7 @@ export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
     if (r === 1) return { reason: 'timeout', timeoutMs };
     const exit = decodeExit(this.native, this.run_, r < 0 ? -r : 0);
     // KVM_RUN fails with the memory-fault exit filled in; any other failure is an error.
-    if (r < 0 && exit.reason !== 'KVM_EXIT_MEMORY_FAULT') check(r, 'ioctl', 'KVM_RUN');
+    if (r < 0 && exit.reason !== 'KVM_EXIT_MEMORY_FAULT') check(r);
     return exit;
   }
 

@@ -70,14 +70,14 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
   }
 
   createVcpu(id: number): KernelVcpu {
-    const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VCPU, id), 'ioctl', 'KVM_CREATE_VCPU');
+    const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VCPU, id));
     this.vcpuIds.add(id);
     return new KernelVcpu(this.native, fd, id, this.device, this.runSize);
   }
 
   createGuestMemfd(w: CreateGuestMemfdWords): GuestMemfdBackend {
     const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
-    const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct), 'ioctl', 'KVM_CREATE_GUEST_MEMFD');
+    const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct));
     this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
     // Whether the file can be converted in place is the VM's answer; ask it now, while its fd is open.
     const attributes = checkExtensionOn(this.native, this.fd, PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest);
@@ -85,7 +85,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
   }
 
   setUserMemoryRegion(ioctl: MemoryRegionIoctl, w: MemoryRegionWords): void {
-    check(this.native.ioctlBuffer(this.fd, I[ioctl], encodeMemoryRegion(ioctl, w)), 'ioctl', ioctl);
+    check(this.native.ioctlBuffer(this.fd, I[ioctl], encodeMemoryRegion(ioctl, w)));
     if (w.slot >>> 16 === 0) {
       if (w.memorySize === 0n) this.slotsMade.delete(w.slot);
       else this.slotsMade.set(w.slot, { gpa: w.guestPhysAddr, size: w.memorySize });
@@ -94,7 +94,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
 
   setMemoryAttributes(a: MemoryAttributesWords): void {
     const struct = encodeStruct(kvm_memory_attributes, STRUCT_SIZES.kvm_memory_attributes, { ...a });
-    check(this.native.ioctlBuffer(this.fd, I.KVM_SET_MEMORY_ATTRIBUTES, struct), 'ioctl', 'KVM_SET_MEMORY_ATTRIBUTES');
+    check(this.native.ioctlBuffer(this.fd, I.KVM_SET_MEMORY_ATTRIBUTES, struct));
   }
 
   guestRead(req: GuestAccessRequest, out: Uint8Array): GuestExit | undefined {

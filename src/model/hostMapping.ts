@@ -31,19 +31,19 @@ export class ModelHostMapping implements MappingBackend {
   }
 
   read(start: bigint, out: Uint8Array): void {
-    this.eachPage('read', start, out.length, (filePage, inPage, done, n) => {
+    this.eachPage(start, out.length, (filePage, inPage, done, n) => {
       this.inode.contents.read(filePage, inPage, out, done, n);
     });
   }
 
   write(start: bigint, src: Uint8Array): void {
-    this.eachPage('write', start, src.byteLength, (filePage, inPage, done, n) => {
+    this.eachPage(start, src.byteLength, (filePage, inPage, done, n) => {
       this.inode.contents.write(filePage, inPage, src, done, n);
     });
   }
 
   fill(start: bigint, length: bigint, value: number): void {
-    this.eachPage('fill', start, Number(length), (filePage, inPage, _done, n) => {
+    this.eachPage(start, Number(length), (filePage, inPage, _done, n) => {
       this.inode.contents.fill(filePage, inPage, n, value);
     });
   }
@@ -71,7 +71,6 @@ export class ModelHostMapping implements MappingBackend {
 
   /** Walk [start, start+len) page by page, faulting each page in before `copy` runs on it. */
   private eachPage(
-    operation: 'read' | 'write' | 'fill',
     start: bigint,
     len: number,
     copy: (filePage: number, inPage: number, done: number, n: number) => void,
@@ -86,7 +85,7 @@ export class ModelHostMapping implements MappingBackend {
       const n = Math.min(PAGE_SIZE - inPage, len - done);
       const verdict = this.inode.hostFault(filePage);
       if (verdict !== null) {
-        fail('SIGBUS', 'access', `host ${operation}`, verdict === 'past-eof'
+        fail('SIGBUS', verdict === 'past-eof'
           ? `file offset ${hex(fileOffset)} is at or past the end of the file (${hex(this.inode.size)})`
           : `file offset ${hex(fileOffset)} is in a private page`, {
           mappingOffset: start + BigInt(done),

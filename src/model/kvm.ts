@@ -58,14 +58,14 @@ export class ModelKvm extends ModelDescriptor implements KvmBackend {
   createVm(t: bigint): VmBackend {
     if (t >= 32n || !this.profile.vmTypes.includes(Number(t))) {
       const name = t < 32n ? KVM_X86_VM_TYPES.nameOf(Number(t)) : undefined;
-      fail('EINVAL', 'ioctl', 'KVM_CREATE_VM', `VM type ${t}${name ? ` (${name})` : ''} is not offered (KVM_CAP_VM_TYPES)`);
+      fail('EINVAL', `VM type ${t}${name ? ` (${name})` : ''} is not offered (KVM_CAP_VM_TYPES)`);
     }
     return new ModelVm(this.process, this.profile, Number(t));
   }
 
   memfdCreate(name: string): FileBackend {
     // memfd_create keeps the name as "memfd:NAME" in a 255-byte buffer: 249 bytes at most.
-    if (Buffer.byteLength(name) > MEMFD_NAME_MAX) fail('EINVAL', 'memfd_create', 'memfd_create', `the name is longer than ${MEMFD_NAME_MAX} bytes`);
+    if (Buffer.byteLength(name) > MEMFD_NAME_MAX) fail('EINVAL', `the name is longer than ${MEMFD_NAME_MAX} bytes`);
     return new ModelHostFile(this.process);
   }
 }

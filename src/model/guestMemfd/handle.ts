@@ -81,25 +81,25 @@ export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBacken
 
   read(length: number): Uint8Array {
     if (!hasIoFlag(this.inode, 'read')) return refuseRead();
-    const out = gmemPread(this.inode, length, this.position, 'read');
+    const out = gmemPread(this.inode, length, this.position);
     this.position += BigInt(out.length);
     return out;
   }
 
   write(src: Uint8Array): number {
     if (!hasIoFlag(this.inode, 'write')) return refuseWrite();
-    const n = gmemPwrite(this.inode, src, this.position, 'write');
+    const n = gmemPwrite(this.inode, src, this.position);
     this.position += BigInt(n);
     return n;
   }
 
   pread64(length: number, position: bigint): Uint8Array {
-    if (!hasIoFlag(this.inode, 'read')) return refusePositional('pread64', position);
+    if (!hasIoFlag(this.inode, 'read')) return refusePositional(position);
     return gmemPread(this.inode, length, position);
   }
 
   pwrite64(src: Uint8Array, position: bigint): number {
-    if (!hasIoFlag(this.inode, 'write')) return refusePositional('pwrite64', position);
+    if (!hasIoFlag(this.inode, 'write')) return refusePositional(position);
     return gmemPwrite(this.inode, src, position);
   }
 
