@@ -6,8 +6,8 @@
  * Prints each phase's time (median of 5 runs, with min and max) and the attribute map's fragment
  * count after each phase. Target: all three phases under 1 s together, one fragment at the end.
  */
-import { ModelKvm } from '../src/model/kvm.js';
-import type { ModelGuestMemfd } from '../src/model/guestMemfd/handle.js';
+import { modelInode } from '../src/model/inspect.js';
+import { openModel } from '../src/open.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../src/uapi/flags.js';
 import { median } from './stats.js';
 
@@ -25,18 +25,18 @@ interface Run {
 }
 
 function once(): Run {
-  using kvm = new ModelKvm('inplace');
+  using kvm = openModel('inplace');
   using vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
-  using file = vm.createGuestMemfd({ size: PAGES * PAGE, flags: 3n }) as unknown as ModelGuestMemfd;
-  const attrs = file.inode.attributes;
+  using file = vm.createGuestMemfd({ size: PAGES * PAGE, flags: 3n });
+  const attrs = modelInode(file)!.attributes;
   let t0 = process.hrtime.bigint();
   for (let page = 0; page < PAGES; page += 2) {
-    file.setMemoryAttributes2({ offset: page * PAGE, size: PAGE, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE });
+    file.conversion!.setMemoryAttributes2({ offset: page * PAGE, size: PAGE, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE });
   }
   const convert = ms(process.hrtime.bigint() - t0);
   const fragmentsAfterConvert = attrs.fragmentCount;
   t0 = process.hrtime.bigint();
-  file.setMemoryAttributes2({ offset: 0, size: PAGES * PAGE, attributes: 0 });
+  file.conversion!.setMemoryAttributes2({ offset: 0, size: PAGES * PAGE, attributes: 0 });
   const back = ms(process.hrtime.bigint() - t0);
   t0 = process.hrtime.bigint();
   let privatePages = 0;

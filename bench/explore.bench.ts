@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { ModelKvm } from '../src/model/kvm.js';
+import { openModel } from '../src/open.js';
 import { snapshot } from '../src/explore/snapshot.js';
 import { startExplorer } from '../src/explore/server.js';
 import type { Trace } from '../src/explore/traceTypes.js';
@@ -22,10 +22,10 @@ const ROUNDS = 21;
 const CHROMIUM = process.env.GMEM_CHROMIUM ?? '/usr/bin/chromium';
 
 function traceFor(privatePages: number): { trace: Trace; snapshotMs: number } {
-  const kvm = new ModelKvm('inplace');
+  const kvm = openModel('inplace');
   const vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
   const file = vm.createGuestMemfd({ size: TIB, flags: 0x3n });
-  for (let i = 0; i < privatePages; i++) file.convertToPrivate(BigInt(Math.floor(((i + 0.5) * PAGES) / privatePages)) * 4096n, 4096n);
+  for (let i = 0; i < privatePages; i++) file.conversion!.toPrivate(BigInt(Math.floor(((i + 0.5) * PAGES) / privatePages)) * 4096n, 4096n);
   const handles = new Map<string, unknown>([['vm', vm], ['f', file]]);
   const times: number[] = [];
   let snap = snapshot(handles);

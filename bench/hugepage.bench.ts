@@ -4,9 +4,8 @@
  * times; print the median time of each, the attribute map's size, and the guest's mapping level.
  * The point: one 4 KiB conversion inside a 1 GiB page must not touch 262,144 entries.
  */
-import { ModelKvm } from '../src/model/kvm.js';
-import type { ModelVm } from '../src/model/vm.js';
-import type { ModelGuestMemfd } from '../src/model/guestMemfd/handle.js';
+import { modelInode } from '../src/model/inspect.js';
+import { openModel } from '../src/open.js';
 import { KVM_MEM_GUEST_MEMFD } from '../src/uapi/flags.js';
 import { median } from './stats.js';
 
@@ -15,9 +14,9 @@ const P = 4096n;
 const ROUNDS = 2001;
 const us = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1000;
 
-const kvm = new ModelKvm('hugetlb');
-const vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM') as unknown as ModelVm;
-const file = vm.createGuestMemfd({ size: GB1, flags: 1n | 4n | (30n << 56n) }) as unknown as ModelGuestMemfd;
+const kvm = openModel('hugetlb');
+const vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
+const file = vm.createGuestMemfd({ size: GB1, flags: 1n | 4n | (30n << 56n) });
 vm.setUserMemoryRegion2({ slot: 1, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: 1n << 32n, memorySize: GB1, guestMemfd: file });
 
 const split: number[] = [];
@@ -27,19 +26,19 @@ let levels = '';
 for (let i = 0; i < ROUNDS; i++) {
   const page = BigInt((i * 7919) % 262_144) * P;
   let t0 = process.hrtime.bigint();
-  file.convertToShared(page, P);
+  file.conversion!.toShared(page, P);
   split.push(us(t0));
-  fragmentsSplit = Math.max(fragmentsSplit, file.inode.attributes.fragmentCount);
+  fragmentsSplit = Math.max(fragmentsSplit, modelInode(file)!.attributes.fragmentCount);
   if (i === 0) levels += `split: guest maps ${vm.guest.mappingLevel((1n << 32n) + page)}; `;
   t0 = process.hrtime.bigint();
-  file.convertToPrivate(page, P);
+  file.conversion!.toPrivate(page, P);
   merge.push(us(t0));
   if (i === 0) levels += `merged: guest maps ${vm.guest.mappingLevel((1n << 32n) + page)}`;
 }
 console.log(`huge page conversions: a 1 GiB file of one 1 GiB page (262,144 base pages), node ${process.version}, ${ROUNDS} rounds`);
 console.log(`convert one 4 KiB page to shared (split):  median ${median(split).toFixed(1)} us  (min ${Math.min(...split).toFixed(1)}, max ${Math.max(...split).toFixed(1)})`);
 console.log(`convert it back to private (merge):        median ${median(merge).toFixed(1)} us  (min ${Math.min(...merge).toFixed(1)}, max ${Math.max(...merge).toFixed(1)})`);
-console.log(`attribute ranges at most ${fragmentsSplit} while split, ${file.inode.attributes.fragmentCount} after the merge; ${levels}`);
+console.log(`attribute ranges at most ${fragmentsSplit} while split, ${modelInode(file)!.attributes.fragmentCount} after the merge; ${levels}`);
 file.close();
 vm.close();
 kvm.close();

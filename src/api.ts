@@ -10,6 +10,7 @@
 import type { U64Input } from './args.js';
 import type { KvmCapName } from './uapi/caps.js';
 import type { VmTypeName } from './uapi/vmTypes.js';
+import type { Profile } from './model/profile.js';
 
 export type { U64Input } from './args.js';
 export type BackendName = 'model' | 'kernel';
@@ -36,6 +37,8 @@ export interface Kvm extends FdHandle {
   readonly backend: BackendName;
   /** The profile the model follows, or 'host' for the kernel. */
   readonly profile: string;
+  /** What this backend offers: ask it instead of testing the class of a handle. */
+  features(): Features;
   /** KVM_GET_API_VERSION (12). */
   getApiVersion(): number;
   /** KVM_CHECK_EXTENSION at system scope. An unknown capability answers 0. */
@@ -47,6 +50,33 @@ export interface Kvm extends FdHandle {
    * can back a KVM_MEM_GUEST_MEMFD slot.
    */
   memfdCreate(name?: string): HostFile;
+}
+
+/**
+ * What a backend offers, asked instead of testing its class. The neutral layers (scenario
+ * runner, conformance checks, probe, explorer) read these answers.
+ */
+export interface Features {
+  readonly backend: BackendName;
+  /** The profile the model follows, or 'host' for the kernel. */
+  readonly profile: string;
+  /** The model's profile as data; undefined on the kernel (ask it with KVM_CHECK_EXTENSION). */
+  readonly profileData: Profile | undefined;
+  /**
+   * The in-place conversion ioctl where one may exist: 'attributes2' (KVM_SET_MEMORY_ATTRIBUTES2,
+   * the kernel's only candidate, announced per VM by `inPlaceCapability`) or 'convert'
+   * (KVM_GMEM_CONVERT_*, the RFC v2 series); undefined where there is none.
+   */
+  readonly conversion: 'attributes2' | 'convert' | undefined;
+  /** The capability number that announces KVM_SET_MEMORY_ATTRIBUTES2 (still moving upstream). */
+  readonly inPlaceCapability: number;
+  /** Whether long-term pins can be taken (the model only: the kernel needs a DMA-capable path). */
+  readonly pins: boolean;
+  /**
+   * The guest_memfd flag names this backend knows (they differ between proposals); undefined on
+   * the kernel, whose flags are what KVM_CAP_GUEST_MEMFD_FLAGS answers.
+   */
+  readonly gmemFlagNames: ReadonlySet<string> | undefined;
 }
 
 /** A regular (non-KVM) file. */
@@ -66,7 +96,13 @@ export interface UserMemoryRegion {
   flags?: number;
   guestPhysAddr: U64Input;
   memorySize: U64Input;
-  userspaceAddr?: U64Input;
+  /**
+   * The host memory behind the slot: a HostMapping of this Kvm, an address inside one (the slot
+   * must fit in it), or 0 (the default). Anything else is refused (ERR_INVALID_ARG_VALUE) unless
+   * the Kvm was opened with `unsafeRawAddresses`. A mapping under a live slot is kept reserved
+   * and inaccessible by unmap() until the slot is deleted.
+   */
+  userspaceAddr?: U64Input | HostMapping;
 }
 
 /** The fields of kvm_userspace_memory_region2. */
@@ -220,24 +256,15 @@ export interface GuestMemfd extends FdHandle {
   punchHole(offset: U64Input, len: U64Input): void;
   mmap(options?: MmapOptions): HostMapping;
   /**
-   * KVM_SET_MEMORY_ATTRIBUTES2: convert [offset, offset+size) to private (attributes PRIVATE) or
-   * shared (0), all or nothing. A failure is a KvmError; for EAGAIN (a pinned page) and ENOMEM it
-   * carries errorOffset. ENOTTY where the kernel or profile has no in-place conversion.
+   * In-place conversion, a proposal: present where this profile has it, or where the kernel's VM
+   * announced it (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES) when the file was made; undefined
+   * elsewhere. kvm.features().conversion says which ioctl a backend may have.
    */
-  setMemoryAttributes2(args: MemoryAttributes2Args): void;
-  /** KVM_GMEM_CONVERT_SHARED / KVM_GMEM_CONVERT_PRIVATE of the RFC v2 series (ENOTTY elsewhere). */
-  gmemConvert(to: AccessKind, args: GmemConvertArgs): void;
-  /** Convert to private with whichever conversion ioctl this kernel or profile has. */
-  convertToPrivate(offset: U64Input, size: U64Input): void;
-  /** Convert to shared with whichever conversion ioctl this kernel or profile has. */
-  convertToShared(offset: U64Input, size: U64Input): void;
-  /** Pin [offset, offset+length) long-term; the pages must be shared (the host must reach them). */
-  pin(offset: U64Input, length: U64Input): Pin;
-  /**
-   * Withdraw READ and/or WRITE for good (the granular-flags proposal: seal a populated file
-   * against stray host access). EINVAL where the profile has no such seals.
-   */
-  addSeals(flags: U64Input): void;
+  readonly conversion: InPlaceConversion | undefined;
+  /** Long-term pins (kvm.features().pins): the model only; undefined on the kernel. */
+  readonly pins: LongTermPins | undefined;
+  /** The granular-flags proposal's READ/WRITE seals: profiles that have them only. */
+  readonly seals: GranularSeals | undefined;
   // The file calls that guest_memfd refuses; they exist so that the refusal can be checked.
   read(length: number): Uint8Array;
   write(data: BytesInput): number;
@@ -247,6 +274,36 @@ export interface GuestMemfd extends FdHandle {
   ftruncate(length: U64Input): void;
   fsync(): void;
   fchmod(mode: number): void;
+}
+
+/** In-place conversion of a guest_memfd's pages (the conversion proposals; not in a released kernel). */
+export interface InPlaceConversion {
+  /** The proposal's ioctl: KVM_SET_MEMORY_ATTRIBUTES2 (in-place series) or KVM_GMEM_CONVERT (RFC v2). */
+  readonly ioctl: 'attributes2' | 'convert';
+  /** Convert to private with this proposal's ioctl. */
+  toPrivate(offset: U64Input, size: U64Input): void;
+  /** Convert to shared with this proposal's ioctl. */
+  toShared(offset: U64Input, size: U64Input): void;
+  /**
+   * KVM_SET_MEMORY_ATTRIBUTES2: convert [offset, offset+size) to private (attributes PRIVATE) or
+   * shared (0), all or nothing. A failure is a KvmError; for EAGAIN (a pinned page) and ENOMEM it
+   * carries errorOffset. ENOTTY where the proposal is the other one.
+   */
+  setMemoryAttributes2(args: MemoryAttributes2Args): void;
+  /** KVM_GMEM_CONVERT_SHARED / KVM_GMEM_CONVERT_PRIVATE of the RFC v2 series (ENOTTY elsewhere). */
+  gmemConvert(to: AccessKind, args: GmemConvertArgs): void;
+}
+
+/** Long-term pins, as a DMA mapping or FOLL_LONGTERM get_user_pages takes them. */
+export interface LongTermPins {
+  /** Pin [offset, offset+length); the pages must be shared (the host must reach them). */
+  pin(offset: U64Input, length: U64Input): Pin;
+}
+
+/** The granular-flags proposal's seals. */
+export interface GranularSeals {
+  /** Withdraw READ and/or WRITE for good (seal a populated file against stray host access). */
+  addSeals(flags: U64Input): void;
 }
 
 /** The fields of kvm_memory_attributes2 (KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd). */
@@ -353,4 +410,11 @@ export interface OpenKvmOptions {
   backend?: BackendName | 'auto';
   /** The model's profile (default 'linux-6.18'). */
   profile?: string;
+  /**
+   * Let a memslot's userspaceAddr be any number (default false): what the C API allows, and
+   * what a test of the kernel's own address checks needs. With it, a slot can cover memory this
+   * library does not own, and a guest access through the slot reads or writes it. Scenarios
+   * cannot set it.
+   */
+  unsafeRawAddresses?: boolean;
 }

@@ -54,13 +54,35 @@ function isSignal(code: KvmErrorCode): code is SignalCode {
   return code === 'SIGBUS' || code === 'SIGSEGV';
 }
 
-/** Build an error from a raw positive errno number (as the native addon reports it). */
-export function errorFromErrno(errno: number, details: KvmErrorDetails): KvmError {
-  const name = ERRNOS.nameOf(errno);
-  if (name === undefined) {
-    return new KvmError('EIO', { ...details, reason: `unrecognised errno ${errno}${details.reason ? `; ${details.reason}` : ''}` });
+/** What a failure carries besides its code: why, and the offsets some calls report. */
+export type ErrnoDetails = Pick<KvmErrorDetails, 'reason' | 'mappingOffset' | 'fileOffset' | 'errorOffset'>;
+
+/**
+ * A backend's failure: the errno (or signal) and, where the backend knows it, why. It names no
+ * call: the handle layer (src/handles) that made the call turns it into the KvmError the caller
+ * sees, with that call's syscall and operation, so both backends name every call alike.
+ */
+export class Errno extends Error {
+  override readonly name = 'Errno';
+
+  constructor(
+    readonly code: KvmErrorCode,
+    readonly details: ErrnoDetails = {},
+  ) {
+    super(`${code}${details.reason ? `: ${details.reason}` : ''}`);
   }
-  return new KvmError(name, details);
+
+  /** The KvmError for this failure of `operation` (a `syscall`). */
+  named(syscall: string, operation: string): KvmError {
+    return new KvmError(this.code, { syscall, operation, ...this.details });
+  }
+}
+
+/** A raw positive errno number (as the native addon reports it) as an Errno. */
+export function errnoFromNumber(errno: number, details: ErrnoDetails = {}): Errno {
+  const name = ERRNOS.nameOf(errno);
+  if (name === undefined) return new Errno('EIO', { ...details, reason: `unrecognised errno ${errno}${details.reason ? `; ${details.reason}` : ''}` });
+  return new Errno(name, details);
 }
 
 export function isKvmError(value: unknown, code?: KvmErrorCode): value is KvmError {

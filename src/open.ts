@@ -1,9 +1,11 @@
-/** openKvm: the entry point that picks a backend. */
+/** openKvm: the entry point that picks a backend (the one place that names the backends' classes). */
 import type { Kvm, OpenKvmOptions } from './api.js';
-import { options } from './args.js';
-import { KernelKvm, kernelAvailability } from './kernel/kvm.js';
+import { invalidArgType, invalidArgValue, options } from './args.js';
+import { KvmHandle } from './handles/kvm.js';
+import { named } from './handles/named.js';
+import { KVM_DEVICE, KernelKvm, kernelAvailability } from './kernel/kvm.js';
 import { ModelKvm } from './model/kvm.js';
-import { DEFAULT_PROFILE, getProfile } from './model/profile.js';
+import { DEFAULT_PROFILE, getProfile, type Profile } from './model/profile.js';
 
 /** Which backend was chosen, and why. */
 export interface BackendChoice {
@@ -24,16 +26,41 @@ export function chooseBackend(requested: OpenKvmOptions['backend'] = 'model'): B
         : { backend: 'model', reason: `auto: ${kernel.reason}; using the model` };
     }
     default:
-      throw new RangeError(`backend must be 'model', 'kernel' or 'auto', got ${JSON.stringify(requested)}`);
+      throw invalidArgValue(`backend must be 'model', 'kernel' or 'auto', got ${JSON.stringify(requested)}`, 'RangeError');
   }
 }
 
 export function openKvm(opts?: OpenKvmOptions): Kvm {
   const o = options<OpenKvmOptions>(opts, 'options');
   const choice = chooseBackend(o.backend);
+  if (o.unsafeRawAddresses !== undefined && typeof o.unsafeRawAddresses !== 'boolean') throw invalidArgType('unsafeRawAddresses must be a boolean');
+  const unsafeRawAddresses = o.unsafeRawAddresses === true;
   if (choice.backend === 'kernel') {
-    if (o.profile !== undefined) throw new TypeError('profile applies to the model only; the kernel is what it is');
-    return KernelKvm.open();
+    if (o.profile !== undefined) throw invalidArgValue('profile applies to the model only; the kernel is what it is');
+    return openKernel({ unsafeRawAddresses });
   }
-  return new ModelKvm(getProfile(o.profile ?? DEFAULT_PROFILE));
+  return openModel(o.profile ?? DEFAULT_PROFILE, { unsafeRawAddresses });
+}
+
+/** What openModel and openKernel take besides the backend. */
+export interface OpenOptions {
+  /** See OpenKvmOptions.unsafeRawAddresses. */
+  unsafeRawAddresses?: boolean;
+}
+
+/** A model Kvm: a fresh model process following `profile` (a name or a profile's data). */
+export function openModel(profile: string | Profile = DEFAULT_PROFILE, opts: OpenOptions = {}): Kvm {
+  const data = typeof profile === 'object' && profile !== null ? profile : getProfile(profile);
+  return new KvmHandle(new ModelKvm(data), opts.unsafeRawAddresses === true);
+}
+
+/** /dev/kvm (GMEM_KVM_DEVICE names another device). */
+export function openKernel(opts: OpenOptions = {}): Kvm {
+  let backend: KernelKvm;
+  try {
+    backend = KernelKvm.open();
+  } catch (err) {
+    throw named(err, 'open', `open ${KVM_DEVICE}`);
+  }
+  return new KvmHandle(backend, opts.unsafeRawAddresses === true);
 }

@@ -4,7 +4,7 @@
  * input, before anything reaches the model or the kernel.
  */
 import type { AccessKind, GuestAccessOptions, CreateGuestMemfdArgs, FdHandle, GmemConvertArgs, MemoryAttributes2Args, MemoryAttributesArgs, MmapOptions, UserMemoryRegion2 } from './api.js';
-import { bufferLength, options, optionalU32, optionalU64, requireKeys, u32, u64 } from './args.js';
+import { bufferLength, invalidArgType, invalidArgValue, options, optionalU32, optionalU64, outOfRange, requireKeys, u32, u64 } from './args.js';
 import { KvmError } from './errors.js';
 import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_FLAGS, PROT_READ, PROT_WRITE } from './uapi/flags.js';
 import { U64_MAX } from './uapi/memory.js';
@@ -58,33 +58,36 @@ export function createGuestMemfdWords(args: unknown): CreateGuestMemfdWords {
   return { size, flags, reserved: reservedWords(a.reserved, 6) };
 }
 
-/**
- * The memslot struct. `descriptorOf` turns the guestMemfd field (a handle or a number) into a
- * descriptor number; it belongs to the backend, which knows which handles are its own.
- */
-export function memoryRegionWords(
-  ioctl: MemoryRegionIoctl,
-  region: unknown,
-  descriptorOf: (handle: FdHandle) => number,
-): MemoryRegionWords {
+/** How the handle layer turns handles inside a memslot request into numbers. */
+export interface RegionHandles {
+  /** The guestMemfd field given as a handle: its descriptor number. */
+  descriptorOf(handle: FdHandle): number;
+  /** The userspaceAddr field given as a HostMapping handle: its address. */
+  addressOf(handle: object): bigint;
+}
+
+/** The memslot struct, with the handles it names turned into numbers by `handles`. */
+export function memoryRegionWords(ioctl: MemoryRegionIoctl, region: unknown, handles: RegionHandles): MemoryRegionWords {
   const r = options<UserMemoryRegion2>(region, 'region');
   requireKeys(r, ['slot', 'guestPhysAddr', 'memorySize'], 'region');
   if (ioctl === 'KVM_SET_USER_MEMORY_REGION' && (r.guestMemfd !== undefined || r.guestMemfdOffset !== undefined)) {
-    throw new TypeError('guestMemfd and guestMemfdOffset exist only in KVM_SET_USER_MEMORY_REGION2');
+    throw invalidArgValue('guestMemfd and guestMemfdOffset exist only in KVM_SET_USER_MEMORY_REGION2');
   }
   let guestMemfd = 0;
   const g = r.guestMemfd as unknown;
   if (typeof g === 'number' || typeof g === 'bigint') guestMemfd = u32(g, 'guestMemfd');
   else if (g !== undefined) {
-    if (g === null || typeof g !== 'object') throw new TypeError('guestMemfd must be a handle or a descriptor number');
-    guestMemfd = descriptorOf(g as FdHandle);
+    if (g === null || typeof g !== 'object') throw invalidArgType('guestMemfd must be a handle or a descriptor number');
+    guestMemfd = handles.descriptorOf(g as FdHandle);
   }
+  const a = r.userspaceAddr as unknown;
+  const userspaceAddr = a !== null && typeof a === 'object' && !Array.isArray(a) ? handles.addressOf(a) : optionalU64(a, 'userspaceAddr', 0n);
   return {
     slot: u32(r.slot, 'slot'),
     flags: optionalU32(r.flags, 'flags', 0),
     guestPhysAddr: u64(r.guestPhysAddr, 'guestPhysAddr'),
     memorySize: u64(r.memorySize, 'memorySize'),
-    userspaceAddr: optionalU64(r.userspaceAddr, 'userspaceAddr', 0n),
+    userspaceAddr,
     guestMemfdOffset: optionalU64(r.guestMemfdOffset, 'guestMemfdOffset', 0n),
     guestMemfd,
   };
@@ -104,7 +107,7 @@ export function memoryAttributesWords(args: unknown): MemoryAttributesWords {
 /** PROT_* bits: only READ, WRITE and EXEC are accepted by this API. */
 export function protWord(value: unknown): number {
   const prot = u32(value, 'prot');
-  if (prot & ~VALID_PROT) throw new RangeError(`prot 0x${prot.toString(16)} has bits other than PROT_READ|PROT_WRITE|PROT_EXEC`);
+  if (prot & ~VALID_PROT) throw invalidArgValue(`prot 0x${prot.toString(16)} has bits other than PROT_READ|PROT_WRITE|PROT_EXEC`, 'RangeError');
   return prot;
 }
 
@@ -115,7 +118,7 @@ export function mmapRequest(opts: unknown, fileSize: bigint): MmapRequest {
   const prot = o.prot === undefined ? PROT_READ | PROT_WRITE : protWord(o.prot);
   const flags = optionalU32(o.flags, 'flags', MAP_SHARED);
   if (!VALID_MAP_TYPES.includes(flags)) {
-    throw new RangeError(`flags must be MAP_SHARED, MAP_PRIVATE or MAP_SHARED_VALIDATE, got 0x${flags.toString(16)}`);
+    throw invalidArgValue(`flags must be MAP_SHARED, MAP_PRIVATE or MAP_SHARED_VALIDATE, got 0x${flags.toString(16)}`, 'RangeError');
   }
   return { offset, length, prot, flags };
 }
@@ -128,7 +131,7 @@ export interface MappingSpan {
 
 function span(operation: string, start: bigint, length: bigint, mappingLength: bigint): MappingSpan {
   if (start > mappingLength || length > mappingLength - start) {
-    throw new RangeError(`${operation} of ${length} bytes at offset 0x${start.toString(16)} is outside the mapping (length 0x${mappingLength.toString(16)})`);
+    throw outOfRange(`${operation} of ${length} bytes at offset 0x${start.toString(16)} is outside the mapping (length 0x${mappingLength.toString(16)})`);
   }
   return { start, length };
 }
@@ -157,7 +160,7 @@ export interface MemoryAttributes2Words {
 function reservedWords(value: unknown, count: number): bigint[] {
   const words: bigint[] = new Array<bigint>(count).fill(0n);
   if (value === undefined) return words;
-  if (!Array.isArray(value) || value.length > count) throw new TypeError(`reserved must be an array of at most ${count} u64 words`);
+  if (!Array.isArray(value) || value.length > count) throw invalidArgType(`reserved must be an array of at most ${count} u64 words`);
   value.forEach((w, i) => (words[i] = u64(w, `reserved[${i}]`)));
   return words;
 }
@@ -193,7 +196,7 @@ export function gmemConvertWords(args: unknown): GmemConvertWords {
 }
 
 export function accessKind(value: unknown): AccessKind {
-  if (value !== 'private' && value !== 'shared') throw new TypeError(`the conversion target must be 'private' or 'shared', got ${String(value)}`);
+  if (value !== 'private' && value !== 'shared') throw invalidArgValue(`the conversion target must be 'private' or 'shared', got ${String(value)}`);
   return value;
 }
 
@@ -228,11 +231,11 @@ export function guestAccessRequest(gpa: unknown, length: number, opts: unknown, 
   const o = options<GuestAccessOptions>(opts, 'options');
   let kind: AccessKind | undefined;
   if (o.kind !== undefined) {
-    if (o.kind !== 'private' && o.kind !== 'shared') throw new TypeError(`kind must be 'private' or 'shared', got ${String(o.kind)}`);
-    if (o.kind === 'private' && !hasPrivateMem) throw new RangeError('a VM without private memory cannot make private accesses');
+    if (o.kind !== 'private' && o.kind !== 'shared') throw invalidArgValue(`kind must be 'private' or 'shared', got ${String(o.kind)}`);
+    if (o.kind === 'private' && !hasPrivateMem) throw invalidArgValue('a VM without private memory cannot make private accesses', 'RangeError');
     kind = o.kind;
   }
-  if (start + BigInt(length) > U64_MAX + 1n) throw new RangeError('the access runs past the end of the guest physical address space');
+  if (start + BigInt(length) > U64_MAX + 1n) throw outOfRange('the access runs past the end of the guest physical address space');
   return { gpa: start, length, kind };
 }
 

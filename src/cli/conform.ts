@@ -9,7 +9,7 @@ import { loadScenarioFile } from '../scenario/load.js';
 import { describeOutcome } from '../scenario/outcome.js';
 import { DEFAULT_PROFILE } from '../model/profile.js';
 import { chooseBackend, openKvm } from '../open.js';
-import type { Streams } from './main.js';
+import type { Streams } from './streams.js';
 
 export interface ConformArgs {
   backend?: string;

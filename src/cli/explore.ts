@@ -1,7 +1,7 @@
 /** `gmem explore [SCENARIO]`: serve the explorer page on loopback until interrupted. */
 import { exploreTraces, DEFAULT_SCENARIO } from '../explore/load.js';
 import { startExplorer } from '../explore/server.js';
-import type { Streams } from './main.js';
+import type { Streams } from './streams.js';
 
 export const DEFAULT_EXPLORER_PORT = 8418;
 

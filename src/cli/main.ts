@@ -6,11 +6,9 @@ import { profileNames } from '../model/profile.js';
 import { formatProbe, probe } from './probe.js';
 import { conform, runScenario } from './conform.js';
 import { explore } from './explore.js';
+import type { Streams } from './streams.js';
 
-export interface Streams {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-}
+export type { Streams } from './streams.js';
 
 const USAGE = `Usage: gmem <command> [options]
 

@@ -2,8 +2,7 @@
 import type { Kvm } from '../api.js';
 import { capabilityLines, vmTypeReports, type CapabilityLine, type VmTypeReport } from './capabilityReport.js';
 import { smokeCheck, type SmokeStep } from './smoke.js';
-import { gmemFlagTable, inPlaceCapability } from '../model/profile.js';
-import { ModelKvm } from '../model/kvm.js';
+import { gmemFlagTable } from '../model/profile.js';
 import { GUEST_MEMFD_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
 import { supportedGuestMemfdFlags } from '../capabilities.js';
@@ -24,10 +23,11 @@ export interface ProbeReport {
 }
 
 export function probe(kvm: Kvm, backendReason: string): ProbeReport {
-  const profile = kvm instanceof ModelKvm ? kvm.profileData : undefined;
+  const features = kvm.features();
+  const profile = features.profileData;
   const description = profile?.description;
   const flags = profile ? gmemFlagTable(profile) : GUEST_MEMFD_FLAGS;
-  const inPlaceCap = inPlaceCapability(profile);
+  const inPlaceCap = features.inPlaceCapability;
   return {
     backend: kvm.backend,
     backendReason,
@@ -36,7 +36,7 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
     apiVersion: kvm.getApiVersion(),
     capabilities: capabilityLines(kvm, undefined, flags),
     vmTypes: vmTypeReports(kvm, flags),
-    inPlaceConversion: inPlaceConversion(kvm, inPlaceCap, profile?.inPlace?.ioctl === 'convert'),
+    inPlaceConversion: inPlaceConversion(kvm, inPlaceCap, features.conversion === 'convert'),
     guestMemfdFlags: allFlags(kvm, flags, profile?.flagsHiCapability ?? null),
     smoke: smokeCheck(kvm),
   };

@@ -4,7 +4,6 @@
  */
 import type { Kvm, Vm } from '../api.js';
 import { isKvmError } from '../errors.js';
-import { ModelKvm } from '../model/kvm.js';
 import type { Requires } from '../scenario/types.js';
 import { flagsValue } from '../scenario/values.js';
 import { KVM_MEM_GUEST_MEMFD, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY } from '../uapi/flags.js';
@@ -62,10 +61,12 @@ export function codeChecks(): CodeCheck[] {
       requires: { vmType: type },
       // The check assumes every advertised flag is valid alone, as in 6.18 (INIT_SHARED without
       // MMAP is accepted); RFC v2's INIT_PRIVATE needs SUPPORT_SHARED.
-      notApplicable: (kvm) =>
-        kvm instanceof ModelKvm && kvm.profileData.gmemFlags.initPrivate !== 0n
-          ? `profile ${kvm.profileData.name} has a flag that needs another (INIT_PRIVATE needs SUPPORT_SHARED): single bits do not apply`
-          : undefined,
+      notApplicable: (kvm) => {
+        const profile = kvm.features().profileData;
+        return profile && profile.gmemFlags.initPrivate !== 0n
+          ? `profile ${profile.name} has a flag that needs another (INIT_PRIVATE needs SUPPORT_SHARED): single bits do not apply`
+          : undefined;
+      },
       run: (kvm) =>
         withVm(kvm, type, (vm) => {
           const valid = BigInt(vm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'));

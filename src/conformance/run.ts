@@ -4,7 +4,7 @@
  * host is reported as such and not counted as a failure.
  */
 import type { Kvm } from '../api.js';
-import { ModelKvm } from '../model/kvm.js';
+import { openModel } from '../open.js';
 import { profileOfKernel } from '../model/hostConfig.js';
 import { disagreements, runInstance, unmetRequirement, type Disagreement, type ScenarioReport } from '../scenario/runner.js';
 import type { CatalogEntry } from './catalog.js';
@@ -75,7 +75,7 @@ export function runOn(open: () => Kvm, label: string, entries: CatalogEntry[], o
 export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: RunOptions = {}): ConformanceRun {
   const profile = profileOfKernel(openKernel);
   const modelLabel = `model (${profile.name})`;
-  const model = runOn(() => new ModelKvm(profile), modelLabel, entries, opts);
+  const model = runOn(() => openModel(profile), modelLabel, entries, opts);
   const kernel = runOn(openKernel, 'kernel', entries, opts);
   const rows: DisagreementRow[] = [];
   entries.forEach((_e, i) => {

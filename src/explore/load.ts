@@ -3,9 +3,8 @@ import { isAbsolute, relative } from 'node:path';
 import type { Kvm } from '../api.js';
 import { CATALOG_DIR } from '../conformance/catalog.js';
 import { profileOfKernel } from '../model/hostConfig.js';
-import { ModelKvm } from '../model/kvm.js';
 import { getProfile, profileNames } from '../model/profile.js';
-import { chooseBackend, openKvm } from '../open.js';
+import { chooseBackend, openKvm, openModel } from '../open.js';
 import { unmetRequirement } from '../scenario/runner.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { ScenarioInstance } from '../scenario/types.js';
@@ -24,7 +23,7 @@ export interface ExploreArgs {
 /** The first profile that can run the instance: the scenario then opens without flags. */
 function firstFittingProfile(instance: ScenarioInstance): string {
   for (const name of profileNames()) {
-    const kvm = new ModelKvm(getProfile(name));
+    const kvm = openModel(getProfile(name));
     try {
       if (unmetRequirement(kvm, instance) === undefined) return name;
     } finally {
@@ -47,7 +46,7 @@ function traceOptions(args: ExploreArgs, first: ScenarioInstance): TraceOptions 
   if (args.profile !== undefined) throw new Error(`--profile applies to the model; with --backend ${backend} the model is configured like the kernel`);
   const openKernel = (): Kvm => openKvm({ backend: 'kernel' });
   const profile = profileOfKernel(openKernel); // Fails here, with the reason, when the kernel cannot be used.
-  return { openModel: () => new ModelKvm(profile), modelLabel: `model (${profile.name})`, other: { open: openKernel, label: 'kernel' } };
+  return { openModel: () => openModel(profile), modelLabel: `model (${profile.name})`, other: { open: openKernel, label: 'kernel' } };
 }
 
 export function exploreTraces(args: ExploreArgs): Trace[] {

@@ -5,10 +5,11 @@
  * handful of segments, never 2^28 pages.
  */
 import type { Fragment } from '../model/rangeMap.js';
-import { ModelGuestMemfd } from '../model/guestMemfd/handle.js';
+import type { FdHandle, HostMapping } from '../api.js';
 import { PageState, type GmemInode } from '../model/guestMemfd/inode.js';
-import { ModelHostMapping } from '../model/hostMapping.js';
-import { ModelVm } from '../model/vm.js';
+import type { ModelHostMapping } from '../model/hostMapping.js';
+import { modelInode, modelMapping, modelVmState } from '../model/inspect.js';
+import type { VmState } from '../model/vmState.js';
 import { pageOf, pageOffset } from '../uapi/memory.js';
 import { sameSegmentProps, type FileSegment, type FileView, type PageStateName, type SlotView, type Snapshot, type VmView } from './traceTypes.js';
 
@@ -96,37 +97,40 @@ function fileSegments(inode: GmemInode, mappings: ModelHostMapping[]): { segment
 
 /** The state of every model object among a scenario's handles. Other backends' handles are ignored. */
 export function snapshot(handles: ReadonlyMap<string, unknown>): Snapshot {
-  const files: Array<[string, ModelGuestMemfd]> = [];
-  const mappings: Array<[string, ModelHostMapping]> = [];
-  const vms: Array<[string, ModelVm]> = [];
+  const files: Array<[string, FdHandle, GmemInode]> = [];
+  const mappings: Array<[string, HostMapping, ModelHostMapping]> = [];
+  const vms: Array<[string, FdHandle & { type: number }, VmState]> = [];
   for (const [name, h] of handles) {
-    if (h instanceof ModelGuestMemfd) files.push([name, h]);
-    else if (h instanceof ModelHostMapping) mappings.push([name, h]);
-    else if (h instanceof ModelVm) vms.push([name, h]);
+    const inode = modelInode(h);
+    const mapping = modelMapping(h);
+    const vm = modelVmState(h);
+    if (inode) files.push([name, h as FdHandle, inode]);
+    else if (mapping) mappings.push([name, h as HostMapping, mapping]);
+    else if (vm) vms.push([name, h as FdHandle & { type: number }, vm]);
   }
-  const nameOfInode = new Map<GmemInode, string>(files.map(([name, f]) => [f.inode, name]));
-  const fileViews: FileView[] = files.map(([name, f]) => {
-    const live = mappings.filter(([, m]) => m.mapped && m.inode === f.inode);
-    const released = f.inode.released;
-    const { segments, truncated } = released ? { segments: [], truncated: false } : fileSegments(f.inode, live.map(([, m]) => m));
+  const nameOfInode = new Map<GmemInode, string>(files.map(([name, , inode]) => [inode, name]));
+  const fileViews: FileView[] = files.map(([name, f, inode]) => {
+    const live = mappings.filter(([, m, model]) => m.mapped && model.inode === inode);
+    const released = inode.released;
+    const { segments, truncated } = released ? { segments: [], truncated: false } : fileSegments(inode, live.map(([, , model]) => model));
     return {
       handle: name,
       mappings: live.map(([n]) => n),
-      size: f.inode.size.toString(),
-      flags: `0x${f.inode.flags.toString(16)}`,
-      pageBytes: 2 ** f.inode.pageLog2,
-      pageCount: f.inode.pageCount,
+      size: inode.size.toString(),
+      flags: `0x${inode.flags.toString(16)}`,
+      pageBytes: 2 ** inode.pageLog2,
+      pageCount: inode.pageCount,
       fdClosed: f.closed,
       released,
       segments,
       truncated,
     };
   });
-  const vmViews: VmView[] = vms.map(([name, vm]) => ({
+  const vmViews: VmView[] = vms.map(([name, vm, state]) => ({
     handle: name,
     type: vm.type,
     closed: vm.closed,
-    slots: [...vm.state.slots.values()]
+    slots: [...state.slots.values()]
       .sort((a, b) => a.baseGfn - b.baseGfn)
       .map((slot): SlotView => ({
         slot: slot.key,
@@ -141,7 +145,7 @@ export function snapshot(handles: ReadonlyMap<string, unknown>): Snapshot {
               gmemOnly: slot.gmem.gmemOnly,
             }
           : null,
-        attributes: vm.state.attributeRanges(slot.baseGfn, slot.baseGfn + slot.npages).map((f) => ({
+        attributes: state.attributeRanges(slot.baseGfn, slot.baseGfn + slot.npages).map((f) => ({
           startGfn: String(f.start),
           endGfn: String(f.end),
           private: f.value !== 0,

@@ -6,7 +6,7 @@
  */
 import type { Kvm } from '../api.js';
 import { recognizeDivergence } from '../conformance/divergences.js';
-import { ModelKvm } from '../model/kvm.js';
+import { openModel } from '../open.js';
 import type { Profile } from '../model/profile.js';
 import { scenarioInstances } from '../scenario/load.js';
 import { describeOutcome } from '../scenario/outcome.js';
@@ -42,7 +42,7 @@ function compare(steps: Step[], openKernel: () => Kvm, profile: Profile, stats?:
     throw err;
   }
   const kvmK = openKernel();
-  const kvmM = new ModelKvm(profile);
+  const kvmM = openModel(profile);
   try {
     const k = runInstance(kvmK, instance!);
     const m = runInstance(kvmM, instance!);

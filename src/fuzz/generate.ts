@@ -113,7 +113,8 @@ const GENERATORS: [number, Gen][] = [
       guestPhysAddr: r.pick(['0', '0x100000', '0x200000', '2^32', '2^52-4096', '2^52', '2^64-4096', String(r.int(16) * P), '1']),
       memorySize: r.pick(['0', '4096', '8192', '16384', '4097', '2^43', '65536']),
     };
-    if (r.chance(0.5)) step.userspaceAddr = n.maps.length && r.chance(0.5) ? { mappingOf: r.pick(n.maps).name } : r.pick(['0', '1', '0x7fffffffe000', '0x7ffffffff000', '2^64-4096', '0x10000000']);
+    // Scenarios may only point a slot at 0 or into a mapping they made (an unaligned one too).
+    if (r.chance(0.5)) step.userspaceAddr = n.maps.length && r.chance(0.5) ? { mappingOf: r.pick(n.maps).name, plus: r.pick(['0', '0', '1', '4096']) } : '0';
     if (v2) {
       const choices = [...n.files.map((f) => f.name), ...n.files.map((f) => f.name), ...n.vms, ...n.plain, 'kvm', '999999', '0', '0xffffffff'];
       step.guestMemfd = r.pick(choices);

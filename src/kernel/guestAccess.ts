@@ -3,10 +3,9 @@
  * vCPU of its own. Its code lives in a memslot that exists only for the duration of the run, at a
  * guest physical range and slot id no caller slot uses, so callers never meet it.
  */
-import type { BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, MappingLevel, U64Input, VcpuExit } from '../api.js';
-import { bytes, u64 } from '../args.js';
+import type { GuestExit, MappingLevel, VcpuExit } from '../api.js';
 import { UnsupportedError } from '../errors.js';
-import { guestAccessRequest, guestReadRequest, type GuestAccessRequest } from '../requests.js';
+import type { GuestAccessRequest } from '../requests.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
 import { encodeMemoryRegion } from './encode.js';
@@ -37,7 +36,6 @@ export interface GuestAccessHost {
   userSlots(): ReadonlyMap<number, { gpa: bigint; size: bigint }>;
   /** A vCPU for the access (made once, kept). */
   helperVcpu(): KernelVcpu;
-  ensureOpen(operation: string): void;
 }
 
 /**
@@ -51,37 +49,29 @@ export interface GuestAccessHost {
 function settle(vcpu: KernelVcpu, exit: VcpuExit): void {
   let rcx = exit.reason === 'KVM_EXIT_MMIO' && !exit.isWrite ? 1n : 0n;
   for (let attempt = 0; attempt < 4; attempt++, rcx = 0n) {
-    vcpu.setRegs({ rcx });
-    const exit = vcpu.run({ timeoutMs: RUN_TIMEOUT_MS });
+    vcpu.setRegs({ ...vcpu.getRegs(), rcx });
+    const exit = vcpu.run(RUN_TIMEOUT_MS);
     if (exit.reason === 'KVM_EXIT_HLT') return;
   }
   throw Object.assign(new Error('the guest copy program did not come to a halt after an exit'), { code: 'ERR_GUEST_PROGRAM' });
 }
 
-export class KernelGuestAccess implements GuestAccess {
+export class KernelGuestAccess {
   private codeRegion: bigint | undefined;
 
   constructor(private readonly host: GuestAccessHost) {}
 
-  read(gpa: U64Input, length: number, opts?: GuestAccessOptions): GuestResult<Uint8Array> {
-    const req = guestReadRequest(gpa, length, opts, this.host.hasPrivateMem);
-    this.ready(req, 'guest read');
-    const out = new Uint8Array(req.length);
-    const exit = this.copyAll(req, out, 'read');
-    return exit ? { ok: false, exit } : { ok: true, value: out };
+  /** Copy req.length bytes between the guest and `buffer`: an exit, or undefined when all was copied. */
+  access(req: GuestAccessRequest, buffer: Uint8Array, direction: 'read' | 'write'): GuestExit | undefined {
+    // The program's accesses are whatever the hardware makes of them: it cannot choose private
+    // or shared on a confidential VM, so an explicit kind is only honoured where it is implied.
+    if (req.kind !== undefined && this.host.hasPrivateMem) {
+      throw new UnsupportedError('kernel', `guest ${direction}`, 'choosing private or shared accesses needs a guest that sets the C-bit or shared bit itself');
+    }
+    return this.copyAll(req, buffer, direction);
   }
 
-  write(gpa: U64Input, data: BytesInput, opts?: GuestAccessOptions): GuestResult<undefined> {
-    const src = bytes(data, 'data');
-    const req = guestAccessRequest(gpa, src.byteLength, opts, this.host.hasPrivateMem);
-    this.ready(req, 'guest write');
-    const exit = this.copyAll(req, src, 'write');
-    return exit ? { ok: false, exit } : { ok: true, value: undefined };
-  }
-
-  mappingLevel(gpa: U64Input): MappingLevel | null {
-    u64(gpa, 'gpa');
-    this.host.ensureOpen('mapping level');
+  mappingLevel(): MappingLevel | null {
     throw new UnsupportedError('kernel', 'mapping level', 'KVM does not tell userspace how it maps a guest page');
   }
 
@@ -89,15 +79,6 @@ export class KernelGuestAccess implements GuestAccess {
   dispose(): void {
     if (this.codeRegion !== undefined) this.host.native.munmap(this.codeRegion, HUGE);
     this.codeRegion = undefined;
-  }
-
-  private ready(req: GuestAccessRequest, operation: string): void {
-    this.host.ensureOpen(operation);
-    // The program's accesses are whatever the hardware makes of them: it cannot choose private
-    // or shared on a confidential VM, so an explicit kind is only honoured where it is implied.
-    if (req.kind !== undefined && this.host.hasPrivateMem) {
-      throw new UnsupportedError('kernel', operation, 'choosing private or shared accesses needs a guest that sets the C-bit or shared bit itself');
-    }
   }
 
   private copyAll(req: GuestAccessRequest, buffer: Uint8Array, direction: 'read' | 'write'): GuestExit | undefined {
@@ -123,9 +104,10 @@ export class KernelGuestAccess implements GuestAccess {
     this.setSlot(slot, codeGpa, HUGE, code);
     try {
       const vcpu = this.host.helperVcpu();
-      vcpu.setSregs(longModeSregs(codeGpa)); // Also drops any translation cached from the last run.
+      vcpu.setSregs({ ...vcpu.getSregs(), ...longModeSregs(codeGpa) }); // Also drops any translation cached from the last run.
       const target = windowAddress(gpa);
       vcpu.setRegs({
+        ...vcpu.getRegs(),
         rip: 0n,
         rflags: 2n,
         rsp: BigInt(BOUNCE_OFFSET),
@@ -133,7 +115,7 @@ export class KernelGuestAccess implements GuestAccess {
         rsi: direction === 'read' ? target : BOUNCE_VA,
         rdi: direction === 'read' ? BOUNCE_VA : target,
       });
-      const exit = vcpu.run({ timeoutMs: RUN_TIMEOUT_MS });
+      const exit = vcpu.run(RUN_TIMEOUT_MS);
       if (exit.reason !== 'KVM_EXIT_HLT') settle(vcpu, exit);
       switch (exit.reason) {
         case 'KVM_EXIT_HLT':
@@ -157,7 +139,7 @@ export class KernelGuestAccess implements GuestAccess {
   private region(): bigint {
     if (this.codeRegion === undefined) {
       const native = this.host.native;
-      this.codeRegion = check<bigint>(native.mmap(HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n), 'mmap', 'mmap guest program');
+      this.codeRegion = check<bigint>(native.mmap(HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n));
       native.guardedWrite(this.codeRegion, COPY_CODE);
     }
     return this.codeRegion;
@@ -185,6 +167,6 @@ export class KernelGuestAccess implements GuestAccess {
 
   private setSlot(slot: number, gpa: bigint, size: bigint, uaddr: bigint): void {
     const struct = encodeMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: gpa, memorySize: size, userspaceAddr: uaddr });
-    check(this.host.native.ioctlBuffer(this.host.vmFd, I.KVM_SET_USER_MEMORY_REGION, struct), 'ioctl', 'KVM_SET_USER_MEMORY_REGION (guest program)');
+    check(this.host.native.ioctlBuffer(this.host.vmFd, I.KVM_SET_USER_MEMORY_REGION, struct));
   }
 }

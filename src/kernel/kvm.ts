@@ -1,10 +1,12 @@
 /** /dev/kvm on the kernel backend. */
-import type { CapabilityInput, HostFile, Kvm, Vm, VmTypeInput } from '../api.js';
-import { vmTypeNumber } from '../args.js';
-import { capabilityArg, checkExtensionOn } from './caps.js';
+import type { Features } from '../api.js';
+import type { FileBackend, KvmBackend, VmBackend } from '../handles/backend.js';
 import { ERRNOS } from '../uapi/errno.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
-import { KernelFdHandle } from './handle.js';
+import { PROPOSED_CAPS } from '../uapi/proposals.js';
+import { checkExtensionOn } from './caps.js';
+import { KernelDescriptor } from './descriptor.js';
+import { KvmDevice } from './kvmDevice.js';
 import { loadNative, type NativeAddon } from './native.js';
 import { check } from './sys.js';
 import { KernelVm } from './vm.js';
@@ -14,52 +16,66 @@ const O_RDWR = 2;
 /** The KVM device; GMEM_KVM_DEVICE names another (a container's bind mount, or a test's missing one). */
 export const KVM_DEVICE = process.env.GMEM_KVM_DEVICE || '/dev/kvm';
 
-class KernelHostFile extends KernelFdHandle implements HostFile {
+/** What the kernel backend offers; what the running kernel has is asked with KVM_CHECK_EXTENSION. */
+const KERNEL_FEATURES: Features = Object.freeze({
+  backend: 'kernel',
+  profile: 'host',
+  profileData: undefined,
+  // The only in-place conversion a kernel may have; each VM announces it with the capability.
+  conversion: 'attributes2',
+  inPlaceCapability: PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest,
+  pins: false,
+  gmemFlagNames: undefined,
+});
+
+class KernelHostFile extends KernelDescriptor {
   constructor(native: NativeAddon, fd: number) {
     super(native, fd);
   }
 }
 
-export class KernelKvm extends KernelFdHandle implements Kvm {
-  readonly backend = 'kernel' as const;
-  readonly profile = 'host';
+export class KernelKvm extends KernelDescriptor implements KvmBackend {
   private runSize: number | undefined;
+  private readonly device: KvmDevice;
 
-  /** Open /dev/kvm; a KvmError when it cannot be opened, a plain Error when the addon is missing. */
+  /** Open /dev/kvm; an Errno when it cannot be opened, a plain Error when the addon is missing. */
   static open(path = KVM_DEVICE): KernelKvm {
     const load = loadNative();
     if (!load.ok) throw Object.assign(new Error(`kernel backend unavailable: ${load.reason}`), { code: 'ERR_KERNEL_BACKEND_UNAVAILABLE' });
-    const fd = check(load.addon.open(path, O_RDWR), 'open', `open ${path}`);
+    const fd = check(load.addon.open(path, O_RDWR));
     return new KernelKvm(load.addon, fd);
   }
 
   private constructor(native: NativeAddon, fd: number) {
     super(native, fd);
+    this.device = new KvmDevice(native, fd);
+  }
+
+  /** The descriptor stays open while a VM or vCPU made from it lives (see KvmDevice). */
+  override close(): void {
+    this.device.put();
+  }
+
+  features(): Features {
+    return KERNEL_FEATURES;
   }
 
   getApiVersion(): number {
-    this.ensureOpen('ioctl', 'KVM_GET_API_VERSION');
-    return check(this.native.ioctlValue(this.fd, I.KVM_GET_API_VERSION, 0), 'ioctl', 'KVM_GET_API_VERSION');
+    return check(this.native.ioctlValue(this.fd, I.KVM_GET_API_VERSION, 0));
   }
 
-  checkExtension(cap: CapabilityInput): number {
-    const n = capabilityArg(cap);
-    this.ensureOpen('ioctl', 'KVM_CHECK_EXTENSION');
-    return checkExtensionOn(this.native, this.fd, n);
+  checkExtension(cap: number | bigint): number {
+    return checkExtensionOn(this.native, this.fd, cap);
   }
 
-  createVm(type?: VmTypeInput): Vm {
-    const t = vmTypeNumber(type);
-    this.ensureOpen('ioctl', 'KVM_CREATE_VM');
-    const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, t), 'ioctl', 'KVM_CREATE_VM');
-    this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0), 'ioctl', 'KVM_GET_VCPU_MMAP_SIZE');
-    return new KernelVm(this.native, fd, Number(t), this.fd, this.runSize);
+  createVm(type: bigint): VmBackend {
+    const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, type));
+    this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0));
+    return new KernelVm(this.native, fd, Number(type), this.device, this.runSize);
   }
 
-  memfdCreate(name = 'gmem'): HostFile {
-    if (typeof name !== 'string') throw new TypeError('name must be a string');
-    this.ensureOpen('memfd_create', 'memfd_create');
-    return new KernelHostFile(this.native, check(this.native.memfdCreate(name), 'memfd_create', 'memfd_create'));
+  memfdCreate(name: string): FileBackend {
+    return new KernelHostFile(this.native, check(this.native.memfdCreate(name)));
   }
 }
 

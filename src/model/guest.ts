@@ -4,9 +4,8 @@
  * guest_memfd or the host memory behind userspace_addr. An access that KVM_RUN cannot complete
  * ends as an exit (memory fault or MMIO), returned as a value like the kernel's kvm_run.
  */
-import type { AccessKind, BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, MappingLevel, U64Input } from '../api.js';
-import { bytes, u64 } from '../args.js';
-import { guestAccessRequest, guestReadRequest } from '../requests.js';
+import type { AccessKind, GuestExit, MappingLevel } from '../api.js';
+import type { GuestAccessRequest } from '../requests.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_READONLY } from '../uapi/flags.js';
 import { PAGE_SIZE, PAGE_SIZE_N, pageOf, pageOffset } from '../uapi/memory.js';
 import type { GmemInode } from './guestMemfd/inode.js';
@@ -23,27 +22,18 @@ type PageTarget = { inode: GmemInode; page: number } | { exit: GuestExit };
  */
 const MMIO_MAX = 1;
 
-export class ModelGuestAccess implements GuestAccess {
+export class ModelGuestAccess {
   constructor(
     private readonly vm: VmState,
     private readonly process: ModelProcess<unknown>,
-    private readonly ensureOpen: (operation: string) => void,
   ) {}
 
-  read(gpa: U64Input, length: number, opts?: GuestAccessOptions): GuestResult<Uint8Array> {
-    const { gpa: start, length: len, kind } = guestReadRequest(gpa, length, opts, this.vm.hasPrivateMem);
-    this.ensureOpen('guest read');
-    const out = new Uint8Array(len);
-    const exit = this.walk(start, len, false, kind, (t, inPage, done, n) => t.inode.contents.read(t.page, inPage, out, done, n));
-    return exit ? { ok: false, exit } : { ok: true, value: out };
+  read({ gpa, length, kind }: GuestAccessRequest, out: Uint8Array): GuestExit | undefined {
+    return this.walk(gpa, length, false, kind, (t, inPage, done, n) => t.inode.contents.read(t.page, inPage, out, done, n));
   }
 
-  write(gpa: U64Input, data: BytesInput, opts?: GuestAccessOptions): GuestResult<undefined> {
-    const src = bytes(data, 'data');
-    const { gpa: start, kind } = guestAccessRequest(gpa, src.byteLength, opts, this.vm.hasPrivateMem);
-    this.ensureOpen('guest write');
-    const exit = this.walk(start, src.byteLength, true, kind, (t, inPage, done, n) => t.inode.contents.write(t.page, inPage, src, done, n));
-    return exit ? { ok: false, exit } : { ok: true, value: undefined };
+  write({ gpa, length, kind }: GuestAccessRequest, src: Uint8Array): GuestExit | undefined {
+    return this.walk(gpa, length, true, kind, (t, inPage, done, n) => t.inode.contents.write(t.page, inPage, src, done, n));
   }
 
   /** Visit the access page by page in ascending order; the first page that cannot be accessed ends it. */
@@ -68,10 +58,8 @@ export class ModelGuestAccess implements GuestAccess {
     return undefined;
   }
 
-  mappingLevel(gpa: U64Input): MappingLevel | null {
-    const g = u64(gpa, 'gpa');
-    this.ensureOpen('mapping level');
-    const gfn = pageOf(g);
+  mappingLevel(gpa: bigint): MappingLevel | null {
+    const gfn = pageOf(gpa);
     const slot = this.vm.slotForGfn(gfn);
     if (!slot) return null;
     const inode = slot.gmem?.inode;

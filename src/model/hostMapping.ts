@@ -2,18 +2,18 @@
  * A host mapping of a guest_memfd in the model. It holds a reference on the file (as a VMA
  * does), and every access asks the file's fault rule page by page, in ascending order, so a
  * copy that meets a page the kernel would SIGBUS on stops there with the pages before it done.
+ * The handle (src/handles/hostMapping.ts) has checked the span, the protection and that the
+ * mapping is still there.
  */
-import type { BytesInput, HostMapping, U64Input } from '../api.js';
-import { byteValue, bytes } from '../args.js';
-import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
+import type { MappingBackend } from '../handles/backend.js';
+import { protAllows } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import { gmemMprotect } from './guestMemfd/mmap.js';
 import type { ModelProcess } from './process.js';
 
-export class ModelHostMapping implements HostMapping {
-  private isMapped = true;
+export class ModelHostMapping implements MappingBackend {
   private currentProt: number;
 
   constructor(
@@ -30,67 +30,32 @@ export class ModelHostMapping implements HostMapping {
     process.occupy(address, length, this);
   }
 
-  get prot(): number {
-    return this.currentProt;
-  }
-
-  get mapped(): boolean {
-    return this.isMapped;
-  }
-
-  read(offset: U64Input, length: number): Uint8Array {
-    const { start, length: len } = mappingReadSpan(offset, length, this.length);
-    this.ensureMapped('read');
-    const out = new Uint8Array(Number(len));
-    this.eachPage('read', start, out.length, (filePage, inPage, done, n) => {
+  read(start: bigint, out: Uint8Array): void {
+    this.eachPage(start, out.length, (filePage, inPage, done, n) => {
       this.inode.contents.read(filePage, inPage, out, done, n);
     });
-    return out;
   }
 
-  readInto(offset: U64Input, dest: Uint8Array): void {
-    if (!(dest instanceof Uint8Array)) throw new TypeError('dest must be a Uint8Array');
-    const { start } = mappingBufferSpan('read', offset, dest, this.length);
-    this.ensureMapped('read');
-    this.eachPage('read', start, dest.length, (filePage, inPage, done, n) => {
-      this.inode.contents.read(filePage, inPage, dest, done, n);
-    });
-  }
-
-  write(offset: U64Input, data: BytesInput): void {
-    const src = bytes(data, 'data');
-    const { start } = mappingBufferSpan('write', offset, src, this.length);
-    this.ensureMapped('write');
-    this.eachPage('write', start, src.byteLength, (filePage, inPage, done, n) => {
+  write(start: bigint, src: Uint8Array): void {
+    this.eachPage(start, src.byteLength, (filePage, inPage, done, n) => {
       this.inode.contents.write(filePage, inPage, src, done, n);
     });
   }
 
-  fill(offset: U64Input, length: U64Input, byte: number): void {
-    const { start, length: len } = mappingFillSpan(offset, length, this.length);
-    const value = byteValue(byte, 'byte');
-    this.ensureMapped('fill');
-    this.eachPage('fill', start, Number(len), (filePage, inPage, _done, n) => {
+  fill(start: bigint, length: bigint, value: number): void {
+    this.eachPage(start, Number(length), (filePage, inPage, _done, n) => {
       this.inode.contents.fill(filePage, inPage, n, value);
     });
   }
 
   mprotect(prot: number): void {
-    const p = protWord(prot);
-    this.ensureMapped('mprotect');
-    gmemMprotect(p);
-    this.currentProt = p;
+    gmemMprotect(prot);
+    this.currentProt = prot;
   }
 
-  unmap(): void {
-    if (!this.isMapped) return;
-    this.isMapped = false;
+  munmap(): void {
     this.process.release(this.address);
     this.inode.put();
-  }
-
-  [Symbol.dispose](): void {
-    this.unmap();
   }
 
   /**
@@ -104,18 +69,12 @@ export class ModelHostMapping implements HostMapping {
     return { inode: this.inode, page };
   }
 
-  private ensureMapped(operation: string): void {
-    if (!this.isMapped) fail('EBADF', 'access', operation, 'the mapping was unmapped');
-  }
-
   /** Walk [start, start+len) page by page, faulting each page in before `copy` runs on it. */
   private eachPage(
-    operation: 'read' | 'write' | 'fill',
     start: bigint,
     len: number,
     copy: (filePage: number, inPage: number, done: number, n: number) => void,
   ): void {
-    if (!protAllows(this.currentProt, operation === 'read' ? 'read' : 'write', len)) throw protectionFault(operation, this.currentProt, start);
     if (len === 0) return;
     const base = this.offset + start;
     let done = 0;
@@ -126,7 +85,7 @@ export class ModelHostMapping implements HostMapping {
       const n = Math.min(PAGE_SIZE - inPage, len - done);
       const verdict = this.inode.hostFault(filePage);
       if (verdict !== null) {
-        fail('SIGBUS', 'access', `host ${operation}`, verdict === 'past-eof'
+        fail('SIGBUS', verdict === 'past-eof'
           ? `file offset ${hex(fileOffset)} is at or past the end of the file (${hex(this.inode.size)})`
           : `file offset ${hex(fileOffset)} is in a private page`, {
           mappingOffset: start + BigInt(done),

@@ -18,7 +18,7 @@ export type FdLookup = (fd: number) => OpenFile | undefined;
 
 
 export function setMemoryRegion(vm: VmState, ioctl: MemoryRegionIoctl, mem: MemoryRegionWords, lookupFd: FdLookup): void {
-  const refuse = (code: 'EINVAL' | 'EEXIST' | 'EBADF', reason: string): never => fail(code, 'ioctl', ioctl, reason);
+  const refuse = (code: 'EINVAL' | 'EEXIST' | 'EBADF', reason: string): never => fail(code, reason);
   const profile = vm.profile;
 
   if (ioctl === 'KVM_SET_USER_MEMORY_REGION' && mem.flags & ~KVM_SET_USER_MEMORY_REGION_V1_FLAGS) {

@@ -2,6 +2,7 @@
  * Profiles: what a given kernel (released or proposed) offers, as data. The engine reads these
  * switches; a profile is never a fork of the code.
  */
+import { invalidArgType, invalidArgValue } from '../args.js';
 import { KVM_X86_VM_TYPES, VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../uapi/flags.js';
 import { flagTable, type FlagTable } from '../uapi/table.js';
@@ -222,9 +223,9 @@ export function profileNames(): string[] {
 
 /** Look a profile up by name; an unknown name is a RangeError that lists the known ones. */
 export function getProfile(name: string = DEFAULT_PROFILE): Profile {
-  if (typeof name !== 'string') throw new TypeError(`profile must be a string, got ${typeof name}`);
+  if (typeof name !== 'string') throw invalidArgType(`profile must be a string, got ${typeof name}`);
   const profile = PROFILES.get(name);
-  if (!profile) throw new RangeError(`unknown profile ${JSON.stringify(name)}; known profiles: ${profileNames().join(', ')}`);
+  if (!profile) throw invalidArgValue(`unknown profile ${JSON.stringify(name)}; known profiles: ${profileNames().join(', ')}`, 'RangeError');
   return profile;
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import type { Requires, Scenario, ScenarioInstance, Step } from './types.js';
-import { ScenarioError, formatMatrixValue } from './values.js';
+import { ScenarioError, formatMatrixValue, rawUserspaceAddr } from './values.js';
 
 const SCHEMA_URL = new URL('../../../schema/scenario.schema.json', import.meta.url);
 
@@ -58,6 +58,7 @@ function checkHandles(steps: Step[], origin: string): void {
     if (ref && typeof ref === 'object' && ref.mappingOf && !defined.has(ref.mappingOf)) {
       throw new ScenarioError(`${origin}: steps[${i}].userspaceAddr.mappingOf: handle ${JSON.stringify(ref.mappingOf)} is not defined by an earlier step`);
     }
+    if (ref !== undefined && (ref === null || typeof ref !== 'object')) rawUserspaceAddr(ref, `${origin}: steps[${i}].userspaceAddr`);
     if (typeof step.guestMemfd === 'string' && !/^[0-9$]/.test(step.guestMemfd) && !defined.has(step.guestMemfd)) {
       throw new ScenarioError(`${origin}: steps[${i}].guestMemfd: handle ${JSON.stringify(step.guestMemfd)} is not defined by an earlier step`);
     }

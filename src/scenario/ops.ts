@@ -1,9 +1,10 @@
 /** What each scenario step does, through the public API of any backend. */
+import { UnsupportedError } from '../errors.js';
 import type { FdHandle, GuestMemfd, HostMapping, Kvm, Pin, Vm } from '../api.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import type { Step } from './types.js';
-import { ScenarioError, flagsValue, hexBytes, u64Value } from './values.js';
+import { ScenarioError, flagsValue, hexBytes, rawUserspaceAddr, u64Value } from './values.js';
 
 export interface StepContext {
   kvm: Kvm;
@@ -29,17 +30,22 @@ const small = (v: bigint, where: string): number => {
   return Number(v);
 };
 
-/** A userspace_addr: a number, or {mappingOf: name, plus?: n} for a mapping's address. */
-function userspaceAddr(ctx: StepContext, step: Step, where: string): bigint {
+/**
+ * A userspace_addr: 0, or {mappingOf: name, plus?: n} for an address inside a mapping the
+ * scenario made. A scenario is data from anywhere: a raw address could point a slot, and then
+ * guest accesses, at any memory of this process, so it is refused.
+ */
+function userspaceAddr(ctx: StepContext, step: Step, where: string): bigint | HostMapping {
   const v = step.userspaceAddr;
   if (v === undefined) return 0n;
   if (v && typeof v === 'object') {
     const ref = v as { mappingOf: string; plus?: unknown };
     const map = ctx.handles.get(ref.mappingOf) as HostMapping | undefined;
     if (!map) throw new ScenarioError(`${where}.userspaceAddr.mappingOf: handle ${JSON.stringify(ref.mappingOf)} does not exist`);
-    return map.address + (ref.plus === undefined ? 0n : u64Value(ref.plus, `${where}.userspaceAddr.plus`));
+    const plus = ref.plus === undefined ? 0n : u64Value(ref.plus, `${where}.userspaceAddr.plus`);
+    return plus === 0n ? map : map.address + plus;
   }
-  return u64Value(v, `${where}.userspaceAddr`);
+  return rawUserspaceAddr(v, `${where}.userspaceAddr`);
 }
 
 function region(ctx: StepContext, step: Step, where: string, v2: boolean) {
@@ -54,6 +60,13 @@ function region(ctx: StepContext, step: Step, where: string, v2: boolean) {
   const g = step.guestMemfd;
   const guestMemfd = typeof g === 'string' && !/^\d/.test(g) ? handle<FdHandle>(ctx, step, 'guestMemfd', where) : g === undefined ? undefined : small(u64Value(g, `${where}.guestMemfd`), `${where}.guestMemfd`);
   return { ...base, guestMemfdOffset: u64(step, 'guestMemfdOffset', where, 0n), ...(guestMemfd !== undefined ? { guestMemfd } : {}) };
+}
+
+/** A proposal's part of the step's file; a file without it cannot run the step (UnsupportedError). */
+function part<K extends 'conversion' | 'pins' | 'seals'>(ctx: StepContext, step: Step, where: string, name: K, operation: string): NonNullable<GuestMemfd[K]> {
+  const found = handle<GuestMemfd>(ctx, step, 'file', where)[name];
+  if (!found) throw new UnsupportedError(ctx.kvm.backend, operation, `this file has no ${name} (a proposal this ${ctx.kvm.backend === 'model' ? 'profile' : 'kernel'} does not have)`);
+  return found as NonNullable<GuestMemfd[K]>;
 }
 
 const define = (ctx: StepContext, step: Step, value: unknown): unknown => {
@@ -110,19 +123,19 @@ export const EXECUTORS: Record<string, Executor> = {
   fsync: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).fsync(),
   fchmod: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).fchmod(small(u64(s, 'mode', w), `${w}.mode`)),
   setMemoryAttributes2: (ctx, s, w) =>
-    handle<GuestMemfd>(ctx, s, 'file', w).setMemoryAttributes2({
+    part(ctx, s, w, 'conversion', 'KVM_SET_MEMORY_ATTRIBUTES2').setMemoryAttributes2({
       offset: u64(s, 'offset', w),
       size: u64(s, 'size', w),
       attributes: flags(s, 'attributes', w),
       flags: u64(s, 'flags', w, 0n),
       ...(s.reserved ? { reserved: (s.reserved as unknown[]).map((r, i) => u64Value(r, `${w}.reserved[${i}]`)) } : {}),
     }),
-  convertToPrivate: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).convertToPrivate(u64(s, 'offset', w), u64(s, 'size', w)),
-  convertToShared: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).convertToShared(u64(s, 'offset', w), u64(s, 'size', w)),
+  convertToPrivate: (ctx, s, w) => part(ctx, s, w, 'conversion', 'convertToPrivate').toPrivate(u64(s, 'offset', w), u64(s, 'size', w)),
+  convertToShared: (ctx, s, w) => part(ctx, s, w, 'conversion', 'convertToShared').toShared(u64(s, 'offset', w), u64(s, 'size', w)),
   gmemConvert: (ctx, s, w) =>
-    handle<GuestMemfd>(ctx, s, 'file', w).gmemConvert(s.to as 'private' | 'shared', { offset: u64(s, 'offset', w), size: u64(s, 'size', w), errorOffset: u64(s, 'errorOffset', w, 0n) }),
-  addSeals: (ctx, s, w) => handle<GuestMemfd>(ctx, s, 'file', w).addSeals(flags(s, 'flags', w)),
-  pin: (ctx, s, w) => define(ctx, s, handle<GuestMemfd>(ctx, s, 'file', w).pin(u64(s, 'offset', w), u64(s, 'length', w))),
+    part(ctx, s, w, 'conversion', 'KVM_GMEM_CONVERT').gmemConvert(s.to as 'private' | 'shared', { offset: u64(s, 'offset', w), size: u64(s, 'size', w), errorOffset: u64(s, 'errorOffset', w, 0n) }),
+  addSeals: (ctx, s, w) => part(ctx, s, w, 'seals', 'addSeals').addSeals(flags(s, 'flags', w)),
+  pin: (ctx, s, w) => define(ctx, s, part(ctx, s, w, 'pins', 'pin').pin(u64(s, 'offset', w), u64(s, 'length', w))),
   release: (ctx, s, w) => handle<Pin>(ctx, s, 'pin', w).release(),
   guestRead: (ctx, s, w) =>
     handle<Vm>(ctx, s, 'vm', w).guest.read(u64(s, 'gpa', w), small(u64(s, 'length', w), `${w}.length`), s.kind ? { kind: s.kind as 'private' | 'shared' } : {}),

@@ -1,8 +1,7 @@
 /** Running a scenario instance on a backend, step by step, and on two backends side by side. */
 import type { Kvm } from '../api.js';
-import { ModelKvm } from '../model/kvm.js';
+import { isArgumentError } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
-import { inPlaceCapability } from '../model/profile.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import { EXECUTORS, type StepContext } from './ops.js';
 import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
@@ -42,17 +41,16 @@ function gmemFlagNames(instance: ScenarioInstance): string[] {
 export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string | undefined {
   const r = instance.requires;
   if (r.backend && kvm.backend !== r.backend) return `runs on the ${r.backend} backend only`;
-  if (kvm instanceof ModelKvm) {
-    const missing = gmemFlagNames(instance).find((n) => !(n in kvm.profileData.gmemFlags.names));
-    if (missing) return `profile ${kvm.profileData.name} has no ${missing}`;
-  }
-  if (r.pins && kvm.backend !== 'model') return 'long-term pins are not available on this backend';
+  const features = kvm.features();
+  const known = features.gmemFlagNames;
+  const missing = known && gmemFlagNames(instance).find((n) => !known.has(n));
+  if (missing) return `profile ${features.profile} has no ${missing}`;
+  if (r.pins && !features.pins) return 'long-term pins are not available on this backend';
   const typeName = r.vmType ?? 'KVM_X86_DEFAULT_VM';
   if (!KVM_X86_VM_TYPES.has(typeName)) return `unknown VM type ${typeName}`;
   const type = KVM_X86_VM_TYPES.byName[typeName];
   if (!((kvm.checkExtension('KVM_CAP_VM_TYPES') || 1) >>> type & 1)) return `${typeName} is not offered (KVM_CAP_VM_TYPES)`;
-  const profile = kvm instanceof ModelKvm ? kvm.profileData : undefined;
-  if (r.rfcConvert && profile?.inPlace?.ioctl !== 'convert') return 'no KVM_GMEM_CONVERT ioctls (RFC v2 of 1G page support, profile rfc-1g-v2 only)';
+  if (r.rfcConvert && features.conversion !== 'convert') return 'no KVM_GMEM_CONVERT ioctls (RFC v2 of 1G page support, profile rfc-1g-v2 only)';
   const needsVm = r.gmemFlags !== undefined || r.inPlace || r.vmMemoryAttributes;
   if (!needsVm) return undefined;
   const vm = kvm.createVm(type);
@@ -63,8 +61,8 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
       if ((have & want) !== want) return `${typeName} does not accept guest_memfd flags 0x${want.toString(16)} (KVM_CAP_GUEST_MEMFD_FLAGS = 0x${have.toString(16)})`;
     }
     if (r.inPlace) {
-      const cap = inPlaceCapability(profile);
-      if (profile && profile.inPlace?.ioctl !== 'attributes2') return `no in-place conversion in profile ${profile.name}`;
+      const cap = features.inPlaceCapability;
+      if (features.conversion !== 'attributes2') return `no in-place conversion in profile ${features.profile}`;
       if (vm.checkExtension(cap) === 0) return `no in-place conversion for ${typeName} (capability ${cap} answers 0)`;
     }
     if (r.vmMemoryAttributes && !(BigInt(vm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES')) & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
@@ -84,7 +82,9 @@ function runStep(ctx: StepContext, step: Step, index: number): { outcome: Outcom
     return { outcome: okOutcome(exec(ctx, step, where)) };
   } catch (err) {
     if (err instanceof ScenarioError) return { outcome: { notRun: err.message } };
-    if (err instanceof TypeError || err instanceof RangeError) return { outcome: { notRun: `the API refused the arguments: ${err.message}` } };
+    // Only the API's own refusals (Node's argument codes) are an outcome; any other TypeError or
+    // RangeError is a bug (in a model rule, or here) and must fail the run, not pass as a refusal.
+    if (isArgumentError(err)) return { outcome: { notRun: `the API refused the arguments: ${err.message}` } };
     const { outcome, detail } = errorOutcome(err);
     return detail ? { outcome, detail } : { outcome };
   }

@@ -65,3 +65,11 @@ export function formatMatrixValue(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? '0' : value.map((v) => String(v).replace(/^GUEST_MEMFD_FLAG_|^KVM_X86_|^KVM_MEM_/, '')).join('|');
   return String(value).replace(/^KVM_X86_/, '');
 }
+
+/** A scenario's userspaceAddr given as a value: only 0 (see ops.ts for why). */
+export function rawUserspaceAddr(value: unknown, where: string): bigint {
+  if (u64Value(value, where) !== 0n) {
+    throw new ScenarioError(`${where}: a scenario's userspaceAddr is 0 or {"mappingOf": name, "plus": n}; a raw address could reach any memory of this process`);
+  }
+  return 0n;
+}

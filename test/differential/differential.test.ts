@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FdHandle, HostMapping, Kvm } from '../../src/api.js';
-import { ModelKvm } from '../../src/model/kvm.js';
+import { openKvm, openModel } from '../../src/open.js';
 import { profileLike } from '../../src/model/hostConfig.js';
 import { kernelCase } from '../backends.js';
 import { Recorder, type Step } from './recorder.js';
@@ -33,8 +33,9 @@ const kernel = kernelCase();
 describe('differential: model vs kernel', { skip: kernel.skip }, () => {
   for (const seq of SEQUENCES) {
     it(seq.name, (t) => {
-      using kernelKvm = kernel.open();
-      using modelKvm = new ModelKvm(profileLike(kernelKvm));
+      // The sequences test the kernel's own userspace_addr checks: raw addresses on purpose.
+      using kernelKvm = openKvm({ backend: 'kernel', unsafeRawAddresses: true });
+      using modelKvm = openModel(profileLike(kernelKvm), { unsafeRawAddresses: true });
       const k = runOn(kernelKvm, seq.run);
       const m = runOn(modelKvm, seq.run);
       assert.deepEqual(m.map((s) => s.label), k.map((s) => s.label), 'both ran the same steps');

@@ -343,9 +343,9 @@ export const SEQUENCES: Sequence[] = [
         gone.close();
         bind(5, 0x500000n, P, gone);
       });
-      rec.step('KVM_SET_MEMORY_ATTRIBUTES2 on the file', () => f.setMemoryAttributes2({ offset: 0, size: P, attributes: 8 }));
-      rec.step('KVM_GMEM_CONVERT_PRIVATE on the file', () => f.gmemConvert('private', { offset: 0, size: P }));
-      rec.step('KVM_GMEM_CONVERT_SHARED on the file', () => f.gmemConvert('shared', { offset: 0, size: P }));
+      rec.step('KVM_SET_MEMORY_ATTRIBUTES2 on the file', () => (f.conversion ? f.conversion.setMemoryAttributes2({ offset: 0, size: P, attributes: 8 }) : 'no conversion part'));
+      rec.step('KVM_GMEM_CONVERT_PRIVATE on the file', () => (f.conversion ? f.conversion.gmemConvert('private', { offset: 0, size: P }) : 'no conversion part'));
+      rec.step('KVM_GMEM_CONVERT_SHARED on the file', () => (f.conversion ? f.conversion.gmemConvert('shared', { offset: 0, size: P }) : 'no conversion part'));
       rec.step('attributes on a DEFAULT VM', () => vm.setMemoryAttributes({ address: 0, size: P, attributes: 0 }));
       rec.step('PRIVATE on a DEFAULT VM', () => vm.setMemoryAttributes({ address: 0, size: P, attributes: 8 }));
     },

@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { exploreTraces } from '../../src/explore/load.js';
 import { startExplorer, type ExplorerServer } from '../../src/explore/server.js';
 import { snapshot } from '../../src/explore/snapshot.js';
-import { ModelKvm } from '../../src/model/kvm.js';
+import { openModel } from '../../src/open.js';
 import { ELEMENT_LIMIT } from '../../src/explore/traceTypes.js';
 
 const CHROMIUM = process.env.GMEM_CHROMIUM ?? '/usr/bin/chromium';
@@ -153,12 +153,12 @@ describe('explorer in headless Chromium', { skip }, () => {
   });
 
   it('paints a file of more segments than elements can carry, to scale, one private page still visible', async () => {
-    const kvm = new ModelKvm('inplace');
+    const kvm = openModel('inplace');
     const vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
     const file = vm.createGuestMemfd({ size: 1n << 40n, flags: 0x3n });
     const pages = 2 ** 28;
     const privatePages = ELEMENT_LIMIT + 100;
-    for (let i = 0; i < privatePages; i++) file.convertToPrivate(BigInt(Math.floor(((i + 0.5) * pages) / privatePages)) * 4096n, 4096n);
+    for (let i = 0; i < privatePages; i++) file.conversion!.toPrivate(BigInt(Math.floor(((i + 0.5) * pages) / privatePages)) * 4096n, 4096n);
     const after = snapshot(new Map<string, unknown>([['vm', vm], ['many', file]]));
     file.close();
     vm.close();

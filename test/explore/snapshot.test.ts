@@ -148,7 +148,7 @@ describe('explorer trace', () => {
       const handles = new Map<string, unknown>();
       const vm = kvm.createVm(1);
       const f = vm.createGuestMemfd({ size: 4096n * 2n * BigInt(MAX_SEGMENTS_PER_FILE + 8), flags: 0x3n });
-      for (let p = 0; p < MAX_SEGMENTS_PER_FILE + 8; p++) f.convertToPrivate(BigInt(p * 2 * 4096), 4096n);
+      for (let p = 0; p < MAX_SEGMENTS_PER_FILE + 8; p++) f.conversion!.toPrivate(BigInt(p * 2 * 4096), 4096n);
       handles.set('f', f);
       const view = snapshot(handles).files[0]!;
       assert.equal(view.truncated, true);

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { findingScenario, fuzz } from '../../src/fuzz/fuzz.js';
 import { randomSteps } from '../../src/fuzz/generate.js';
 import { Random } from '../../src/fuzz/random.js';
-import { ModelKvm } from '../../src/model/kvm.js';
+import { openModel } from '../../src/open.js';
 import { profileOfKernel } from '../../src/model/hostConfig.js';
 import { LINUX_6_18 } from '../../src/model/profile.js';
 import { modelStats } from '../../src/model/stats.js';
@@ -31,7 +31,7 @@ describe('differential fuzzer', () => {
   it('a disagreement is shrunk to a few steps and written as a scenario that reproduces it', () => {
     // A "kernel" that differs from the model in one rule: only 100 memslot ids.
     const odd = { ...LINUX_6_18, name: 'odd', userMemSlots: 100 };
-    const stats = fuzz(() => new ModelKvm(odd), LINUX_6_18, { seed: 7, sequences: 200 });
+    const stats = fuzz(() => openModel(odd), LINUX_6_18, { seed: 7, sequences: 200 });
     // The changed rule shows in the memslot ioctls and in KVM_CAP_NR_MEMSLOTS.
     assert.ok(stats.findings.some((f) => /^setUserMemoryRegion2?$/.test(f.steps[f.at]!.do)), 'the changed rule was found');
     for (const [i, f] of stats.findings.entries()) {
@@ -39,8 +39,8 @@ describe('differential fuzzer', () => {
       assert.match(f.steps[f.at]!.do, /^(setUserMemoryRegion2?|checkExtension)$/);
       const scenario = findingScenario(f, 7, i);
       const [instance] = scenarioInstances(JSON.parse(JSON.stringify(scenario)));
-      const model = runInstance(new ModelKvm(LINUX_6_18), instance!);
-      const other = runInstance(new ModelKvm(odd), instance!);
+      const model = runInstance(openModel(LINUX_6_18), instance!);
+      const other = runInstance(openModel(odd), instance!);
       assert.equal(model.status, 'pass', 'the scenario expects the model answer');
       assert.equal(other.status, 'fail');
       assert.equal(disagreements(model, other)[0]!.step, f.at);
@@ -73,7 +73,7 @@ describe('no leaks', () => {
 
   it('10,000 random operations on the model leave descriptors and the model\'s memory where they were', (t) => {
     const before = { fds: fds(), model: modelStats() };
-    const ops = churn(() => new ModelKvm(LINUX_6_18), 10_000);
+    const ops = churn(() => openModel(LINUX_6_18), 10_000);
     const after = { fds: fds(), model: modelStats() };
     t.diagnostic(`model: ${ops} operations; fds ${before.fds} -> ${after.fds}; live ${JSON.stringify(before.model)} -> ${JSON.stringify(after.model)}`);
     assert.deepEqual(after, before);

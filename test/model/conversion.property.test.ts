@@ -137,7 +137,7 @@ function runModel(w: ReturnType<typeof conversionWorld>, pins: Pin[], o: Op): Ou
   try {
     switch (o.op) {
       case 'convert':
-        w.file.setMemoryAttributes2({ offset: o.offset, size: o.size, attributes: o.attributes, ...(o.reserved ? { reserved: [1] } : {}) });
+        w.file.conversion!.setMemoryAttributes2({ offset: o.offset, size: o.size, attributes: o.attributes, ...(o.reserved ? { reserved: [1] } : {}) });
         return { ok: true };
       case 'punch':
         w.file.punchHole(o.offset, o.size);
@@ -146,7 +146,7 @@ function runModel(w: ReturnType<typeof conversionWorld>, pins: Pin[], o: Op): Ou
         w.file.allocate(o.offset, o.size);
         return { ok: true };
       case 'pin':
-        pins.push(w.file.pin(o.page * P, o.count * P));
+        pins.push(w.file.pins!.pin(o.page * P, o.count * P));
         return { ok: true };
       case 'release':
         pins[o.which]?.release();
@@ -189,11 +189,11 @@ for (const type of ['KVM_X86_SW_PROTECTED_VM', 'KVM_X86_SNP_VM'] as const) {
           assert.deepEqual(model, expected, `step ${i}: ${JSON.stringify(o)}`);
           count(expected);
         });
-        const attrs = [...w.file.inode.attributes.ranges()].flatMap((r) => Array<boolean>(r.end - r.start).fill(r.value === Number(KVM_MEMORY_ATTRIBUTE_PRIVATE)));
+        const attrs = [...w.inode.attributes.ranges()].flatMap((r) => Array<boolean>(r.end - r.start).fill(r.value === Number(KVM_MEMORY_ATTRIBUTE_PRIVATE)));
         assert.deepEqual(attrs, ref.priv, 'final attributes');
-        w.file.inode.attributes.checkInvariants();
+        w.inode.attributes.checkInvariants();
         for (const pin of pins) pin.release();
-        assert.equal(w.file.inode.pins.firstPinned(0, PAGES), -1, 'every pin released');
+        assert.equal(w.inode.pins.firstPinned(0, PAGES), -1, 'every pin released');
       }),
       { numRuns: 300 },
     );

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GuestResult } from '../../src/api.js';
-import { ModelKvm } from '../../src/model/kvm.js';
+import type { GuestResult, InPlaceConversion } from '../../src/api.js';
+import { openModel } from '../../src/open.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE as PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
 import { expectCode } from '../helpers.js';
 import { GPA_BASE, P, conversionWorld } from './conversionFixtures.js';
@@ -22,10 +22,10 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
     guestSees(w.guestRead(0), 0, 'fresh private page');
     expectCode(() => w.hostRead(0), 'SIGBUS', 'host read of a private page');
     assert.ok(w.guestWrite(0, 0xaa).ok);
-    w.file.convertToShared(0, P);
+    w.file.conversion!.toShared(0, P);
     assert.equal(w.hostRead(0), 0xaa);
     w.hostWrite(0, 0xbb);
-    w.file.convertToPrivate(0, P);
+    w.file.conversion!.toPrivate(0, P);
     expectCode(() => w.hostRead(0), 'SIGBUS');
     guestSees(w.guestRead(0), 0xbb, 'after back to private');
   });
@@ -34,10 +34,10 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
     using w = conversionWorld({ pages: 1, shared: true });
     w.hostWrite(0, 0xaa);
     guestSees(w.guestRead(0), 0xaa, 'shared page');
-    w.file.convertToPrivate(0, P);
+    w.file.conversion!.toPrivate(0, P);
     guestSees(w.guestRead(0), 0xaa, 'after to private');
     assert.ok(w.guestWrite(0, 0xcc).ok);
-    w.file.convertToShared(0, P);
+    w.file.conversion!.toShared(0, P);
     assert.equal(w.hostRead(0), 0xcc);
   });
 
@@ -45,7 +45,7 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
     for (let i = 0; i < 4; i++) {
       using w = conversionWorld({ pages: 4, shared: true });
       for (let p = 0; p < 4; p++) w.hostWrite(p, 0x10 + p);
-      w.file.convertToPrivate(i * P, P);
+      w.file.conversion!.toPrivate(i * P, P);
       for (let p = 0; p < 4; p++) {
         if (p === i) {
           expectCode(() => w.hostRead(p), 'SIGBUS', `page ${p}`);
@@ -54,17 +54,17 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
           assert.equal(w.hostRead(p), 0x10 + p, `page ${p} kept its data`);
         }
       }
-      assert.equal(w.file.inode.attributes.fragmentCount, i === 0 || i === 3 ? 2 : 3);
+      assert.equal(w.inode.attributes.fragmentCount, i === 0 || i === 3 ? 2 : 3);
     }
   });
 
   for (const shared of [true, false]) {
     it(`before_allocation (${shared ? 'shared' : 'private'}): the conversion is recorded with no page allocated; first use reads 0`, () => {
       using w = conversionWorld({ pages: 2, shared: !shared });
-      assert.equal(w.file.inode.contents.storedPages, 0);
-      if (shared) w.file.convertToShared(0, 2 * P);
-      else w.file.convertToPrivate(0, 2 * P);
-      assert.equal(w.file.inode.pageState.fragmentCount, 1, 'no page was allocated by the conversion');
+      assert.equal(w.inode.contents.storedPages, 0);
+      if (shared) w.file.conversion!.toShared(0, 2 * P);
+      else w.file.conversion!.toPrivate(0, 2 * P);
+      assert.equal(w.inode.pageState.fragmentCount, 1, 'no page was allocated by the conversion');
       if (shared) assert.equal(w.hostRead(1), 0);
       else guestSees(w.guestRead(1), 0, 'first private use');
     });
@@ -75,11 +75,11 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
       using w = conversionWorld({ pages: 8, shared: true });
       w.hostWrite(i, 0x40 + i);
       w.hostWrite(4, 0x44);
-      w.file.convertToPrivate(0, 8 * P);
+      w.file.conversion!.toPrivate(0, 8 * P);
       for (let p = 0; p < 8; p++) guestSees(w.guestRead(p), p === i ? 0x40 + i : p === 4 ? 0x44 : 0, `page ${p}`);
       for (let p = 0; p < 8; p++) assert.ok(w.guestWrite(p, 0x80 + p).ok);
       for (let p = 0; p < 8; p++) {
-        w.file.convertToShared(p * P, P);
+        w.file.conversion!.toShared(p * P, P);
         assert.equal(w.hostRead(p), 0x80 + p);
       }
     }
@@ -90,7 +90,7 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
     w.hostWrite(0, 0x11);
     w.file.punchHole(0, P);
     assert.equal(w.hostRead(0), 0, 'still shared, now zero');
-    w.file.convertToPrivate(P, P);
+    w.file.conversion!.toPrivate(P, P);
     assert.ok(w.guestWrite(1, 0x22).ok);
     w.file.punchHole(P, P);
     expectCode(() => w.hostRead(1), 'SIGBUS', 'still private');
@@ -102,10 +102,10 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
     using child = w.file.mmap(); // The child process's mapping.
     child.write(0, new Uint8Array([0x5a]));
     assert.equal(w.hostRead(0), 0x5a);
-    w.file.convertToPrivate(0, P);
+    w.file.conversion!.toPrivate(0, P);
     expectCode(() => child.read(0, 1), 'SIGBUS', "child's read");
     expectCode(() => child.write(0, new Uint8Array([1])), 'SIGBUS', "child's write");
-    w.file.convertToShared(0, P);
+    w.file.conversion!.toShared(0, P);
     assert.equal(child.read(0, 1)[0], 0x5a, 'shared again: the mapping faults back in');
   });
 
@@ -113,16 +113,16 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
     for (const i of [0, 2, 3]) {
       using w = conversionWorld({ pages: 4, shared: true });
       for (let p = 0; p < 4; p++) w.hostWrite(p, 0x30 + p);
-      const pin = w.file.pin(i * P, P);
-      const err = expectCode(() => w.file.convertToPrivate(0, 4 * P), 'EAGAIN');
+      const pin = w.file.pins!.pin(i * P, P);
+      const err = expectCode(() => w.file.conversion!.toPrivate(0, 4 * P), 'EAGAIN');
       assert.equal(err.errorOffset, BigInt(i * P));
-      assert.equal(w.file.inode.attributes.fragmentCount, 1, 'nothing changed');
+      assert.equal(w.inode.attributes.fragmentCount, 1, 'nothing changed');
       for (let p = 0; p < 4; p++) assert.equal(w.hostRead(p), 0x30 + p);
-      for (let p = 0; p < 4; p++) if (p !== i) w.file.convertToPrivate(p * P, P);
-      expectCode(() => w.file.convertToPrivate(i * P, P), 'EAGAIN');
+      for (let p = 0; p < 4; p++) if (p !== i) w.file.conversion!.toPrivate(p * P, P);
+      expectCode(() => w.file.conversion!.toPrivate(i * P, P), 'EAGAIN');
       pin.release();
       pin.release();
-      w.file.convertToPrivate(0, 4 * P);
+      w.file.conversion!.toPrivate(0, 4 * P);
       for (let p = 0; p < 4; p++) guestSees(w.guestRead(p), 0x30 + p, `page ${p}`);
     }
   });
@@ -131,20 +131,20 @@ describe('conversion selftests (v8, SW_PROTECTED)', () => {
 describe('KVM_SET_MEMORY_ATTRIBUTES2: checks in order', () => {
   it('flags, then reserved words, then a VM without private memory, then attribute bits', () => {
     using w = conversionWorld({ pages: 2 });
-    const set = (a: Partial<Parameters<typeof w.file.setMemoryAttributes2>[0]>) =>
-      w.file.setMemoryAttributes2({ offset: 0, size: P, attributes: PRIVATE, ...a });
+    const set = (a: Partial<Parameters<InPlaceConversion['setMemoryAttributes2']>[0]>) =>
+      w.file.conversion!.setMemoryAttributes2({ offset: 0, size: P, attributes: PRIVATE, ...a });
     assert.match(expectCode(() => set({ flags: 1, reserved: [1], attributes: 16, size: 0 }), 'EINVAL').reason!, /flags/);
     assert.match(expectCode(() => set({ reserved: [0, 0, 1], attributes: 16, size: 0 }), 'EINVAL').reason!, /reserved\[2\]/);
     assert.match(expectCode(() => set({ attributes: 16, size: 0 }), 'EINVAL').reason!, /attributes/);
-    using kvm = new ModelKvm('inplace');
+    using kvm = openModel('inplace');
     using vm = kvm.createVm(0);
     using plain = vm.createGuestMemfd({ size: P, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED });
-    const err = expectCode(() => plain.setMemoryAttributes2({ offset: 0, size: P, attributes: PRIVATE }), 'EINVAL');
+    const err = expectCode(() => plain.conversion!.setMemoryAttributes2({ offset: 0, size: P, attributes: PRIVATE }), 'EINVAL');
     assert.match(err.message, /no private memory/);
   });
   it('size 0, wrap, alignment, and the range inside the file', () => {
     using w = conversionWorld({ pages: 2 });
-    const set = (offset: bigint | number, size: bigint | number) => w.file.setMemoryAttributes2({ offset, size, attributes: 0 });
+    const set = (offset: bigint | number, size: bigint | number) => w.file.conversion!.setMemoryAttributes2({ offset, size, attributes: 0 });
     expectCode(() => set(0, 0), 'EINVAL', 'size 0');
     expectCode(() => set(0xffff_ffff_ffff_f000n, 2 * P), 'EINVAL', 'wrap');
     expectCode(() => set(1, P), 'EINVAL', 'unaligned offset');
@@ -155,42 +155,43 @@ describe('KVM_SET_MEMORY_ATTRIBUTES2: checks in order', () => {
   });
   it('a range already in the requested state is a successful no-op, even when pinned', () => {
     using w = conversionWorld({ pages: 2, shared: true });
-    using pin = w.file.pin(0, 2 * P);
-    w.file.convertToShared(0, 2 * P);
+    using pin = w.file.pins!.pin(0, 2 * P);
+    w.file.conversion!.toShared(0, 2 * P);
     assert.equal(pin.released, false);
   });
   it('ENOMEM (injected) reports error_offset = offset and changes nothing', () => {
     using w = conversionWorld({ pages: 4, shared: true });
-    w.vm.state.injectFault('KVM_SET_MEMORY_ATTRIBUTES2', 'ENOMEM');
-    const err = expectCode(() => w.file.convertToPrivate(2 * P, P), 'ENOMEM');
+    w.vmState.injectFault('KVM_SET_MEMORY_ATTRIBUTES2', 'ENOMEM');
+    const err = expectCode(() => w.file.conversion!.toPrivate(2 * P, P), 'ENOMEM');
     assert.equal(err.errorOffset, BigInt(2 * P));
-    assert.equal(w.file.inode.attributes.fragmentCount, 1);
-    w.file.convertToPrivate(2 * P, P);
+    assert.equal(w.inode.attributes.fragmentCount, 1);
+    w.file.conversion!.toPrivate(2 * P, P);
   });
   it('to shared has no busy check; pins of pages that were punched out do not block', () => {
     using w = conversionWorld({ pages: 2, shared: true });
-    const pin = w.file.pin(0, 2 * P);
+    const pin = w.file.pins!.pin(0, 2 * P);
     w.file.punchHole(0, P);
-    expectCode(() => w.file.convertToPrivate(0, 2 * P), 'EAGAIN');
-    w.file.convertToPrivate(0, P); // Page 0 left the file: its pin holds the old page.
-    w.file.convertToShared(0, P);
+    expectCode(() => w.file.conversion!.toPrivate(0, 2 * P), 'EAGAIN');
+    w.file.conversion!.toPrivate(0, P); // Page 0 left the file: its pin holds the old page.
+    w.file.conversion!.toShared(0, P);
     pin.release();
   });
   it('a pin needs shared pages: pinning a private page is EFAULT', () => {
     using w = conversionWorld({ pages: 2 });
-    expectCode(() => w.file.pin(0, P), 'EFAULT');
-    expectCode(() => w.file.pin(1, P), 'EINVAL');
-    expectCode(() => w.file.pin(0, 3 * P), 'EINVAL');
+    expectCode(() => w.file.pins!.pin(0, P), 'EFAULT');
+    expectCode(() => w.file.pins!.pin(1, P), 'EINVAL');
+    expectCode(() => w.file.pins!.pin(0, 3 * P), 'EINVAL');
   });
-  it('linux-6.18 has no such ioctl: ENOTTY', () => {
+  it('linux-6.18 has no such ioctl: the file has no conversion part', () => {
     using w = conversionWorld({ pages: 1, profile: 'linux-6.18' });
-    expectCode(() => w.file.convertToShared(0, P), 'ENOTTY');
+    assert.equal(w.file.conversion, undefined);
+    assert.equal(w.kvm.features().conversion, undefined);
   });
 });
 
 describe('in-place profile: capabilities and the VM-wide ioctl', () => {
   it('answers the in-place capability, offers INIT_SHARED to private VMs, and refuses PRIVATE through the VM', () => {
-    using kvm = new ModelKvm('inplace');
+    using kvm = openModel('inplace');
     assert.equal(kvm.checkExtension(250), 8);
     assert.equal(kvm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), 0);
     using sw = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
@@ -207,7 +208,7 @@ describe('guest faults with in-place conversion', () => {
     using w = conversionWorld({ pages: 2, type: 'KVM_X86_SNP_VM', shared: true });
     const r = w.guestRead(1, 'private');
     assert.deepEqual(!r.ok && r.exit, { reason: 'KVM_EXIT_MEMORY_FAULT', errno: 'EFAULT', flags: KVM_MEMORY_EXIT_FLAG_PRIVATE, gpa: GPA_BASE + BigInt(P), size: 4096n });
-    w.file.convertToPrivate(P, P);
+    w.file.conversion!.toPrivate(P, P);
     assert.ok(w.guestRead(1, 'private').ok);
     const s = w.guestRead(1, 'shared');
     assert.deepEqual(!s.ok && s.exit, { reason: 'KVM_EXIT_MEMORY_FAULT', errno: 'EFAULT', flags: 0n, gpa: GPA_BASE + BigInt(P), size: 4096n });
@@ -228,17 +229,17 @@ describe('contents across conversion', () => {
     it(`${type}: a converted page reads as zero, never as the other side's bytes`, () => {
       using w = conversionWorld({ pages: 2, shared: true, type });
       w.hostWrite(0, 0x77);
-      w.file.convertToPrivate(0, 2 * P);
+      w.file.conversion!.toPrivate(0, 2 * P);
       guestSees(w.guestRead(0), 0, 'the guest does not see the host\'s plaintext');
       assert.ok(w.guestWrite(1, 0x99).ok);
-      w.file.convertToShared(0, 2 * P);
+      w.file.conversion!.toShared(0, 2 * P);
       assert.equal(w.hostRead(1), 0, 'the host never reads the guest\'s private bytes');
     });
   }
   it('SW_PROTECTED keeps contents both ways', () => {
     using w = conversionWorld({ pages: 1, shared: true });
     w.hostWrite(0, 0x31);
-    w.file.convertToPrivate(0, P);
+    w.file.conversion!.toPrivate(0, P);
     guestSees(w.guestRead(0), 0x31, 'kept');
   });
 });
@@ -247,24 +248,24 @@ describe('rfc-1g-v2 profile: KVM_GMEM_CONVERT_SHARED/_PRIVATE', () => {
   const SUPPORT_SHARED = 1n;
   const INIT_PRIVATE = 2n;
   it('files start shared; INIT_PRIVATE needs SUPPORT_SHARED; error_offset must be 0; size 0 is a no-op', () => {
-    using kvm = new ModelKvm('rfc-1g-v2');
+    using kvm = openModel('rfc-1g-v2');
     using vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
     expectCode(() => vm.createGuestMemfd({ size: P, flags: INIT_PRIVATE }), 'EINVAL');
     using f = vm.createGuestMemfd({ size: 2 * P, flags: SUPPORT_SHARED });
     using map = f.mmap();
     map.fill(0, 2 * P, 3);
-    expectCode(() => f.gmemConvert('private', { offset: 0, size: P, errorOffset: 8 }), 'EINVAL');
-    f.gmemConvert('private', { offset: 0, size: 0 });
+    expectCode(() => f.conversion!.gmemConvert('private', { offset: 0, size: P, errorOffset: 8 }), 'EINVAL');
+    f.conversion!.gmemConvert('private', { offset: 0, size: 0 });
     assert.equal(map.read(0, 1)[0], 3);
-    f.convertToPrivate(0, P);
+    f.conversion!.toPrivate(0, P);
     expectCode(() => map.read(0, 1), 'SIGBUS');
-    using pin = f.pin(P, P);
-    const err = expectCode(() => f.gmemConvert('private', { offset: 0, size: 2 * P }), 'EAGAIN');
+    using pin = f.pins!.pin(P, P);
+    const err = expectCode(() => f.conversion!.gmemConvert('private', { offset: 0, size: 2 * P }), 'EAGAIN');
     assert.equal(err.errorOffset, BigInt(P));
-    expectCode(() => f.setMemoryAttributes2({ offset: 0, size: P, attributes: 0 }), 'ENOTTY');
+    expectCode(() => f.conversion!.setMemoryAttributes2({ offset: 0, size: P, attributes: 0 }), 'ENOTTY');
     using priv = vm.createGuestMemfd({ size: P, flags: SUPPORT_SHARED | INIT_PRIVATE });
     expectCode(() => priv.mmap().read(0, 1), 'SIGBUS');
     using noShared = vm.createGuestMemfd({ size: P, flags: 0 });
-    expectCode(() => noShared.gmemConvert('shared', { offset: 0, size: P }), 'EINVAL');
+    expectCode(() => noShared.conversion!.gmemConvert('shared', { offset: 0, size: P }), 'EINVAL');
   });
 });

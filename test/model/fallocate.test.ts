@@ -84,11 +84,11 @@ describe('fallocate: effects on pages', () => {
     f.file.allocate(0, 4 * P);
     assert.equal(map.read(P + 7, 1)[0], 0x55);
     f.file.punchHole(P, P);
-    assert.equal(f.file.inode.pageState.get(1), PageState.Hole);
+    assert.equal(f.inode.pageState.get(1), PageState.Hole);
     f.file.allocate(P, P);
-    assert.equal(f.file.inode.pageState.get(1), PageState.Allocated);
+    assert.equal(f.inode.pageState.get(1), PageState.Allocated);
     assert.equal(map.read(P + 7, 1)[0], 0);
-    assert.equal(f.file.inode.pageState.get(1), PageState.Uptodate);
+    assert.equal(f.inode.pageState.get(1), PageState.Uptodate);
   });
   it('a punch that runs past the end frees the part inside the file', () => {
     using f = fixture();
@@ -96,6 +96,6 @@ describe('fallocate: effects on pages', () => {
     map.fill(0, 4 * P, 0x11);
     f.file.punchHole(2 * P, 100 * P);
     assert.deepEqual([...map.read(P, 1), ...map.read(2 * P, 1), ...map.read(3 * P, 1)], [0x11, 0, 0]);
-    assert.equal(f.file.inode.contents.storedPages, 2);
+    assert.equal(f.inode.contents.storedPages, 2);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ModelKvm } from '../../src/model/kvm.js';
+import { openModel } from '../../src/open.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_GUEST_MEMFD, KVM_MEM_READONLY } from '../../src/uapi/flags.js';
 import { expectCode } from '../helpers.js';
 import { MMAP, SHARED, fixture } from './fixtures.js';
@@ -35,7 +35,7 @@ describe('guest access: exits', () => {
     assert.deepEqual(r, { ok: false, exit: { reason: 'KVM_EXIT_MMIO', gpa: 0x1234n, length: 1, isWrite: false } });
   });
   it('a write to a read-only slot exits as MMIO; a read goes through the host memory', () => {
-    using kvm = new ModelKvm();
+    using kvm = openModel();
     using vm = kvm.createVm();
     using backing = vm.createGuestMemfd({ size: P, flags: SHARED });
     using map = backing.mmap();
@@ -48,7 +48,7 @@ describe('guest access: exits', () => {
     assert.equal(!w.ok && w.exit.reason, 'KVM_EXIT_MMIO');
   });
   it('an ordinary slot whose userspace_addr maps nothing ends in a memory fault (EFAULT)', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     f.vm.setUserMemoryRegion2({ slot: 0, guestPhysAddr: 0, memorySize: P, userspaceAddr: 0x1000000 });
     const r = f.vm.guest.read(0, 1);
     assert.deepEqual(!r.ok && r.exit, { reason: 'KVM_EXIT_MEMORY_FAULT', errno: 'EFAULT', flags: 0n, gpa: 0n, size: 4096n });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { cpuAddressing, profileLike } from '../../src/model/hostConfig.js';
-import { ModelKvm } from '../../src/model/kvm.js';
+import { openModel } from '../../src/open.js';
 import { LINUX_6_18 } from '../../src/model/profile.js';
 
 it('cpuAddressing reads MAXPHYADDR and la57 from /proc/cpuinfo text', () => {
@@ -11,14 +11,14 @@ it('cpuAddressing reads MAXPHYADDR and la57 from /proc/cpuinfo text', () => {
 });
 
 it('profileLike takes configuration from the kernel\'s answers and the CPU, never behaviour', () => {
-  using kvm = new ModelKvm(); // A kernel with everything: TDP, four VM types, SMM.
+  using kvm = openModel(); // A kernel with everything: TDP, four VM types, SMM.
   const like = profileLike(kvm, LINUX_6_18, { physicalBits: 46, la57: true });
   assert.deepEqual(like.vmTypes, LINUX_6_18.vmTypes);
   assert.equal(like.maxGpaBits, 46, 'TDP maps what the CPU can address');
   assert.equal(like.userAddressMax, (1n << 56n) - 4096n);
   assert.equal(like.addressSpaces, 2);
   assert.equal(like.inPlace, LINUX_6_18.inPlace);
-  using shadow = new ModelKvm({ ...LINUX_6_18, tdp: false, vmTypes: [0], vmMemoryAttributes: false, addressSpaces: 1 });
+  using shadow = openModel({ ...LINUX_6_18, tdp: false, vmTypes: [0], vmMemoryAttributes: false, addressSpaces: 1 });
   const host = profileLike(shadow, LINUX_6_18, { physicalBits: 46, la57: false });
   assert.deepEqual(host.vmTypes, [0]);
   assert.equal(host.maxGpaBits, 52, 'shadow paging maps 52 bits');

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openKvm } from '../../src/open.js';
-import { ModelKvm } from '../../src/model/kvm.js';
-import type { ModelVm } from '../../src/model/vm.js';
+import { openKvm, openModel } from '../../src/open.js';
 import { KVM_MEM_GUEST_MEMFD } from '../../src/uapi/flags.js';
 import { expectCode } from '../helpers.js';
 import { SHARED, fixture } from './fixtures.js';
+import { modelInode, modelProcessCounts, modelVmState } from '../../src/model/inspect.js';
 
 const P = 4096;
 
 describe('descriptors', () => {
   it('are numbered from 3, lowest free first, as in a fresh process', () => {
-    using kvm = new ModelKvm();
+    using kvm = openModel();
     using vm = kvm.createVm();
     const a = vm.createGuestMemfd({ size: P });
     const b = vm.createGuestMemfd({ size: P });
@@ -21,7 +20,7 @@ describe('descriptors', () => {
     assert.equal(c.fd, 5);
     b.close();
     c.close();
-    assert.equal(kvm.openDescriptors, 5);
+    assert.equal(modelProcessCounts(kvm)!.openDescriptors, 5);
   });
   it('a closed handle answers EBADF to every call, and close is idempotent', () => {
     using f = fixture();
@@ -40,32 +39,32 @@ describe('descriptors', () => {
     expectCode(() => f.kvm.getApiVersion(), 'EBADF');
   });
   it('Symbol.dispose closes', () => {
-    const kvm = new ModelKvm();
+    const kvm = openModel();
     {
       using vm = kvm.createVm();
-      assert.equal(kvm.openDescriptors, 5);
+      assert.equal(modelProcessCounts(kvm)!.openDescriptors, 5);
       void vm;
     }
-    assert.equal(kvm.openDescriptors, 4);
+    assert.equal(modelProcessCounts(kvm)!.openDescriptors, 4);
     kvm.close();
   });
 });
 
 describe('lifetimes', () => {
   it('the VM lives until its last guest_memfd is closed, after its own fd is closed', () => {
-    using kvm = new ModelKvm();
-    const vm = kvm.createVm() as ModelVm;
+    using kvm = openModel();
+    const vm = kvm.createVm();
     const file = vm.createGuestMemfd({ size: 4 * P, flags: SHARED });
     vm.close();
-    assert.equal(vm.state.destroyed, false);
+    assert.equal(modelVmState(vm)!.destroyed, false);
     file.allocate(0, P);
     const map = file.mmap();
     map.write(0, new Uint8Array([1, 2, 3]));
     assert.deepEqual([...map.read(0, 3)], [1, 2, 3]);
     file.close();
-    assert.equal(vm.state.destroyed, false, 'the mapping still holds the file, which holds the VM');
+    assert.equal(modelVmState(vm)!.destroyed, false, 'the mapping still holds the file, which holds the VM');
     map.unmap();
-    assert.equal(vm.state.destroyed, true);
+    assert.equal(modelVmState(vm)!.destroyed, true);
   });
   it('a mapping keeps working after the descriptor is closed', () => {
     using f = fixture();
@@ -85,15 +84,15 @@ describe('lifetimes', () => {
     const r = f.vm.guest.read(0x100008, 8);
     assert.equal(r.ok, false);
     assert.deepEqual(!r.ok && r.exit, { reason: 'KVM_EXIT_MEMORY_FAULT', errno: 'EFAULT', flags: 0n, gpa: 0x100000n, size: 4096n });
-    assert.equal(f.vm.state.slots.size, 1);
+    assert.equal(f.vmState.slots.size, 1);
     f.vm.setUserMemoryRegion2({ slot: 0, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: 0x100000, memorySize: 0 });
-    assert.equal(f.vm.state.slots.size, 0);
+    assert.equal(f.vmState.slots.size, 0);
   });
   it('a file is freed with its last reference: pages, bindings and the VM reference go', () => {
-    using kvm = new ModelKvm();
-    using vm = kvm.createVm() as ModelVm;
+    using kvm = openModel();
+    using vm = kvm.createVm();
     const file = vm.createGuestMemfd({ size: 4 * P, flags: SHARED });
-    const inode = (file as unknown as { inode: { contents: { storedPages: number }; released: boolean } }).inode;
+    const inode = modelInode(file)!;
     const map = file.mmap();
     map.fill(0, 4 * P, 9);
     assert.equal(inode.contents.storedPages, 4);
@@ -101,7 +100,7 @@ describe('lifetimes', () => {
     file.close();
     assert.equal(inode.released, true);
     assert.equal(inode.contents.storedPages, 0);
-    assert.equal(kvm.liveMappings, 0);
+    assert.equal(modelProcessCounts(kvm)!.liveMappings, 0);
   });
 });
 
@@ -113,7 +112,7 @@ describe('handles across Kvm instances', () => {
       () => a.vm.setUserMemoryRegion2({ slot: 0, flags: KVM_MEM_GUEST_MEMFD, guestPhysAddr: 0, memorySize: P, guestMemfd: b.file }),
       TypeError,
     );
-    assert.equal(a.vm.state.slots.size, 0);
+    assert.equal(a.vmState.slots.size, 0);
   });
   it('a closed guest_memfd handle is EBADF at the binding step, after the overlap check', () => {
     using f = fixture();

@@ -23,7 +23,7 @@ describe('KVM_SET_USER_MEMORY_REGION2: sanity checks in order', () => {
     expectCode(() => s.vm.setUserMemoryRegion2({ slot: 0x10000, guestPhysAddr: 0, memorySize: P }), 'EINVAL');
   });
   it('checks flags, then size, gpa and user address alignment, in that order (the reason tells which)', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     const reason = (region: Parameters<typeof f.vm.setUserMemoryRegion2>[0]) => expectCode(() => f.vm.setUserMemoryRegion2(region), 'EINVAL').reason!;
     assert.match(reason({ slot: 0, flags: 0x80, guestPhysAddr: 1, memorySize: 1, userspaceAddr: 1 }), /flags/);
     assert.match(reason({ slot: 0, guestPhysAddr: 1, memorySize: 1, userspaceAddr: 1 }), /memory_size/);
@@ -34,7 +34,7 @@ describe('KVM_SET_USER_MEMORY_REGION2: sanity checks in order', () => {
   });
 
   it('unaligned sizes and addresses, wrapping ranges and user ranges past USER_PTR_MAX are EINVAL', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     const r = { slot: 0, guestPhysAddr: 0, memorySize: P };
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, memorySize: P + 1 }), 'EINVAL');
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, guestPhysAddr: 1 }), 'EINVAL');
@@ -55,7 +55,7 @@ describe('KVM_SET_USER_MEMORY_REGION2: sanity checks in order', () => {
     expectCode(() => f.vm.setUserMemoryRegion2({ slot: 3, guestPhysAddr: 0, memorySize: 0 }), 'EINVAL');
     f.vm.setUserMemoryRegion2({ slot: 3, flags: GMEM, guestPhysAddr: 0, memorySize: P, guestMemfd: f.file });
     f.vm.setUserMemoryRegion2({ slot: 3, flags: GMEM, guestPhysAddr: 0, memorySize: 0, guestMemfd: 12345 });
-    assert.equal(f.vm.state.slots.size, 0);
+    assert.equal(f.vmState.slots.size, 0);
   });
 });
 
@@ -69,13 +69,13 @@ describe('KVM_SET_USER_MEMORY_REGION2: existing slots', () => {
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, flags: 0 }), 'EINVAL', 'toggle GUEST_MEMFD off');
   });
   it('ordinary slots can move and change dirty logging; not size, address or READONLY; a no-op succeeds', () => {
-    using f = fixture();
+    using f = fixture({ rawAddresses: true });
     const r = { slot: 0, guestPhysAddr: 0, memorySize: 2 * P, userspaceAddr: 0x10000 };
     f.vm.setUserMemoryRegion2(r);
     f.vm.setUserMemoryRegion2(r);
     f.vm.setUserMemoryRegion2({ ...r, flags: KVM_MEM_LOG_DIRTY_PAGES });
     f.vm.setUserMemoryRegion2({ ...r, flags: KVM_MEM_LOG_DIRTY_PAGES, guestPhysAddr: 16 * P });
-    assert.equal(f.vm.state.slots.get(0)?.baseGfn, 16);
+    assert.equal(f.vmState.slots.get(0)?.baseGfn, 16);
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, memorySize: P }), 'EINVAL');
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, userspaceAddr: 0x20000 }), 'EINVAL');
     expectCode(() => f.vm.setUserMemoryRegion2({ ...r, flags: KVM_MEM_READONLY }), 'EINVAL');
@@ -95,7 +95,7 @@ describe('KVM_SET_USER_MEMORY_REGION2: binding a guest_memfd', () => {
     bind(2, 0x200000, P, 3 * P);
     expectCode(() => bind(3, 0x300000, P, 4 * P), 'EINVAL', 'past the end of the file');
     expectCode(() => bind(3, 0x300000, P, Number.MAX_SAFE_INTEGER - 4095), 'EINVAL');
-    assert.equal(f.file.inode.bindingCount, 3);
+    assert.equal(f.inode.bindingCount, 3);
   });
   it('an offset at or above 2^63 is EINVAL (negative as a loff_t)', () => {
     using f = fixture();

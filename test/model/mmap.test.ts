@@ -59,7 +59,7 @@ describe('host access', () => {
     using map = f.file.mmap();
     expectCode(() => map.read(0, 1), 'SIGBUS');
     expectCode(() => map.write(P, new Uint8Array(1)), 'SIGBUS');
-    assert.equal(f.file.inode.contents.storedPages, 0);
+    assert.equal(f.inode.contents.storedPages, 0);
   });
   it('a first touch reads zeroes; data stays until punched', () => {
     using f = fixture();
@@ -84,7 +84,7 @@ describe('host access', () => {
     assert.throws(() => map.read(P, 1), RangeError);
     assert.throws(() => map.write(P - 1, new Uint8Array(2)), RangeError);
     assert.throws(() => map.fill(0, P + 1, 1), RangeError);
-    assert.equal(f.file.inode.contents.storedPages, 0);
+    assert.equal(f.inode.contents.storedPages, 0);
   });
   it('the mapping length is rounded up to whole pages', () => {
     using f = fixture();

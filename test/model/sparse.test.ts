@@ -14,7 +14,7 @@ describe('sparse page store', () => {
     using map = f.file.mmap();
     const stride = TiB / 1000n;
     for (let i = 0n; i < 1000n; i++) map.write(i * stride + 17n, new Uint8Array([Number(i % 251n) + 1]));
-    const inode = f.file.inode;
+    const inode = f.inode;
     assert.equal(inode.contents.storedPages, 1000);
     assert.equal(inode.contents.storedBytes, 1000 * P);
     // 1,000 touched pages in a 2^28-page file: 1,000 in-use ranges and the holes between them.
@@ -27,7 +27,7 @@ describe('sparse page store', () => {
     using f = fixture({ size: 1n << 62n });
     using map = f.file.mmap({ offset: 1n << 61n, length: P });
     assert.deepEqual([...map.read(0, 4)], [0, 0, 0, 0]);
-    assert.equal(f.file.inode.contents.storedPages, 0);
-    assert.equal(f.file.inode.pageState.get(2 ** 49), PageState.Uptodate);
+    assert.equal(f.inode.contents.storedPages, 0);
+    assert.equal(f.inode.pageState.get(2 ** 49), PageState.Uptodate);
   });
 });

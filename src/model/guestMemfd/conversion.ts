@@ -18,13 +18,13 @@ export function convertPages(inode: GmemInode, start: number, end: number, toPri
   const target = toPrivate ? PRIVATE : SHARED;
   if (inode.attributes.findFirst(start, end, (v) => v !== target) < 0) return; // Already so: nothing to do.
   const injected = inode.vm.takeInjectedFault(operation);
-  if (injected) fail(injected, 'ioctl', operation, 'injected fault (model fault injection)', { errorOffset: pageOffset(start) });
+  if (injected) fail(injected, 'injected fault (model fault injection)', { errorOffset: pageOffset(start) });
   if (toPrivate) {
     // The kernel first zaps every host mapping of the range; the model's mappings ask the
     // attribute on every access, so there is nothing to zap. Then the busy check:
     const busy = inode.pins.firstPinned(start, end);
     if (busy >= 0) {
-      fail('EAGAIN', 'ioctl', operation, `page at offset ${hex(pageOffset(busy))} is pinned`, { errorOffset: pageOffset(busy) });
+      fail('EAGAIN', `page at offset ${hex(pageOffset(busy))} is pinned`, { errorOffset: pageOffset(busy) });
     }
   }
   if (!inode.vm.profile.conversionKeepsContents.includes(inode.vm.type)) {
@@ -37,11 +37,11 @@ export function convertPages(inode: GmemInode, start: number, end: number, toPri
 }
 
 /** The range checks both ioctls share: non-empty, no wrap, aligned, inside the file. */
-function checkRange(inode: GmemInode, operation: string, offset: bigint, size: bigint): { start: number; end: number } {
-  if (size === 0n || offset + size > U64_MAX) fail('EINVAL', 'ioctl', operation, `size ${hex(size)} is 0 or offset + size wraps`);
-  if (!isPageAligned(offset) || !isPageAligned(size)) fail('EINVAL', 'ioctl', operation, `offset ${hex(offset)} and size ${hex(size)} must be page aligned`);
+function checkRange(inode: GmemInode, offset: bigint, size: bigint): { start: number; end: number } {
+  if (size === 0n || offset + size > U64_MAX) fail('EINVAL', `size ${hex(size)} is 0 or offset + size wraps`);
+  if (!isPageAligned(offset) || !isPageAligned(size)) fail('EINVAL', `offset ${hex(offset)} and size ${hex(size)} must be page aligned`);
   if (offset >= inode.size || offset + size > inode.size) {
-    fail('EINVAL', 'ioctl', operation, `[${hex(offset)}, ${hex(offset + size)}) is not inside the file (${hex(inode.size)})`);
+    fail('EINVAL', `[${hex(offset)}, ${hex(offset + size)}) is not inside the file (${hex(inode.size)})`);
   }
   return { start: pageOf(offset), end: pageOf(offset + size) };
 }
@@ -50,14 +50,14 @@ function checkRange(inode: GmemInode, operation: string, offset: bigint, size: b
 export function setMemoryAttributes2(inode: GmemInode, a: MemoryAttributes2Words): void {
   const op = 'KVM_SET_MEMORY_ATTRIBUTES2';
   const profile = inode.vm.profile;
-  if (profile.inPlace?.ioctl !== 'attributes2') fail('ENOTTY', 'ioctl', op, `profile ${profile.name} has no in-place conversion ioctl on the guest_memfd`);
-  if (a.flags !== 0n) fail('EINVAL', 'ioctl', op, `flags ${hex(a.flags)} must be 0`);
+  if (profile.inPlace?.ioctl !== 'attributes2') fail('ENOTTY', `profile ${profile.name} has no in-place conversion ioctl on the guest_memfd`);
+  if (a.flags !== 0n) fail('EINVAL', `flags ${hex(a.flags)} must be 0`);
   const r = a.reserved.findIndex((w) => w !== 0n);
-  if (r >= 0) fail('EINVAL', 'ioctl', op, `reserved[${r}] must be 0`);
-  if (!inode.vm.hasPrivateMem) fail('EINVAL', 'ioctl', op, 'the VM has no private memory');
+  if (r >= 0) fail('EINVAL', `reserved[${r}] must be 0`);
+  if (!inode.vm.hasPrivateMem) fail('EINVAL', 'the VM has no private memory');
   const supported = supportedGmemMemoryAttributes(profile, inode.vm.type);
-  if (a.attributes & ~supported) fail('EINVAL', 'ioctl', op, `attributes ${MEMORY_ATTRIBUTES.format(a.attributes)} are not in ${hex(supported)}`);
-  const { start, end } = checkRange(inode, op, a.offset, a.size);
+  if (a.attributes & ~supported) fail('EINVAL', `attributes ${MEMORY_ATTRIBUTES.format(a.attributes)} are not in ${hex(supported)}`);
+  const { start, end } = checkRange(inode, a.offset, a.size);
   convertPages(inode, start, end, a.attributes !== 0n, op);
 }
 
@@ -65,25 +65,24 @@ export function setMemoryAttributes2(inode: GmemInode, a: MemoryAttributes2Words
 export function gmemConvert(inode: GmemInode, toPrivate: boolean, a: GmemConvertWords): void {
   const op = toPrivate ? 'KVM_GMEM_CONVERT_PRIVATE' : 'KVM_GMEM_CONVERT_SHARED';
   const profile = inode.vm.profile;
-  if (profile.inPlace?.ioctl !== 'convert') fail('ENOTTY', 'ioctl', op, `profile ${profile.name} has no KVM_GMEM_CONVERT ioctls`);
-  if (a.errorOffset !== 0n) fail('EINVAL', 'ioctl', op, 'error_offset is an output and must be 0 on input');
+  if (profile.inPlace?.ioctl !== 'convert') fail('ENOTTY', `profile ${profile.name} has no KVM_GMEM_CONVERT ioctls`);
+  if (a.errorOffset !== 0n) fail('EINVAL', 'error_offset is an output and must be 0 on input');
   const r = a.reserved.findIndex((w) => w !== 0n);
-  if (r >= 0) fail('EINVAL', 'ioctl', op, `reserved[${r}] must be 0`);
-  if (!inode.supportsMmap) fail('EINVAL', 'ioctl', op, 'the file was created without SUPPORT_SHARED: it has only private memory');
-  if (!inode.vm.hasPrivateMem) fail('EINVAL', 'ioctl', op, 'the VM has no private memory');
+  if (r >= 0) fail('EINVAL', `reserved[${r}] must be 0`);
+  if (!inode.supportsMmap) fail('EINVAL', 'the file was created without SUPPORT_SHARED: it has only private memory');
+  if (!inode.vm.hasPrivateMem) fail('EINVAL', 'the VM has no private memory');
   if (a.size === 0n) return; // The RFC defines an empty conversion as a successful no-op.
-  const { start, end } = checkRange(inode, op, a.offset, a.size);
+  const { start, end } = checkRange(inode, a.offset, a.size);
   convertPages(inode, start, end, toPrivate, op);
 }
 
 /** Pin [offset, offset + length): page aligned, inside the file, and shared (the host must reach it). */
 export function pinRange(inode: GmemInode, offset: bigint, length: bigint): { start: number; end: number } {
-  const op = 'pin';
-  if (length === 0n || !isPageAligned(offset) || !isPageAligned(length)) fail('EINVAL', 'pin', op, 'offset and length must be page aligned and length not 0');
-  if (offset + length > inode.size) fail('EINVAL', 'pin', op, `[${hex(offset)}, ${hex(offset + length)}) is not inside the file`);
+  if (length === 0n || !isPageAligned(offset) || !isPageAligned(length)) fail('EINVAL', 'offset and length must be page aligned and length not 0');
+  if (offset + length > inode.size) fail('EINVAL', `[${hex(offset)}, ${hex(offset + length)}) is not inside the file`);
   const start = Number(offset / PAGE_SIZE_N);
   const end = Number((offset + length) / PAGE_SIZE_N);
   const priv = inode.attributes.findFirst(start, end, (v) => v !== SHARED);
-  if (priv >= 0) fail('EFAULT', 'pin', op, `page at offset ${hex(pageOffset(priv))} is private: the host cannot reach it to pin it`);
+  if (priv >= 0) fail('EFAULT', `page at offset ${hex(pageOffset(priv))} is private: the host cannot reach it to pin it`);
   return { start, end };
 }

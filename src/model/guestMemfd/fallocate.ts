@@ -25,7 +25,7 @@ const FALLOC_FL_MODE_MASK =
   FALLOC_FL_UNSHARE_RANGE |
   FALLOC_FL_WRITE_ZEROES;
 
-const refuse = (code: 'EINVAL' | 'EOPNOTSUPP' | 'EFBIG', reason: string): never => fail(code, 'fallocate', 'fallocate', reason);
+const refuse = (code: 'EINVAL' | 'EOPNOTSUPP' | 'EFBIG', reason: string): never => fail(code, reason);
 
 /** Checks of vfs_fallocate that come before the file system is asked. */
 function vfsChecks(mode: number, offset: bigint, len: bigint): void {

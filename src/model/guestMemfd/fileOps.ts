@@ -5,22 +5,22 @@
 import { asLoff } from '../../uapi/memory.js';
 import { fail } from '../fail.js';
 
-export const refuseRead = (): never => fail('EINVAL', 'read', 'read', 'guest_memfd has no read method');
-export const refuseWrite = (): never => fail('EINVAL', 'write', 'write', 'guest_memfd has no write method');
+export const refuseRead = (): never => fail('EINVAL', 'guest_memfd has no read method');
+export const refuseWrite = (): never => fail('EINVAL', 'guest_memfd has no write method');
 
 /** pread/pwrite: a negative position is checked before whether the file allows positional I/O. */
-export function refusePositional(syscall: 'pread64' | 'pwrite64', position: bigint): never {
-  if (asLoff(position) < 0n) fail('EINVAL', syscall, syscall, 'position is negative as a loff_t');
-  return fail('ESPIPE', syscall, syscall, 'guest_memfd does not support positional I/O');
+export function refusePositional(position: bigint): never {
+  if (asLoff(position) < 0n) fail('EINVAL', 'position is negative as a loff_t');
+  return fail('ESPIPE', 'guest_memfd does not support positional I/O');
 }
 
 /** The largest whence lseek knows (SEEK_HOLE); a larger one is refused before seekability is asked. */
 const SEEK_MAX = 4;
 
 export function refuseLseek(whence: number): never {
-  if (whence > SEEK_MAX) fail('EINVAL', 'lseek', 'lseek', `whence ${whence} is not a SEEK_* value`);
-  return fail('ESPIPE', 'lseek', 'lseek', 'guest_memfd is not seekable');
+  if (whence > SEEK_MAX) fail('EINVAL', `whence ${whence} is not a SEEK_* value`);
+  return fail('ESPIPE', 'guest_memfd is not seekable');
 }
-export const refuseFtruncate = (): never => fail('EINVAL', 'ftruncate', 'ftruncate', 'the size of a guest_memfd is fixed at creation');
-export const refuseFsync = (): never => fail('EINVAL', 'fsync', 'fsync', 'guest_memfd has no fsync method');
-export const refuseFchmod = (): never => fail('EINVAL', 'fchmod', 'fchmod', 'guest_memfd refuses attribute changes');
+export const refuseFtruncate = (): never => fail('EINVAL', 'the size of a guest_memfd is fixed at creation');
+export const refuseFsync = (): never => fail('EINVAL', 'guest_memfd has no fsync method');
+export const refuseFchmod = (): never => fail('EINVAL', 'guest_memfd refuses attribute changes');

@@ -6,7 +6,8 @@
  */
 import { RangeMap, type Fragment } from '../rangeMap.js';
 import { PageStore } from '../pageStore.js';
-import type { Memslot, VmState } from '../vmState.js';
+import type { KvmErrorCode } from '../../errors.js';
+import type { Profile } from '../profile.js';
 import { RefCounted } from '../refCounted.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../uapi/memory.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
@@ -33,6 +34,27 @@ export type HostFaultVerdict = null | 'past-eof' | 'private';
 
 let nextIno = 1n;
 
+/**
+ * What a file needs of its VM (struct kvm). Declared here, not imported from vmState.ts, whose
+ * memslots point back at the inodes bound to them: the VM knows its files, a file only this.
+ */
+export interface GmemOwner {
+  readonly profile: Profile;
+  readonly type: number;
+  readonly hasPrivateMem: boolean;
+  /** A fault a test injected for this operation, taken once. */
+  takeInjectedFault(operation: string): KvmErrorCode | undefined;
+  get(): void;
+  put(): void;
+}
+
+/** What a file needs of a memslot bound to it (vmState.ts's Memslot has these and more). */
+export interface BoundSlot {
+  readonly key: number;
+  readonly npages: number;
+  readonly gmem: { inode: GmemInode | null; readonly pgoff: number } | null;
+}
+
 export class GmemInode extends RefCounted {
   readonly ino = nextIno++;
   readonly pageCount: number;
@@ -49,10 +71,10 @@ export class GmemInode extends RefCounted {
   seals = 0n;
   /** Per page: 0 when unbound, else the binding slot's key + 1. */
   private readonly bindings: RangeMap;
-  private readonly boundSlots = new Map<number, Memslot>();
+  private readonly boundSlots = new Map<number, BoundSlot>();
 
   constructor(
-    readonly vm: VmState,
+    readonly vm: GmemOwner,
     readonly size: bigint,
     readonly flags: bigint,
     /** Created with GUEST_MEMFD_FLAG_MMAP: it can be mapped, and a slot bound to it is guest_memfd only. */
@@ -120,12 +142,12 @@ export class GmemInode extends RefCounted {
     return this.bindings.findFirst(startPage, endPage, (v) => v !== 0) >= 0;
   }
 
-  bind(slot: Memslot, startPage: number): void {
+  bind(slot: BoundSlot, startPage: number): void {
     this.bindings.set(startPage, startPage + slot.npages, slot.key + 1);
     this.boundSlots.set(slot.key, slot);
   }
 
-  unbind(slot: Memslot): void {
+  unbind(slot: BoundSlot): void {
     if (!this.boundSlots.delete(slot.key) || !slot.gmem) return;
     this.bindings.set(slot.gmem.pgoff, slot.gmem.pgoff + slot.npages, 0);
   }

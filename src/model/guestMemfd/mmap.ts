@@ -11,7 +11,7 @@ import type { GmemInode } from './inode.js';
 
 
 const refuse = (code: 'EINVAL' | 'ENOMEM' | 'EOVERFLOW' | 'EPERM' | 'ENODEV', reason: string): never =>
-  fail(code, 'mmap', 'mmap', reason);
+  fail(code, reason);
 
 /** Validate a mapping request; returns the page-rounded length and the address it will take. */
 export function gmemMmap(
@@ -44,5 +44,5 @@ export function gmemMmap(
 
 /** mprotect(2) on a guest_memfd mapping: executable is refused, as the mount is noexec. */
 export function gmemMprotect(prot: number): void {
-  if (prot & PROT_EXEC) fail('EACCES', 'mprotect', 'mprotect', 'guest_memfd mappings may not become executable (noexec)');
+  if (prot & PROT_EXEC) fail('EACCES', 'guest_memfd mappings may not become executable (noexec)');
 }

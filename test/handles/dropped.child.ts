@@ -1,0 +1,36 @@
+/**
+ * Run by finalizer.test.ts in a child process with --expose-gc and a low descriptor limit:
+ * creates and maps many guest_memfd files and drops every handle without close() or unmap().
+ * Prints one JSON line: the cycles done, and (on the model) modelStats() before and after.
+ */
+import { openKvm } from '../../src/open.js';
+import { modelStats } from '../../src/model/stats.js';
+import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
+
+const backend = process.argv[2] === 'kernel' ? 'kernel' : 'model';
+const cycles = Number(process.argv[3] ?? 10_000);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+const settle = async (): Promise<void> => {
+  gc();
+  await new Promise((resolve) => setImmediate(resolve)); // Finalizers run between tasks.
+};
+
+const before = modelStats();
+const kvm = openKvm({ backend });
+const vm = kvm.createVm();
+/** One cycle in a frame of its own, so that no stack slot keeps the last handles alive. */
+function cycle(i: number): void {
+  const file = vm.createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED });
+  file.mmap().write(0, new Uint8Array([i & 0xff]));
+}
+let done = 0;
+for (; done < cycles; done++) {
+  cycle(done);
+  if (done % 100 === 99) await settle();
+}
+await settle();
+await settle();
+vm.close();
+kvm.close();
+process.stdout.write(`${JSON.stringify({ done, before, after: modelStats() })}\n`);
