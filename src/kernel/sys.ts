@@ -1,8 +1,8 @@
 /** Turning the addon's "result or negative errno" into a value or a KvmError. */
 import { errorFromErrno } from '../errors.js';
 
-/** The addon's answer to arguments it cannot use (see kBadArguments in native/gmem_native.cc). */
-const BAD_ARGUMENTS = -0x10000;
+/** The addon's answer to arguments it cannot use (kBadArguments in native/args.h; test/kernel/native pins it). */
+export const BAD_ARGUMENTS = -0x10000;
 
 /** The result, or throw the errno as a KvmError naming the syscall and operation. */
 export function check<T>(result: T | number, syscall: string, operation: string): T {
