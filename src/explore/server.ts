@@ -41,21 +41,18 @@ export async function startExplorer(traces: Trace[], port = 0): Promise<Explorer
     '/trace.json': { type: 'application/json', body: Buffer.from(JSON.stringify({ traces })) },
   };
   let allowedHosts: Set<string> = new Set();
+  // Every answer, errors included, carries the same headers: a browser must not sniff an error
+  // body into something executable either.
+  const refuse = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) =>
+    res.writeHead(status, { ...HEADERS, ...extra, 'Content-Type': 'text/plain; charset=utf-8' }).end(body);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (!allowedHosts.has(req.headers.host ?? '')) {
-      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('this server answers to its loopback address only\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
-      return;
-    }
+    // Host names are case-insensitive (RFC 9110): LOCALHOST:port is this server too.
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return refuse(res, 421, 'this server answers to its loopback address only\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     const path = (req.url ?? '/').split('?')[0]!;
-    const asset = assets[path === '/index.html' ? '/' : path];
-    if (!asset) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-      return;
-    }
+    const key = path === '/index.html' ? '/' : path;
+    const asset = Object.hasOwn(assets, key) ? assets[key] : undefined;
+    if (!asset) return refuse(res, 404, 'not found\n');
     res.writeHead(200, { ...HEADERS, 'Content-Type': asset.type, 'Content-Length': asset.body.length });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   });

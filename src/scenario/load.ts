@@ -68,9 +68,12 @@ function checkHandles(steps: Step[], origin: string): void {
   });
 }
 
-/** Replace every "$key" string (a whole value) by the matrix value. */
+/**
+ * Replace every "$key" string (a whole value) by the matrix value. Own keys only: "$constructor"
+ * or "$__proto__" must not find Object.prototype's members.
+ */
 function substitute<T>(value: T, vars: Record<string, unknown>): T {
-  if (typeof value === 'string' && value.startsWith('$') && value.slice(1) in vars) return vars[value.slice(1)] as T;
+  if (typeof value === 'string' && value.startsWith('$') && Object.hasOwn(vars, value.slice(1))) return vars[value.slice(1)] as T;
   if (Array.isArray(value)) return value.map((v) => substitute(v, vars)) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)])) as T;
   return value;

@@ -43,7 +43,7 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
   const r = instance.requires;
   if (r.backend && kvm.backend !== r.backend) return `runs on the ${r.backend} backend only`;
   if (kvm instanceof ModelKvm) {
-    const missing = gmemFlagNames(instance).find((n) => !(n in kvm.profileData.gmemFlags.names));
+    const missing = gmemFlagNames(instance).find((n) => !Object.hasOwn(kvm.profileData.gmemFlags.names, n));
     if (missing) return `profile ${kvm.profileData.name} has no ${missing}`;
   }
   if (r.pins && kvm.backend !== 'model') return 'long-term pins are not available on this backend';

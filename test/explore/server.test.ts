@@ -59,6 +59,36 @@ describe('explorer server', () => {
     }
   });
 
+  it('takes its Host case-insensitively (LOCALHOST is localhost)', async () => {
+    const server = await startExplorer([], 0);
+    try {
+      assert.equal((await get(server.port, '/', { host: `LOCALHOST:${server.port}` })).status, 200);
+      assert.equal((await get(server.port, '/', { host: `LocalHost:${server.port}` })).status, 200);
+      assert.equal((await get(server.port, '/', { host: `LOCALHOST.attacker.example:${server.port}` })).status, 421);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends nosniff and the content security policy with its 404, 405 and 421 answers too', async () => {
+    const server = await startExplorer([], 0);
+    try {
+      const answers = [
+        await get(server.port, '/nothing'),
+        await get(server.port, '/', { method: 'POST' }),
+        await get(server.port, '/', { host: 'attacker.example' }),
+        await get(server.port, '/__proto__'),
+      ];
+      assert.deepEqual(answers.map((a) => a.status), [404, 405, 421, 404]);
+      for (const a of answers) {
+        assert.equal(a.headers['x-content-type-options'], 'nosniff', `${a.status}`);
+        assert.match(String(a.headers['content-security-policy']), /default-src 'none'/, `${a.status}`);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('says which port is busy and how to choose another', async () => {
     const first = await startExplorer([], 0);
     try {
