@@ -32,13 +32,18 @@ function readAsset(name: string): Buffer {
   }
 }
 
-export async function startExplorer(traces: Trace[], port = 0): Promise<ExplorerServer> {
+/**
+ * Serve the page and the traces. `traces` may be a function: it is called when the page first
+ * asks for /trace.json (and its answer kept), so the server listens before anything is traced.
+ */
+export async function startExplorer(traces: Trace[] | (() => Trace[]), port = 0): Promise<ExplorerServer> {
+  let traceBody: Buffer | undefined = Array.isArray(traces) ? Buffer.from(JSON.stringify({ traces })) : undefined;
+  const traceJson = (): Buffer => (traceBody ??= Buffer.from(JSON.stringify({ traces: (traces as () => Trace[])() })));
   const assets: Record<string, { type: string; body: Buffer }> = {
     '/': { type: 'text/html; charset=utf-8', body: readAsset('index.html') },
     '/explorer.js': { type: 'text/javascript; charset=utf-8', body: readAsset('explorer.js') },
     '/explorer.js.map': { type: 'application/json', body: readAsset('explorer.js.map') },
     '/explorer.css': { type: 'text/css; charset=utf-8', body: readAsset('explorer.css') },
-    '/trace.json': { type: 'application/json', body: Buffer.from(JSON.stringify({ traces })) },
   };
   let allowedHosts: Set<string> = new Set();
   // Every answer, errors included, carries the same headers: a browser must not sniff an error
@@ -51,7 +56,14 @@ export async function startExplorer(traces: Trace[], port = 0): Promise<Explorer
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     const path = (req.url ?? '/').split('?')[0]!;
     const key = path === '/index.html' ? '/' : path;
-    const asset = Object.hasOwn(assets, key) ? assets[key] : undefined;
+    let asset = Object.hasOwn(assets, key) ? assets[key] : undefined;
+    if (key === '/trace.json') {
+      try {
+        asset = { type: 'application/json', body: traceJson() };
+      } catch (err) {
+        return refuse(res, 500, `the scenario could not be traced: ${(err as Error).message}\n`);
+      }
+    }
     if (!asset) return refuse(res, 404, 'not found\n');
     res.writeHead(200, { ...HEADERS, 'Content-Type': asset.type, 'Content-Length': asset.body.length });
     res.end(req.method === 'HEAD' ? undefined : asset.body);

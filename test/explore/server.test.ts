@@ -99,6 +99,37 @@ describe('explorer server', () => {
   });
 });
 
+describe('explorer server, traced on demand', () => {
+  it('listens before it traces: the trace is made when the page first asks, once', async () => {
+    let calls = 0;
+    const server = await startExplorer(() => (calls++, []), 0);
+    try {
+      assert.equal((await get(server.port, '/')).status, 200);
+      assert.equal(calls, 0, 'serving the page traced nothing');
+      assert.equal((await get(server.port, '/trace.json')).body, '{"traces":[]}');
+      assert.equal((await get(server.port, '/trace.json')).status, 200);
+      assert.equal(calls, 1, 'traced once, on the first request');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a trace that fails is a 500 with the reason, and the server stays up', async () => {
+    const server = await startExplorer(() => {
+      throw new Error('steps[3] (hostRead): too much');
+    }, 0);
+    try {
+      const r = await get(server.port, '/trace.json');
+      assert.equal(r.status, 500);
+      assert.match(r.body, /could not be traced: steps\[3\] \(hostRead\): too much/);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.equal((await get(server.port, '/')).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('gmem explore', () => {
   it('opens on a catalog scenario by default and stops when asked', async () => {
     const { io, out, err } = capture();
@@ -109,8 +140,10 @@ describe('gmem explore', () => {
     assert.deepEqual(err, []);
     const url = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.join(''));
     assert.ok(url, out.join(''));
-    assert.match(out.join(''), /catalog\/conversion\/indexing\.json \(1 instance, first: conversion\.indexing: pass\)/);
-    assert.equal((await get(Number(url[1]), '/trace.json')).status, 200);
+    assert.match(out.join(''), /catalog\/conversion\/indexing\.json \(1 instance, first: conversion\.indexing\), traced when the page first loads/);
+    const trace = await get(Number(url[1]), '/trace.json');
+    assert.equal(trace.status, 200);
+    assert.equal((JSON.parse(trace.body) as { traces: Array<{ status: string }> }).traces[0]!.status, 'pass');
     stop();
     assert.equal(await done, 0);
     await assert.rejects(get(Number(url[1]), '/'), /ECONNREFUSED/);
