@@ -173,7 +173,7 @@ const ROWS: Row[] = [
     modelOnly: true,
     setup: (kvm) => {
       const f = withFile(kvm, 16, 'KVM_X86_SW_PROTECTED_VM');
-      return { run: () => (f.file.convertToPrivate(0, PAGE), f.file.convertToShared(0, PAGE)), teardown: f.close };
+      return { run: () => (f.file.conversion!.toPrivate(0, PAGE), f.file.conversion!.toShared(0, PAGE)), teardown: f.close };
     },
   },
 ];

@@ -14,8 +14,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = process.env.GMEM_BUILD_DIR ? resolve(process.env.GMEM_BUILD_DIR) : join(root, 'build');
 const output = join(buildDir, 'gmem_native.node');
 const statusFile = join(buildDir, 'native-status.json');
-const sources = [join(root, 'src/kernel/native/gmem_native.cc')];
-const headers = [join(root, 'src/kernel/native/structs.h')];
+const nativeDir = join(root, 'src/kernel/native');
+const sources = ['gmem_native.cc', 'guard.cc', 'mappings.cc'].map((f) => join(nativeDir, f));
+const headers = ['args.h', 'guard.h', 'ioctls.h', 'mappings.h', 'structs.h'].map((f) => join(nativeDir, f));
 
 // --if-stale: do nothing when the addon is newer than its sources (npm test uses it, so editing
 // the C++ rebuilds it, and an unchanged tree costs nothing).

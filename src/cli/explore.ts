@@ -1,5 +1,5 @@
 /** `gmem explore [SCENARIO]`: serve the explorer page on loopback until interrupted. */
-import { exploreTraces, DEFAULT_SCENARIO } from '../explore/load.js';
+import { explorePlan, DEFAULT_SCENARIO } from '../explore/load.js';
 import { startExplorer } from '../explore/server.js';
 import type { Streams } from './streams.js';
 
@@ -22,13 +22,14 @@ export async function explore(scenario: string | undefined, args: ExploreCliArgs
   let server;
   try {
     const port = parsePort(args.port);
-    const traces = exploreTraces({ ...(scenario !== undefined ? { scenario } : {}), ...args });
-    server = await startExplorer(traces, port);
-    const t = traces[0]!;
+    // The file is loaded and checked now; it is traced when the page first asks for it, so the
+    // server is up at once whatever the scenario costs (within its limits).
+    const plan = explorePlan({ ...(scenario !== undefined ? { scenario } : {}), ...args });
+    server = await startExplorer(() => plan.trace(), port);
+    const n = plan.instances.length;
     io.stdout.write(
       `gmem explore: ${server.url}\n` +
-        `  scenario ${scenario ?? DEFAULT_SCENARIO} (${traces.length} instance${traces.length === 1 ? '' : 's'}, first: ${t.id}: ${t.status})\n` +
-        `  drawn from the ${t.backend}${t.other ? `, outcomes also from the ${t.other}` : ''}\n` +
+        `  scenario ${scenario ?? DEFAULT_SCENARIO} (${n} instance${n === 1 ? '' : 's'}, first: ${plan.instances[0]!.id}), traced when the page first loads\n` +
         `  loopback only; Ctrl-C stops it\n`,
     );
   } catch (err) {

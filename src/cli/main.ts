@@ -7,6 +7,7 @@ import { formatProbe, probe } from './probe.js';
 import { conform, runScenario } from './conform.js';
 import { explore } from './explore.js';
 import type { Streams } from './streams.js';
+import { LIMITS, LIMIT_NAMES, configureLimits, formatLimit, parseLimitOverrides } from '../scenario/limits.js';
 
 export type { Streams } from './streams.js';
 
@@ -32,6 +33,10 @@ Options:
   --list       conform: list the checks and exit
   --verbose    conform: also list skipped checks and why
   --port N     explore: the loopback port (default 8418; 0 picks a free one)
+  --limit NAME=VALUE
+               conform, run, explore: raise or lower a scenario limit (repeatable; also the
+               environment variable GMEM_LIMITS="NAME=VALUE,..."; see docs/scenarios.md):
+${LIMIT_NAMES.map((n) => `                 ${n.padEnd(11)}${formatLimit(n, LIMITS[n].default)}`).join('\n')}
   --json       print JSON instead of text
   -h, --help   this help
   -v, --version
@@ -57,6 +62,7 @@ export async function main(argv: string[], io: Streams): Promise<number> {
         verbose: { type: 'boolean' },
         json: { type: 'boolean' },
         port: { type: 'string' },
+        limit: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -66,6 +72,12 @@ export async function main(argv: string[], io: Streams): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
+  try {
+    configureLimits(parseLimitOverrides(values.limit ?? [], '--limit'));
+  } catch (err) {
+    io.stderr.write(`gmem: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (values.help) {
     io.stdout.write(USAGE);
     return 0;

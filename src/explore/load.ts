@@ -49,11 +49,25 @@ function traceOptions(args: ExploreArgs, first: ScenarioInstance): TraceOptions 
   return { openModel: () => openModel(profile), modelLabel: `model (${profile.name})`, other: { open: openKernel, label: 'kernel' } };
 }
 
-export function exploreTraces(args: ExploreArgs): Trace[] {
+/** A scenario file loaded and checked, and how to trace it: everything but the tracing itself. */
+export interface ExplorePlan {
+  instances: ScenarioInstance[];
+  trace(): Trace[];
+}
+
+/**
+ * Load and check the file (its limits included) and choose the backends, without running
+ * anything: `gmem explore` serves as soon as this returns and traces when the page asks.
+ */
+export function explorePlan(args: ExploreArgs): ExplorePlan {
   const instances = loadScenarioFile(args.scenario ?? DEFAULT_SCENARIO);
   if (instances.length === 0) throw new Error(`${args.scenario ?? DEFAULT_SCENARIO} has no scenario instances`);
   const opts = traceOptions(args, instances[0]!);
-  return instances.map((instance) => ({ ...traceInstance(instance, opts), origin: shortPath(instance.origin) }));
+  return { instances, trace: () => instances.map((instance) => ({ ...traceInstance(instance, opts), origin: shortPath(instance.origin) })) };
+}
+
+export function exploreTraces(args: ExploreArgs): Trace[] {
+  return explorePlan(args).trace();
 }
 
 /** A path as the user would type it from here (absolute only when outside the current folder). */

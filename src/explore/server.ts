@@ -32,30 +32,39 @@ function readAsset(name: string): Buffer {
   }
 }
 
-export async function startExplorer(traces: Trace[], port = 0): Promise<ExplorerServer> {
+/**
+ * Serve the page and the traces. `traces` may be a function: it is called when the page first
+ * asks for /trace.json (and its answer kept), so the server listens before anything is traced.
+ */
+export async function startExplorer(traces: Trace[] | (() => Trace[]), port = 0): Promise<ExplorerServer> {
+  let traceBody: Buffer | undefined = Array.isArray(traces) ? Buffer.from(JSON.stringify({ traces })) : undefined;
+  const traceJson = (): Buffer => (traceBody ??= Buffer.from(JSON.stringify({ traces: (traces as () => Trace[])() })));
   const assets: Record<string, { type: string; body: Buffer }> = {
     '/': { type: 'text/html; charset=utf-8', body: readAsset('index.html') },
     '/explorer.js': { type: 'text/javascript; charset=utf-8', body: readAsset('explorer.js') },
     '/explorer.js.map': { type: 'application/json', body: readAsset('explorer.js.map') },
     '/explorer.css': { type: 'text/css; charset=utf-8', body: readAsset('explorer.css') },
-    '/trace.json': { type: 'application/json', body: Buffer.from(JSON.stringify({ traces })) },
   };
   let allowedHosts: Set<string> = new Set();
+  // Every answer, errors included, carries the same headers: a browser must not sniff an error
+  // body into something executable either.
+  const refuse = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) =>
+    res.writeHead(status, { ...HEADERS, ...extra, 'Content-Type': 'text/plain; charset=utf-8' }).end(body);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (!allowedHosts.has(req.headers.host ?? '')) {
-      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('this server answers to its loopback address only\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
-      return;
-    }
+    // Host names are case-insensitive (RFC 9110): LOCALHOST:port is this server too.
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return refuse(res, 421, 'this server answers to its loopback address only\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     const path = (req.url ?? '/').split('?')[0]!;
-    const asset = assets[path === '/index.html' ? '/' : path];
-    if (!asset) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-      return;
+    const key = path === '/index.html' ? '/' : path;
+    let asset = Object.hasOwn(assets, key) ? assets[key] : undefined;
+    if (key === '/trace.json') {
+      try {
+        asset = { type: 'application/json', body: traceJson() };
+      } catch (err) {
+        return refuse(res, 500, `the scenario could not be traced: ${(err as Error).message}\n`);
+      }
     }
+    if (!asset) return refuse(res, 404, 'not found\n');
     res.writeHead(200, { ...HEADERS, 'Content-Type': asset.type, 'Content-Length': asset.body.length });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   });

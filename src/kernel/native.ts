@@ -44,6 +44,23 @@ export interface NativeAddon {
   badArguments: number;
   /** The uAPI structs as the C compiler lays them out: size and field offsets. */
   structLayouts: Record<string, { size: number; fields: Record<string, number> }>;
+  /** The numbers the C++ side uses on its own (see native/ioctls.h), pinned by test/kernel/native. */
+  constants: NativeConstants;
+  /** The only requests ioctlBuffer passes on, by name: each with a struct of the size it encodes. */
+  bufferIoctls: Record<string, number>;
+}
+
+export interface NativeConstants {
+  KVM_RUN: number;
+  KVM_GET_SUPPORTED_CPUID: number;
+  KVM_SET_CPUID2: number;
+  immediateExitOffset: number;
+  badArguments: number;
+  /** The real-time signal the KVM_RUN timer sends (SIGRTMAX - 1). */
+  kickSignal: number;
+  SIGRTMIN: number;
+  SIGRTMAX: number;
+  SIGEV_THREAD_ID: number;
 }
 
 

@@ -1,8 +1,8 @@
 /** Turning the addon's "result or negative errno" into a value or an Errno. */
 import { errnoFromNumber } from '../errors.js';
 
-/** The addon's answer to arguments it cannot use (see kBadArguments in native/gmem_native.cc). */
-const BAD_ARGUMENTS = -0x10000;
+/** The addon's answer to arguments it cannot use (kBadArguments in native/args.h; test/kernel/native pins it). */
+export const BAD_ARGUMENTS = -0x10000;
 
 /** The result, or throw the errno (the handle layer names the call in the KvmError). */
 export function check<T>(result: T | number): T {

@@ -43,9 +43,8 @@ export class ModelHostMapping implements MappingBackend {
   }
 
   fill(start: bigint, length: bigint, value: number): void {
-    this.eachPage(start, Number(length), (filePage, inPage, _done, n) => {
-      this.inode.contents.fill(filePage, inPage, n, value);
-    });
+    // A range operation: a 1 TiB zero fill costs what the file's ranges cost, not 2^28 pages.
+    this.eachRange(start, length, (from, to) => this.inode.contents.fillRange(from, to, value));
   }
 
   mprotect(prot: number): void {
@@ -69,32 +68,51 @@ export class ModelHostMapping implements MappingBackend {
     return { inode: this.inode, page };
   }
 
-  /** Walk [start, start+len) page by page, faulting each page in before `copy` runs on it. */
+  /** Walk [start, start+len) page by page (bounded by the caller's buffer), faulting pages in first. */
   private eachPage(
     start: bigint,
     len: number,
     copy: (filePage: number, inPage: number, done: number, n: number) => void,
   ): void {
-    if (len === 0) return;
     const base = this.offset + start;
-    let done = 0;
-    while (done < len) {
-      const fileOffset = base + BigInt(done);
-      const filePage = Number(fileOffset / PAGE_SIZE_N);
-      const inPage = Number(fileOffset % PAGE_SIZE_N);
-      const n = Math.min(PAGE_SIZE - inPage, len - done);
-      const verdict = this.inode.hostFault(filePage);
-      if (verdict !== null) {
-        fail('SIGBUS', verdict === 'past-eof'
-          ? `file offset ${hex(fileOffset)} is at or past the end of the file (${hex(this.inode.size)})`
-          : `file offset ${hex(fileOffset)} is in a private page`, {
-          mappingOffset: start + BigInt(done),
-          fileOffset: fileOffset - BigInt(inPage),
-        });
+    this.eachRange(start, BigInt(len), (from, to) => {
+      let done = Number(from - base);
+      const stop = Number(to - base);
+      while (done < stop) {
+        const fileOffset = base + BigInt(done);
+        const inPage = Number(fileOffset % PAGE_SIZE_N);
+        const n = Math.min(PAGE_SIZE - inPage, stop - done);
+        copy(Number(fileOffset / PAGE_SIZE_N), inPage, done, n);
+        done += n;
       }
-      this.inode.faultIn(filePage);
-      copy(filePage, inPage, done, n);
-      done += n;
+    });
+  }
+
+  /**
+   * The access [start, start+len) as one range: the first page the file refuses is found with a
+   * range query, every page before it is faulted in at once and handed to `apply` as file byte
+   * offsets [from, to), then the refusal is a SIGBUS naming that page. So, as on the kernel, the
+   * bytes before a refused page are done and none from it on.
+   */
+  private eachRange(start: bigint, len: bigint, apply: (from: bigint, to: bigint) => void): void {
+    if (len === 0n) return;
+    const base = this.offset + start;
+    const firstPage = Number(base / PAGE_SIZE_N);
+    const endPage = Number((base + len + PAGE_SIZE_N - 1n) / PAGE_SIZE_N);
+    const fault = this.inode.firstHostFault(firstPage, endPage);
+    const goodEnd = fault ? BigInt(fault.page) * PAGE_SIZE_N : base + len;
+    const goodLen = goodEnd > base ? goodEnd - base : 0n;
+    if (goodLen > 0n) {
+      this.inode.faultInRange(firstPage, fault ? fault.page : endPage);
+      apply(base, base + goodLen);
     }
+    if (!fault) return;
+    const fileOffset = base + goodLen;
+    fail('SIGBUS', fault.verdict === 'past-eof'
+      ? `file offset ${hex(fileOffset)} is at or past the end of the file (${hex(this.inode.size)})`
+      : `file offset ${hex(fileOffset)} is in a private page`, {
+      mappingOffset: start + goodLen,
+      fileOffset: fileOffset - (fileOffset % PAGE_SIZE_N),
+    });
   }
 }

@@ -26,6 +26,31 @@ export class PageStore {
     this.pageFor(index).fill(byte, offset, offset + length);
   }
 
+  /**
+   * Fill bytes [start, end) of the store (byte offsets; bigint, as files reach 2^63 bytes). Zeroes
+   * cost only the stored pages in the range (whole ones are dropped: they read as zeroes anyway);
+   * any other byte stores every page it covers.
+   */
+  fillRange(start: bigint, end: bigint, byte: number): void {
+    if (start >= end) return;
+    const size = BigInt(this.pageSize);
+    const first = Number(start / size);
+    const last = Number((end - 1n) / size);
+    const headFrom = Number(start % size);
+    const tailTo = Number((end - 1n) % size) + 1;
+    const part = (index: number) => {
+      const from = index === first ? headFrom : 0;
+      const to = index === last ? tailTo : this.pageSize;
+      if (byte === 0 && from === 0 && to === this.pageSize) this.drop(index, index + 1);
+      else this.fill(index, from, to - from, byte);
+    };
+    if (byte !== 0 || last - first + 1 <= this.pages.size) {
+      for (let index = first; index <= last; index++) part(index);
+      return;
+    }
+    for (const index of [...this.pages.keys()]) if (index >= first && index <= last) part(index);
+  }
+
   /** Forget pages [start, end): they read as zeroes again. Cost follows the smaller of the range and the store. */
   drop(start: number, end: number): void {
     const before = this.pages.size;

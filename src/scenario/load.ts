@@ -2,12 +2,13 @@
  * Loading scenarios: validated against schema/scenario.schema.json (errors name the step and the
  * field), handle names checked (each defined before use), matrices expanded into instances.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import type { Requires, Scenario, ScenarioInstance, Step } from './types.js';
 import { ScenarioError, formatMatrixValue, rawUserspaceAddr } from './values.js';
+import { ScenarioLimitError, scenarioLimits } from './limits.js';
 
 const SCHEMA_URL = new URL('../../../schema/scenario.schema.json', import.meta.url);
 
@@ -69,9 +70,12 @@ function checkHandles(steps: Step[], origin: string): void {
   });
 }
 
-/** Replace every "$key" string (a whole value) by the matrix value. */
+/**
+ * Replace every "$key" string (a whole value) by the matrix value. Own keys only: "$constructor"
+ * or "$__proto__" must not find Object.prototype's members.
+ */
 function substitute<T>(value: T, vars: Record<string, unknown>): T {
-  if (typeof value === 'string' && value.startsWith('$') && value.slice(1) in vars) return vars[value.slice(1)] as T;
+  if (typeof value === 'string' && value.startsWith('$') && Object.hasOwn(vars, value.slice(1))) return vars[value.slice(1)] as T;
   if (Array.isArray(value)) return value.map((v) => substitute(v, vars)) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)])) as T;
   return value;
@@ -89,6 +93,11 @@ export function scenarioInstances(data: unknown, origin = '<inline>'): ScenarioI
   const check = validate();
   if (!check(data)) throw new ScenarioError(`${origin}: ${describeError(check.errors![0]!, data)}`);
   const scenario = data as Scenario;
+  const { limits } = scenarioLimits();
+  // Counted before anything is expanded: 8 keys of 12 values are 430 million instances.
+  const count = Object.values(scenario.matrix ?? {}).reduce((n, values) => n * values.length, 1);
+  if (count > limits.instances) throw new ScenarioLimitError('instances', limits.instances, `${origin}: the matrix expands into ${count} instances, which`);
+  if (scenario.steps.length > limits.steps) throw new ScenarioLimitError('steps', limits.steps, `${origin}: ${scenario.steps.length} steps`);
   const vars = scenario.matrix ? combinations(scenario.matrix) : [{}];
   return vars.map((v) => {
     const steps = substitute(scenario.steps, v);
@@ -100,11 +109,34 @@ export function scenarioInstances(data: unknown, origin = '<inline>'): ScenarioI
   });
 }
 
-/** Read a scenario file. */
+/**
+ * Read a scenario file: a regular file of at most the fileBytes limit, refused before it is read
+ * (so /dev/zero, a FIFO or a huge file is an error, not an endless read).
+ */
 export function loadScenarioFile(file: string): ScenarioInstance[] {
+  const { limits } = scenarioLimits();
+  let text: string;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new ScenarioError(`${file}: not a regular file (a scenario is a JSON file)`);
+    if (st.size > limits.fileBytes) throw new ScenarioLimitError('fileBytes', limits.fileBytes, `${file}: ${st.size} bytes`);
+    // Read at most one byte past the limit: a file that grows while it is read is caught too.
+    const buf = Buffer.alloc(Math.min(limits.fileBytes + 1, st.size + 1));
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    if (n > limits.fileBytes) throw new ScenarioLimitError('fileBytes', limits.fileBytes, `${file}: more than ${limits.fileBytes} bytes`);
+    text = buf.subarray(0, n).toString('utf8');
+  } catch (err) {
+    if (err instanceof ScenarioError) throw err;
+    throw new ScenarioError(`${file}: ${(err as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
     throw new ScenarioError(`${file}: ${(err as Error).message}`);
   }

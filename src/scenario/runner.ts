@@ -7,6 +7,8 @@ import { EXECUTORS, type StepContext } from './ops.js';
 import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
 import type { Outcome, ScenarioInstance, Step } from './types.js';
 import { ScenarioError, flagsValue } from './values.js';
+import { ScenarioBudget } from './budget.js';
+import { ScenarioLimitError, allocLimitFor, scenarioLimits } from './limits.js';
 
 export interface StepReport {
   index: number;
@@ -121,9 +123,18 @@ export function runInstance(kvm: Kvm, instance: ScenarioInstance, observer?: Run
   if (unmet) return { id: instance.id, status: 'skip', reason: unmet, steps: [] };
   const ctx: StepContext = { kvm, handles: new Map([['kvm', kvm]]) };
   const steps: StepReport[] = [];
+  const { limits, explicit } = scenarioLimits();
+  const budget = new ScenarioBudget(limits, allocLimitFor(kvm.backend, limits, explicit), kvm.backend === 'kernel');
   try {
-    instance.steps.forEach((step, index) => {
-      const { outcome, detail } = runStep(ctx, step, index);
+    for (const [index, step] of instance.steps.entries()) {
+      let limited: string | undefined;
+      try {
+        budget.charge(ctx, step, `steps[${index}]`);
+      } catch (err) {
+        if (!(err instanceof ScenarioLimitError)) throw err;
+        limited = err.message;
+      }
+      const { outcome, detail } = limited !== undefined ? { outcome: { notRun: limited }, detail: undefined } : runStep(ctx, step, index);
       const failure = 'notRun' in outcome ? outcome.notRun : mismatch(step.expect, outcome);
       const report: StepReport = {
         index,
@@ -136,7 +147,8 @@ export function runInstance(kvm: Kvm, instance: ScenarioInstance, observer?: Run
       };
       steps.push(report);
       observer?.afterStep(ctx.handles, report);
-    });
+      if (limited !== undefined) break; // A limit stops the instance: nothing after it runs.
+    }
   } finally {
     cleanUp(ctx.handles);
   }

@@ -6,6 +6,8 @@ export const VCPU_STRUCT_SIZES = {
   kvm_sregs: 312,
   kvm_segment: 24,
   kvm_dtable: 16,
+  /** The header only: its kvm_cpuid_entry2 entries (40 bytes each) follow, outside the ioctl's encoded size. */
+  kvm_cpuid2: 8,
 } as const;
 
 /** struct kvm_regs: eighteen u64 in this order. */

@@ -59,12 +59,73 @@ describe('explorer server', () => {
     }
   });
 
+  it('takes its Host case-insensitively (LOCALHOST is localhost)', async () => {
+    const server = await startExplorer([], 0);
+    try {
+      assert.equal((await get(server.port, '/', { host: `LOCALHOST:${server.port}` })).status, 200);
+      assert.equal((await get(server.port, '/', { host: `LocalHost:${server.port}` })).status, 200);
+      assert.equal((await get(server.port, '/', { host: `LOCALHOST.attacker.example:${server.port}` })).status, 421);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends nosniff and the content security policy with its 404, 405 and 421 answers too', async () => {
+    const server = await startExplorer([], 0);
+    try {
+      const answers = [
+        await get(server.port, '/nothing'),
+        await get(server.port, '/', { method: 'POST' }),
+        await get(server.port, '/', { host: 'attacker.example' }),
+        await get(server.port, '/__proto__'),
+      ];
+      assert.deepEqual(answers.map((a) => a.status), [404, 405, 421, 404]);
+      for (const a of answers) {
+        assert.equal(a.headers['x-content-type-options'], 'nosniff', `${a.status}`);
+        assert.match(String(a.headers['content-security-policy']), /default-src 'none'/, `${a.status}`);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('says which port is busy and how to choose another', async () => {
     const first = await startExplorer([], 0);
     try {
       await assert.rejects(startExplorer([], first.port), new RegExp(`port ${first.port} on 127.0.0.1 is in use; choose another with --port`));
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe('explorer server, traced on demand', () => {
+  it('listens before it traces: the trace is made when the page first asks, once', async () => {
+    let calls = 0;
+    const server = await startExplorer(() => (calls++, []), 0);
+    try {
+      assert.equal((await get(server.port, '/')).status, 200);
+      assert.equal(calls, 0, 'serving the page traced nothing');
+      assert.equal((await get(server.port, '/trace.json')).body, '{"traces":[]}');
+      assert.equal((await get(server.port, '/trace.json')).status, 200);
+      assert.equal(calls, 1, 'traced once, on the first request');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a trace that fails is a 500 with the reason, and the server stays up', async () => {
+    const server = await startExplorer(() => {
+      throw new Error('steps[3] (hostRead): too much');
+    }, 0);
+    try {
+      const r = await get(server.port, '/trace.json');
+      assert.equal(r.status, 500);
+      assert.match(r.body, /could not be traced: steps\[3\] \(hostRead\): too much/);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.equal((await get(server.port, '/')).status, 200);
+    } finally {
+      await server.close();
     }
   });
 });
@@ -79,8 +140,10 @@ describe('gmem explore', () => {
     assert.deepEqual(err, []);
     const url = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.join(''));
     assert.ok(url, out.join(''));
-    assert.match(out.join(''), /catalog\/conversion\/indexing\.json \(1 instance, first: conversion\.indexing: pass\)/);
-    assert.equal((await get(Number(url[1]), '/trace.json')).status, 200);
+    assert.match(out.join(''), /catalog\/conversion\/indexing\.json \(1 instance, first: conversion\.indexing\), traced when the page first loads/);
+    const trace = await get(Number(url[1]), '/trace.json');
+    assert.equal(trace.status, 200);
+    assert.equal((JSON.parse(trace.body) as { traces: Array<{ status: string }> }).traces[0]!.status, 'pass');
     stop();
     assert.equal(await done, 0);
     await assert.rejects(get(Number(url[1]), '/'), /ECONNREFUSED/);

@@ -16,12 +16,15 @@ import {
   kvm_create_guest_memfd,
   kvm_memory_attributes,
   kvm_pre_fault_memory,
+  kvm_run,
   kvm_userspace_memory_region,
   kvm_userspace_memory_region2,
   layoutSize,
   type StructLayout,
 } from '../../src/uapi/structs.js';
-import { PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../../src/uapi/proposals.js';
+import { PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../../src/uapi/proposals.js';
+import { KVM_IOCTLS } from '../../src/uapi/ioctl.js';
+import { BAD_ARGUMENTS } from '../../src/kernel/sys.js';
 import { GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
 import { kernelCase } from '../backends.js';
 import { expectCode } from '../helpers.js';
@@ -50,6 +53,30 @@ describe('native addon', { skip: native.ok ? false : `native addon unavailable: 
       assert.equal(layoutSize(layout), c.size, `${name}: the TypeScript layout spans the C size`);
       assert.deepEqual(c.fields, Object.fromEntries(Object.entries(layout).map(([f, l]) => [f, l.offset])), `${name} field offsets`);
     }
+  });
+
+  it('the numbers the C++ side uses on its own agree with the TypeScript uAPI tables', () => {
+    assert.ok(native.ok);
+    const c = native.addon.constants;
+    assert.equal(c.KVM_RUN, KVM_IOCTLS.byName.KVM_RUN);
+    assert.equal(c.KVM_GET_SUPPORTED_CPUID, KVM_IOCTLS.byName.KVM_GET_SUPPORTED_CPUID);
+    assert.equal(c.KVM_SET_CPUID2, KVM_IOCTLS.byName.KVM_SET_CPUID2);
+    assert.equal(c.immediateExitOffset, kvm_run.immediate_exit.offset);
+    assert.equal(c.badArguments, BAD_ARGUMENTS);
+    assert.equal(native.addon.badArguments, BAD_ARGUMENTS);
+    // The timer's signal: a real-time one (never a standard signal Node or libuv handle), and the
+    // notification that targets one thread is the kernel's SIGEV_THREAD_ID.
+    assert.ok(c.kickSignal >= c.SIGRTMIN && c.kickSignal <= c.SIGRTMAX, `kick signal ${c.kickSignal} is real-time`);
+    assert.equal(c.kickSignal, c.SIGRTMAX - 1);
+    assert.equal(c.SIGEV_THREAD_ID, 4);
+  });
+
+  it('ioctlBuffer passes on exactly the struct ioctls the TypeScript layer issues, with the same numbers', () => {
+    assert.ok(native.ok);
+    const structIoctls = Object.fromEntries(
+      [...KVM_IOCTLS.entries(), ...PROPOSED_IOCTLS.entries()].filter(([name, n]) => n >>> 30 !== 0 && !name.includes('CPUID')),
+    );
+    assert.deepEqual(native.addon.bufferIoctls, structIoctls);
   });
 
   it('loaded by the main thread and a Worker, the guard is installed once: a stray SIGBUS still kills, never hangs', () => {

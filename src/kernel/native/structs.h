@@ -72,6 +72,38 @@ struct kvm_gmem_convert_s {
 };
 static_assert(sizeof(kvm_gmem_convert_s) == 64, "kvm_gmem_convert is 64 bytes");
 
+// The vCPU structs the addon only needs the sizes of (its ioctl table) and kvm_run's head.
+struct kvm_regs_s {
+  uint64_t regs[18];
+};
+static_assert(sizeof(kvm_regs_s) == 144, "kvm_regs is 144 bytes");
+
+struct kvm_sregs_s {
+  uint8_t segments_and_tables[224];
+  uint64_t control[7];
+  uint64_t interrupt_bitmap[4];
+};
+static_assert(sizeof(kvm_sregs_s) == 312, "kvm_sregs is 312 bytes");
+
+struct kvm_cpuid_entry2_s {
+  uint32_t function, index, flags, eax, ebx, ecx, edx, padding[3];
+};
+static_assert(sizeof(kvm_cpuid_entry2_s) == 40, "kvm_cpuid_entry2 is 40 bytes");
+
+// The header; the entries follow it (a flexible array, so not part of the ioctl's encoded size).
+struct kvm_cpuid2_s {
+  uint32_t nent;
+  uint32_t padding;
+};
+static_assert(sizeof(kvm_cpuid2_s) == 8, "kvm_cpuid2 is 8 bytes");
+
+struct kvm_run_head_s {
+  uint8_t request_interrupt_window;
+  uint8_t immediate_exit;
+  uint8_t padding1[6];
+  uint32_t exit_reason;
+};
+
 #define GMEM_FIELD(s, f) fields.Set(#f, Napi::Number::New(env, offsetof(s##_s, f)))
 #define GMEM_STRUCT(s, ...)                                         \
   do {                                                              \

@@ -116,11 +116,30 @@ export class GmemInode extends RefCounted {
     return this.attributes.get(page) !== SHARED;
   }
 
+  /**
+   * The first page of [start, end) a host touch would fault on, with why; null when none would.
+   * A range query (the end of the file, then the first private page), not a walk over pages.
+   */
+  firstHostFault(start: number, end: number): { page: number; verdict: 'past-eof' | 'private' } | null {
+    const inFile = Math.min(end, this.pageCount);
+    const privatePage = start < inFile ? this.attributes.findFirst(start, inFile, (v) => v !== SHARED) : -1;
+    if (privatePage >= 0) return { page: privatePage, verdict: 'private' };
+    if (end > this.pageCount) return { page: Math.max(start, this.pageCount), verdict: 'past-eof' };
+    return null;
+  }
+
   /** First use of a page (host or guest fault): allocate it if needed and zero it once. */
   faultIn(page: number): void {
-    if (this.pageState.get(page) === PageState.Uptodate) return;
-    this.contents.drop(page, page + 1);
-    this.pageState.set(page, page + 1, PageState.Uptodate);
+    this.faultInRange(page, page + 1);
+  }
+
+  /** faultIn for every page of [start, end), at the cost of the state's fragments there. */
+  faultInRange(start: number, end: number): void {
+    if (start >= end) return;
+    for (const piece of [...this.pageState.ranges(start, end)]) {
+      if (piece.value !== PageState.Uptodate) this.contents.drop(piece.start, piece.end);
+    }
+    this.pageState.set(start, end, PageState.Uptodate);
   }
 
   /** fallocate allocate: holes become allocated pages; pages in use are left as they are. */

@@ -13,7 +13,7 @@ export class ModelPin implements Pin {
     this.offset = pageOffset(start);
     this.length = pageOffset(end - start);
     // Pinning faults the pages in, as get_user_pages does.
-    for (let page = start; page < end; page++) inode.faultIn(page);
+    inode.faultInRange(start, end);
     inode.get();
     this.record = inode.pins.add(start, end, inode.pageCount);
   }

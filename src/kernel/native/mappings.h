@@ -1,0 +1,36 @@
+// The addon's own registry of the mappings it made. Guarded copies and the kvm_run kick may only
+// touch bytes wholly inside one live mapping with the protection they need, so an address the
+// addon did not map (0, another allocation, a Buffer of the JavaScript heap, an unmapped range,
+// a read-only mapping for a write) is refused instead of faulting. A copy holds a reference on
+// its mapping for its whole duration; munmap and mprotect wait for those to drain, so another
+// thread (a Worker) cannot unmap or protect the memory under a copy in flight.
+#pragma once
+#include <stdint.h>
+
+namespace gmem {
+
+enum class Access { kRead, kWrite };
+
+// A reference on one registered mapping, released by the destructor. `ok` is false when the range
+// was refused (then nothing is held).
+class MappingLease {
+ public:
+  MappingLease(uint64_t address, uint64_t length, Access access);
+  ~MappingLease();
+  MappingLease(const MappingLease&) = delete;
+  MappingLease& operator=(const MappingLease&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  bool ok_ = false;
+  uint64_t start_ = 0;  // The registry key of the held mapping.
+};
+
+// Record a mapping mmap() just returned.
+void RegisterMapping(uint64_t address, uint64_t length, int prot);
+// munmap / mprotect of exactly one whole registered mapping, after every copy in it has finished.
+// Returns the syscall's result (0 or -errno), or kBadArguments when the range is not one of ours.
+long UnmapRegistered(uint64_t address, uint64_t length);
+long ProtectRegistered(uint64_t address, uint64_t length, int prot);
+
+}  // namespace gmem

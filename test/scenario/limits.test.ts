@@ -1,0 +1,179 @@
+/**
+ * Scenario files are untrusted data with limits: matrix size, steps, file size, bytes read, bytes
+ * allocated and time. Each limit stops what used to exhaust the machine (a 429-byte matrix grew to
+ * 3.5 GiB; a 16 GiB non-zero fill allocated ~300 MiB/s; a 600 MB read died with
+ * ERR_STRING_TOO_LONG; `gmem run /dev/zero` read forever), with an error that names the limit and
+ * how to raise it; and each can be raised (--limit, GMEM_LIMITS).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { openModel } from '../../src/open.js';
+import { LIMITS, LIMIT_NAMES, allocLimitFor, configureLimits, formatLimit, memAvailable, parseLimitOverrides, scenarioLimits } from '../../src/scenario/limits.js';
+import { loadScenarioFile, scenarioInstances } from '../../src/scenario/load.js';
+import { runInstance } from '../../src/scenario/runner.js';
+import { kernelCase } from '../backends.js';
+
+const GiB = 2 ** 30;
+const SHARED_FILE = [
+  { do: 'createVm', as: 'vm' },
+  { do: 'createGuestMemfd', vm: 'vm', as: 'f', size: '2^40', flags: ['GUEST_MEMFD_FLAG_MMAP', 'GUEST_MEMFD_FLAG_INIT_SHARED'] },
+  { do: 'mmap', file: 'f', as: 'm' },
+];
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } }, out, err };
+}
+
+function runOnModel(steps: unknown[]) {
+  const [instance] = scenarioInstances({ name: 'limits', steps });
+  const kvm = openModel('linux-6.18');
+  try {
+    return runInstance(kvm, instance!);
+  } finally {
+    kvm.close();
+  }
+}
+
+afterEach(() => {
+  configureLimits({});
+  delete process.env.GMEM_LIMITS;
+});
+
+describe('scenario limits', () => {
+  it('a matrix of 8 keys of 12 values (430 million instances) is refused at once, naming the limit and how to raise it', () => {
+    const matrix = Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`k${k}`, Array.from({ length: 12 }, (_, v) => v)]));
+    const t = performance.now();
+    assert.throws(
+      () => scenarioInstances({ name: 'bomb', matrix, steps: [{ do: 'createVm', as: 'vm' }] }),
+      /the matrix expands into 429981696 instances, which exceeds the instances limit \(4096\); raise it with --limit instances=N or GMEM_LIMITS="instances=N"/,
+    );
+    assert.ok(performance.now() - t < 1000);
+  });
+
+  it('too many steps are refused when loaded', () => {
+    configureLimits({ steps: 3 });
+    assert.throws(() => scenarioInstances({ name: 's', steps: Array.from({ length: 4 }, (_, i) => ({ do: 'createVm', as: `v${i}` })) }), /4 steps exceeds the steps limit \(3\)/);
+  });
+
+  it('a non-zero fill of 16 GiB on the model is refused by the allocation limit before anything is stored', () => {
+    const rss = process.memoryUsage().rss;
+    const report = runOnModel([...SHARED_FILE, { do: 'hostFill', map: 'm', offset: 0, length: '2^34', byte: 7 }]);
+    assert.equal(report.status, 'fail');
+    assert.match(report.reason!, /steps\[3\] \(hostFill\): allocating up to 17179869184 bytes.* exceeds the allocBytes limit \(1 GiB\); raise it with --limit allocBytes=N/);
+    assert.ok(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'no gigabytes were stored');
+  });
+
+  it('a 1 TiB zero fill on the model allocates nothing and passes, quickly', () => {
+    const t = performance.now();
+    const report = runOnModel([...SHARED_FILE, { do: 'hostFill', map: 'm', offset: 0, length: '2^40', byte: 0 }]);
+    assert.equal(report.status, 'pass', report.reason);
+    assert.ok(performance.now() - t < 2000);
+  });
+
+  it('a 600 MB read is refused by the read limit with a clear error (not ERR_STRING_TOO_LONG), and the steps after it do not run', () => {
+    const report = runOnModel([...SHARED_FILE, { do: 'hostRead', map: 'm', offset: 0, length: 600_000_000 }, { do: 'unmap', map: 'm' }]);
+    assert.equal(report.status, 'fail');
+    assert.match(report.reason!, /steps\[3\] \(hostRead\): reading 600000000 bytes.* exceeds the readBytes limit \(64 MiB\)/);
+    assert.equal(report.steps.length, 4, 'the instance stopped at the limit');
+  });
+
+  it('reads add up across steps', () => {
+    configureLimits({ readBytes: 8192 });
+    const read = { do: 'hostRead', map: 'm', offset: 0, length: 4096 };
+    const report = runOnModel([...SHARED_FILE, read, read, read]);
+    assert.match(report.reason!, /steps\[5\] \(hostRead\): reading 4096 bytes, after 8192 already read, exceeds the readBytes limit \(8 KiB\)/);
+  });
+
+  it('the time limit stops an instance between steps', () => {
+    configureLimits({ timeMs: 1 });
+    const steps = Array.from({ length: 3000 }, (_, i) => ({ do: 'checkExtension', cap: 'KVM_CAP_GUEST_MEMFD', note: String(i) }));
+    const report = runOnModel(steps);
+    assert.equal(report.status, 'fail');
+    assert.match(report.reason!, /the instance has run \d+ ms, which exceeds the timeMs limit \(1 ms\)/);
+    assert.ok(report.steps.length < 3000);
+  });
+
+  it('GMEM_LIMITS and --limit raise a limit (the command line wins), and bad values are refused with the names', () => {
+    process.env.GMEM_LIMITS = 'allocBytes=32GiB, steps=20';
+    assert.equal(scenarioLimits().limits.allocBytes, 32 * GiB);
+    assert.equal(scenarioLimits().limits.steps, 20);
+    configureLimits(parseLimitOverrides(['steps=30'], '--limit'));
+    assert.equal(scenarioLimits().limits.steps, 30);
+    assert.deepEqual([...scenarioLimits().explicit].sort(), ['allocBytes', 'steps']);
+    assert.throws(() => parseLimitOverrides(['stepz=3'], '--limit'), /"stepz=3" is not NAME=VALUE with NAME one of instances, steps/);
+    assert.throws(() => parseLimitOverrides(['steps=2MiB'], '--limit'), /not a valid steps/);
+    assert.throws(() => parseLimitOverrides(['readBytes=1GiB'], '--limit'), /readBytes must be at least 1 and at most 128 MiB/);
+    process.env.GMEM_LIMITS = 'steps=0';
+    assert.throws(() => scenarioLimits(), /GMEM_LIMITS: steps must be at least 1/);
+  });
+
+  it('on the kernel backend the default allocation limit is at most half of MemAvailable; an explicit one is taken as given', () => {
+    const { limits } = scenarioLimits();
+    assert.equal(allocLimitFor('kernel', limits, new Set(), 512 * 2 ** 20), 256 * 2 ** 20);
+    assert.equal(allocLimitFor('kernel', limits, new Set(), 64 * GiB), GiB);
+    assert.equal(allocLimitFor('model', limits, new Set(), 512 * 2 ** 20), GiB);
+    assert.equal(allocLimitFor('kernel', { ...limits, allocBytes: 8 * GiB }, new Set(['allocBytes']), 512 * 2 ** 20), 8 * GiB);
+    assert.equal(memAvailable('MemTotal:       24000000 kB\nMemAvailable:   2048 kB\n'), 2048 * 1024);
+    assert.ok((memAvailable() ?? 1) > 0);
+  });
+
+  describe('on the kernel backend', { skip: kernelCase().skip }, () => {
+    it('an allocation past the limit is refused before the kernel allocates anything', () => {
+      configureLimits({ allocBytes: 1 << 20 });
+      const [instance] = scenarioInstances({
+        name: 'k',
+        steps: [
+          { do: 'createVm', as: 'vm' },
+          { do: 'createGuestMemfd', vm: 'vm', as: 'f', size: '2^31' },
+          { do: 'allocate', file: 'f', offset: 0, len: '2^31' },
+        ],
+      });
+      const kvm = kernelCase().open();
+      try {
+        const report = runInstance(kvm, instance!);
+        assert.match(report.reason ?? '', /steps\[2\] \(allocate\): allocating up to 2147483648 bytes.* exceeds the allocBytes limit \(1 MiB\)/);
+      } finally {
+        kvm.close();
+      }
+    });
+  });
+});
+
+describe('scenario files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gmem-limits-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+  it('`gmem run /dev/zero` is refused before anything is read', async () => {
+    const { io, err } = capture();
+    assert.equal(await main(['run', '/dev/zero', '--backend', 'model'], io), 2);
+    assert.match(err.join(''), /\/dev\/zero: not a regular file/);
+  });
+
+  it('a file larger than the fileBytes limit is refused, and --limit raises it', async () => {
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ name: 'big', steps: [{ do: 'createVm', as: 'vm' }] }));
+    truncateSync(big, 5 * 2 ** 20); // Trailing NULs: refused for its size before JSON sees them.
+    assert.throws(() => loadScenarioFile(big), /big\.json: 5242880 bytes exceeds the fileBytes limit \(4 MiB\); raise it with --limit fileBytes=N/);
+    const { io, err } = capture();
+    assert.equal(await main(['run', big, '--backend', 'model', '--limit', 'fileBytes=6MiB'], io), 2);
+    assert.match(err.join(''), /Unexpected token|JSON/, 'read (and then refused as JSON) once the limit was raised');
+  });
+
+  it('the command line refuses a malformed --limit', async () => {
+    const { io, err } = capture();
+    assert.equal(await main(['run', 'x.json', '--limit', 'steps'], io), 2);
+    assert.match(err.join(''), /--limit: "steps" is not NAME=VALUE/);
+  });
+
+  it('docs/scenarios.md documents every limit with its default', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/scenarios.md', import.meta.url)), 'utf8');
+    for (const name of LIMIT_NAMES) assert.match(doc, new RegExp(`\\| \`${name}\` \\| ${formatLimit(name, LIMITS[name].default).replace(/ /g, '\\s')} \\|`), name);
+  });
+});
