@@ -23,6 +23,12 @@ const NAMED: ReadonlyMap<string, bigint> = (() => {
   return m;
 })();
 
+/** Every flag name a scenario may use. */
+export function flagNames(): ReadonlySet<string> {
+  return FLAG_NAMES;
+}
+const FLAG_NAMES: ReadonlySet<string> = new Set(NAMED.keys());
+
 /** A u64 field: a JSON integer, "123", "0x7b", "2^63", "2^63-4096", "2^64-1". */
 export function u64Value(value: unknown, where: string): bigint {
   if (typeof value === 'number') {
