@@ -41,7 +41,7 @@ function runEntry(kvm: Kvm, entry: CatalogEntry): CheckResult {
     // A kernel failure whose first failing step is a known divergence of this host (with the listed
     // answer) is not a failure; the steps after it only follow from it.
     const first = report.steps.find((s) => s.failure)!;
-    const known = knownDivergence(entry.id, first.index, first.outcome);
+    const known = knownDivergence(entry.instance.steps[first.index], first.outcome);
     if (known) return { ...base, status: 'known-divergence', reason: `${known.name}: ${report.reason}` };
     return { ...base, status: 'fail', reason: report.reason! };
   }
@@ -78,13 +78,13 @@ export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: Ru
   const model = runOn(() => new ModelKvm(profile), modelLabel, entries, opts);
   const kernel = runOn(openKernel, 'kernel', entries, opts);
   const rows: DisagreementRow[] = [];
-  entries.forEach((_e, i) => {
+  entries.forEach((e, i) => {
     const m = model[i]!.report;
     const k = kernel[i]!.report;
-    if (!m || !k) return;
+    if (!m || !k || e.kind !== 'scenario') return;
     let cause: KnownDivergence | undefined;
     for (const d of disagreements(m, k)) {
-      const known = knownDivergence(d.id, d.step, d.bOutcome);
+      const known = knownDivergence(e.instance.steps[d.step], d.bOutcome);
       cause ??= known;
       // After a known divergence, later differences in the same check follow from it.
       rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);

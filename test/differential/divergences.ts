@@ -1,7 +1,8 @@
-/** The differential test's view of the known divergences (the list lives in src/conformance/divergences.ts). */
-import { KNOWN_DIVERGENCES as ALL, showsDivergence, type KnownDivergence } from '../../src/conformance/divergences.js';
+/** The differential test's view of the known divergences (the list is catalog/divergences.json; sequences mark the steps). */
+import { divergenceEntry, type DivergenceEntry } from '../../src/scenario/divergenceData.js';
+import { showsDivergence } from '../../src/conformance/divergences.js';
 import type { Outcome as ScenarioOutcome } from '../../src/scenario/types.js';
-import type { Outcome } from './recorder.js';
+import type { Outcome, Step } from './recorder.js';
 
 /** A recorded outcome in the scenario runner's terms, as far as the divergence markers need it. */
 function asScenarioOutcome(o: Outcome): ScenarioOutcome {
@@ -10,10 +11,8 @@ function asScenarioOutcome(o: Outcome): ScenarioOutcome {
   return exit?.reason ? { exit: exit.reason } : { ok: o.ok };
 }
 
-/** The known divergence this step shows: listed for this sequence and step, with the kernel answer that marks it. */
-export function knownDifferential(sequence: string, step: string, kernel: Outcome): KnownDivergence | undefined {
-  return ALL.find((d) => d.differential.some((w) => w.sequence === sequence && w.step === step) && showsDivergence(d, asScenarioOutcome(kernel)));
+/** The known divergence this kernel step shows: the one it is marked with, with the kernel answer that marks it. */
+export function knownDifferential(step: Step): DivergenceEntry | undefined {
+  const d = step.divergence === undefined ? undefined : divergenceEntry(step.divergence);
+  return d && showsDivergence(d, asScenarioOutcome(step.outcome)) ? d : undefined;
 }
-
-/** Where each divergence is listed to show (to report the ones that no longer do). */
-export const LISTED_STEPS = ALL.flatMap((d) => d.differential.map((w) => ({ name: d.name, ...w })));

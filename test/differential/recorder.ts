@@ -10,6 +10,8 @@ export type Outcome = { ok: unknown } | { error: string; mappingOffset?: string;
 export interface Step {
   label: string;
   outcome: Outcome;
+  /** The known divergence (catalog/divergences.json) this step shows on this host's kernel. */
+  divergence?: string;
 }
 
 function normalize(value: unknown): unknown {
@@ -26,20 +28,21 @@ export class Recorder {
   readonly steps: Step[] = [];
 
   /** Run `fn`, record its value or its error; returns the value (undefined on error). */
-  step<T>(label: string, fn: () => T): T | undefined {
+  step<T>(label: string, fn: () => T, divergence?: string): T | undefined {
+    const mark = divergence ? { divergence } : {};
     try {
       const value = fn();
       // Handles and void results record as "ok": their identity is not comparable.
       const isHandle = typeof value === 'object' && value !== null && ('close' in value || 'unmap' in value);
       const recorded = value === undefined || isHandle ? true : normalize(value);
-      this.steps.push({ label, outcome: { ok: recorded } });
+      this.steps.push({ label, outcome: { ok: recorded }, ...mark });
       return value;
     } catch (err) {
       if (!(err instanceof KvmError)) throw err;
       const outcome: Outcome = { error: err.code };
       if (err.mappingOffset !== undefined) outcome.mappingOffset = `${err.mappingOffset}`;
       if (err.fileOffset !== undefined) outcome.fileOffset = `${err.fileOffset}`;
-      this.steps.push({ label, outcome });
+      this.steps.push({ label, outcome, ...mark });
       return undefined;
     }
   }

@@ -254,10 +254,10 @@ export const SEQUENCES: Sequence[] = [
       const priv = fileOf(vm, rec, own, MMAP)!;
       const pm = own(priv.mmap())!;
       rec.step('ordinary slot over a private guest_memfd mapping', () => vm.setUserMemoryRegion({ slot: 4, guestPhysAddr: G * 4n, memorySize: T, userspaceAddr: pm.address }));
-      rec.step('guest reads it: the host address cannot be faulted', () => vm.guest.read(G * 4n, 2));
+      rec.step('guest reads it: the host address cannot be faulted', () => vm.guest.read(G * 4n, 2), 'pvm-hva-fault-mmio');
       const only = fileOf(vm, rec, own, SHARED)!;
       rec.step('bind with userspace_addr 0 (guest_memfd only)', () => vm.setUserMemoryRegion2({ slot: 5, flags: GMEM, guestPhysAddr: G * 5n, memorySize: T, guestMemfd: only }));
-      rec.step('guest reads the guest_memfd-only slot', () => vm.guest.read(G * 5n, 2));
+      rec.step('guest reads the guest_memfd-only slot', () => vm.guest.read(G * 5n, 2), 'pvm-gmem-uaddr0-mmio');
     },
   },
   {
@@ -323,7 +323,7 @@ export const SEQUENCES: Sequence[] = [
       rec.step('offset past the end', () => bind(0, 0n, P, f, T));
       rec.step('offset 2^63', () => bind(0, 0n, P, f, LOFF_MIN));
       rec.step('offset wrapping', () => bind(0, 0n, 2 * P, f, U64_MAX - 4095n));
-      rec.step('offset + size past the largest loff_t', () => bind(6, 0x600000n, 2 * P, f, LOFF_MIN - BigInt(P)));
+      rec.step('offset + size past the largest loff_t', () => bind(6, 0x600000n, 2 * P, f, LOFF_MIN - BigInt(P)), 'gmem-bind-loff-overflow');
       rec.step('offset + size reaching the largest loff_t', () => bind(7, 0x700000n, P, f, LOFF_MIN - BigInt(P)));
       rec.step('with LOG_DIRTY', () => bind(0, 0n, P, f, 0, GMEM | KVM_MEM_LOG_DIRTY_PAGES));
       rec.step('with READONLY', () => bind(0, 0n, P, f, 0, GMEM | KVM_MEM_READONLY));

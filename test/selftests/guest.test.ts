@@ -10,7 +10,7 @@ import type { GuestResult, Kvm } from '../../src/api.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD } from '../../src/uapi/flags.js';
 import { PAGE_SIZE } from '../../src/uapi/memory.js';
 import { backendCases } from '../backends.js';
-import { KNOWN_DIVERGENCES } from '../../src/conformance/divergences.js';
+import { divergenceEntry } from '../../src/scenario/divergenceData.js';
 import { assertAllBytes } from '../helpers.js';
 
 const GPA = 1n << 32n;
@@ -47,7 +47,7 @@ function guestSelftest(kvm: Kvm, bindToMapping: boolean): GuestResult<unknown> |
   return undefined;
 }
 
-const uaddr0 = KNOWN_DIVERGENCES.find((d) => d.name === 'pvm-gmem-uaddr0-mmio')!;
+const uaddr0 = divergenceEntry('pvm-gmem-uaddr0-mmio')!;
 
 for (const backend of backendCases()) {
   describe(`guest_memfd guest selftest [${backend.label}]`, { skip: backend.skip }, () => {
