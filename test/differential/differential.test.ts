@@ -1,6 +1,6 @@
 /**
  * The model checked against the kernel: every fixed sequence runs on both, and every step's
- * outcome must agree, unless the difference is a known divergence of this host (spec/03),
+ * outcome must agree, unless the difference is a known divergence of this host (docs/kernel-behaviour.md#this-host),
  * listed with its explanation. The model is configured like the kernel (profileLike), so only
  * behaviour can differ.
  */

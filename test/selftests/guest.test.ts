@@ -1,5 +1,5 @@
 /**
- * The upstream guest_memfd "guest" selftest (spec/04 #13): a one-page MMAP|INIT_SHARED file
+ * The upstream guest_memfd "guest" selftest (docs/kernel-behaviour.md#upstream-selftests): a one-page MMAP|INIT_SHARED file
  * bound at GPA 4 GiB; the host writes 0xaa, the guest reads 0xaa and writes 0xff, the host then
  * reads 0xff. Upstream binds with userspace_addr 0 (a guest_memfd-only slot); a second variant
  * binds userspace_addr to the host mapping of the same file.
