@@ -6,9 +6,12 @@
 import type { Kvm } from '../api.js';
 import { ModelKvm } from '../model/kvm.js';
 import { profileOfKernel } from '../model/hostConfig.js';
-import { disagreements, runInstance, unmetRequirement, type Disagreement, type ScenarioReport } from '../scenario/runner.js';
+import { runInstance, unmetRequirement, type ScenarioReport } from '../scenario/runner.js';
 import type { CatalogEntry } from './catalog.js';
-import { knownDivergence, type KnownDivergence } from './divergences.js';
+import { compareReports, type DisagreementRow } from './differential.js';
+import { knownDivergence } from './divergences.js';
+
+export type { DisagreementRow } from './differential.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'known-divergence';
 
@@ -21,16 +24,13 @@ export interface CheckResult {
   report?: ScenarioReport;
 }
 
-export interface DisagreementRow extends Disagreement {
-  /** The known divergence this is, if it is one. */
-  divergence?: string;
-}
-
 export interface ConformanceRun {
   /** One entry per backend run: 'model (linux-6.18)', 'kernel'. */
   runs: { backend: string; results: CheckResult[] }[];
   /** With two backends: every step where they disagree. */
   disagreements: DisagreementRow[];
+  /** With two backends: how many steps both ran and were compared. */
+  compared?: number;
 }
 
 function runEntry(kvm: Kvm, entry: CatalogEntry): CheckResult {
@@ -78,19 +78,16 @@ export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: Ru
   const model = runOn(() => new ModelKvm(profile), modelLabel, entries, opts);
   const kernel = runOn(openKernel, 'kernel', entries, opts);
   const rows: DisagreementRow[] = [];
+  let compared = 0;
   entries.forEach((e, i) => {
     const m = model[i]!.report;
     const k = kernel[i]!.report;
     if (!m || !k || e.kind !== 'scenario') return;
-    let cause: KnownDivergence | undefined;
-    for (const d of disagreements(m, k)) {
-      const known = knownDivergence(e.instance.steps[d.step], d.bOutcome);
-      cause ??= known;
-      // After a known divergence, later differences in the same check follow from it.
-      rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);
-    }
+    const c = compareReports(e.instance, m, k);
+    compared += c.compared;
+    rows.push(...c.rows);
   });
-  return { runs: [{ backend: modelLabel, results: model }, { backend: 'kernel', results: kernel }], disagreements: rows };
+  return { runs: [{ backend: modelLabel, results: model }, { backend: 'kernel', results: kernel }], disagreements: rows, compared };
 }
 
 /** Did the run fail? Known divergences do not count. */

@@ -48,6 +48,7 @@ const conversion = { file: use(), offset: req(u64), size: req(u64) } as const;
 
 /** Every step kind, in the order the docs list them. */
 export const STEP_KINDS = {
+  getApiVersion: { doc: 'KVM_GET_API_VERSION on /dev/kvm.', fields: {} },
   createVm: { doc: 'KVM_CREATE_VM.', fields: { as: define, type: { type: 'nameOrNumber', names: 'vmType', doc: 'a KVM_X86_* name or a number; default DEFAULT' } } },
   createGuestMemfd: { doc: 'KVM_CREATE_GUEST_MEMFD.', fields: { vm: use(), as: define, size: req(u64), flags, reserved: { type: 'u64List', maxItems: 6 } } },
   memfdCreate: { doc: 'memfd_create(2): a regular file.', fields: { as: define, name: { type: 'string' } } },
@@ -68,6 +69,7 @@ export const STEP_KINDS = {
   stat: { doc: 'fstat(2); expect.stat lists the fields to compare.', fields: { file: use() } },
   mmap: { doc: 'mmap(2) of a guest_memfd.', fields: { file: use(), as: define, offset: u64, length: u64, prot: flags, flags } },
   unmap: { doc: 'munmap(2).', fields: { map: use() } },
+  mappingLength: { doc: "A mapping's length: the requested length rounded up to whole pages.", fields: { map: use() } },
   mprotect: { doc: 'mprotect(2) of the whole mapping.', fields: { map: use(), prot: req(flags) } },
   hostRead: { doc: 'Read through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64) } },
   hostWrite: { doc: 'Write through a host mapping.', fields: { map: use(), offset: req(u64), bytes: req(bytes) } },

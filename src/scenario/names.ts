@@ -55,7 +55,7 @@ export function checkNames(steps: Step[], requires: Requires, origin: string): v
     }
     if (step.divergence !== undefined) checkName(step.divergence, divergenceNames(), 'divergence name', `${where}.divergence`);
     const e = step.expect;
-    if (e && e !== 'ok') {
+    if (e && typeof e === 'object') {
       if (e.errno !== undefined) checkName(e.errno, ERRNO_NAMES, 'errno', `${where}.expect.errno`);
       if (e.exit !== undefined) checkName(e.exit, EXITS, 'exit reason', `${where}.expect.exit`);
     }

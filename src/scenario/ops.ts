@@ -70,6 +70,7 @@ const map = (ctx: StepContext, s: { map: string }, w: string) => handle<HostMapp
 const guestKind = (kind: 'private' | 'shared' | undefined) => (kind ? { kind } : {});
 
 export const EXECUTORS: { [K in StepKind]: Executor<K> } = {
+  getApiVersion: (ctx) => ctx.kvm.getApiVersion(),
   createVm: (ctx, s, w) => define(ctx, s.as, ctx.kvm.createVm(vmType(s.type, `${w}.type`))),
   createGuestMemfd: (ctx, s, w) => define(ctx, s.as, vm(ctx, s, w).createGuestMemfd({ size: u64(s.size, `${w}.size`), flags: flags(s.flags, `${w}.flags`), ...list(s.reserved, w) })),
   memfdCreate: (ctx, s) => define(ctx, s.as, ctx.kvm.memfdCreate(s.name ?? 'scenario')),
@@ -98,6 +99,7 @@ export const EXECUTORS: { [K in StepKind]: Executor<K> } = {
       ...(s.flags !== undefined ? { flags: small(flags(s.flags, `${w}.flags`), `${w}.flags`) } : {}),
     })),
   unmap: (ctx, s, w) => map(ctx, s, w).unmap(),
+  mappingLength: (ctx, s, w) => map(ctx, s, w).length,
   mprotect: (ctx, s, w) => map(ctx, s, w).mprotect(small(flags(s.prot, `${w}.prot`), `${w}.prot`)),
   hostRead: (ctx, s, w) => map(ctx, s, w).read(u64(s.offset, `${w}.offset`), small(u64(s.length, `${w}.length`), `${w}.length`)),
   hostWrite: (ctx, s, w) => map(ctx, s, w).write(u64(s.offset, `${w}.offset`), hexBytes(s.bytes, `${w}.bytes`)),

@@ -68,6 +68,7 @@ const U64: Json = {
 const EXPECT: Json = {
   oneOf: [
     { const: 'ok' },
+    { const: 'any' },
     {
       type: 'object',
       additionalProperties: false,
@@ -107,7 +108,7 @@ const REQUIRES: Json = {
 };
 
 /** The fields an expectation may have. */
-export const EXPECT_FIELDS: readonly string[] = Object.keys(((EXPECT as { oneOf: { properties?: object }[] }).oneOf[1]!.properties)!);
+export const EXPECT_FIELDS: readonly string[] = Object.keys((EXPECT as { oneOf: { properties?: object }[] }).oneOf.find((b) => b.properties)!.properties!);
 
 /** The whole schema (JSON Schema 2020-12). */
 export function scenarioSchema(): Json {

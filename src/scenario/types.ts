@@ -4,7 +4,12 @@
  */
 import type { StepKind, STEP_KINDS } from './format.js';
 
-export type Expectation = 'ok' | ExpectObject;
+/**
+ * What a step must produce. "any": the answer is the host's configuration rather than a rule (a
+ * capability's value on this host), so one backend accepts whatever it answers (but it must run);
+ * two backends must still agree.
+ */
+export type Expectation = 'ok' | 'any' | ExpectObject;
 
 export interface ExpectObject {
   errno?: string;

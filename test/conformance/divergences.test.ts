@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadCatalog } from '../../src/conformance/catalog.js';
+import { readFileSync } from 'node:fs';
+import { catalogFiles } from '../../src/conformance/catalog.js';
 import { RECOGNIZERS, knownDivergence, knownDivergences } from '../../src/conformance/divergences.js';
 
 describe('known divergences', () => {
@@ -23,7 +24,9 @@ describe('known divergences', () => {
   });
 
   it('each is cited by a catalog step', () => {
-    const cited = new Set(loadCatalog().flatMap((e) => (e.kind === 'scenario' ? e.instance.steps.flatMap((s) => (s.divergence ? [s.divergence] : [])) : [])));
+    // Read as plain JSON: the loader (which checks each name exists) runs in the catalog's own tests.
+    const steps = catalogFiles().flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { steps: { divergence?: string }[] }).steps);
+    const cited = new Set(steps.flatMap((s) => (s.divergence ? [s.divergence] : [])));
     for (const d of entries) assert.ok(cited.has(d.name), `${d.name} is cited by no catalog step`);
   });
 
