@@ -3,12 +3,18 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../scenario/load.js';
+import { DIVERGENCES_FILE } from '../scenario/divergenceData.js';
 import type { ScenarioInstance } from '../scenario/types.js';
 import { codeChecks, type CodeCheck } from './codeChecks.js';
 
 export const CATALOG_DIR = fileURLToPath(new URL('../../../catalog', import.meta.url));
 
 export type CatalogEntry = { kind: 'scenario'; id: string; description: string; instance: ScenarioInstance } | { kind: 'code'; id: string; description: string; check: CodeCheck };
+
+/** The scenario files of a catalog directory, sorted (divergences.json is data the scenarios cite, not a scenario). */
+export function catalogFiles(dir = CATALOG_DIR): string[] {
+  return jsonFiles(dir).filter((f) => f !== DIVERGENCES_FILE);
+}
 
 function jsonFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -24,7 +30,7 @@ export function globMatcher(glob: string): (id: string) => boolean {
 
 export function loadCatalog(filter?: string, dir = CATALOG_DIR): CatalogEntry[] {
   const entries: CatalogEntry[] = [
-    ...jsonFiles(dir).flatMap((file) => loadScenarioFile(file).map((instance): CatalogEntry => ({ kind: 'scenario', id: instance.id, description: instance.scenario.description ?? '', instance }))),
+    ...catalogFiles(dir).flatMap((file) => loadScenarioFile(file).map((instance): CatalogEntry => ({ kind: 'scenario', id: instance.id, description: instance.scenario.description ?? '', instance }))),
     ...codeChecks().map((check): CatalogEntry => ({ kind: 'code', id: check.id, description: check.description, check })),
   ];
   const ids = new Set<string>();

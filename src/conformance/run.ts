@@ -6,9 +6,12 @@
 import type { Kvm } from '../api.js';
 import { openModel } from '../open.js';
 import { profileOfKernel } from '../model/hostConfig.js';
-import { disagreements, runInstance, unmetRequirement, type Disagreement, type ScenarioReport } from '../scenario/runner.js';
+import { runInstance, unmetRequirement, type ScenarioReport } from '../scenario/runner.js';
 import type { CatalogEntry } from './catalog.js';
-import { knownDivergence, type KnownDivergence } from './divergences.js';
+import { compareReports, type DisagreementRow } from './differential.js';
+import { knownDivergence } from './divergences.js';
+
+export type { DisagreementRow } from './differential.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'known-divergence';
 
@@ -21,16 +24,13 @@ export interface CheckResult {
   report?: ScenarioReport;
 }
 
-export interface DisagreementRow extends Disagreement {
-  /** The known divergence this is, if it is one. */
-  divergence?: string;
-}
-
 export interface ConformanceRun {
   /** One entry per backend run: 'model (linux-6.18)', 'kernel'. */
   runs: { backend: string; results: CheckResult[] }[];
   /** With two backends: every step where they disagree. */
   disagreements: DisagreementRow[];
+  /** With two backends: how many steps both ran and were compared. */
+  compared?: number;
 }
 
 function runEntry(kvm: Kvm, entry: CatalogEntry): CheckResult {
@@ -41,7 +41,7 @@ function runEntry(kvm: Kvm, entry: CatalogEntry): CheckResult {
     // A kernel failure whose first failing step is a known divergence of this host (with the listed
     // answer) is not a failure; the steps after it only follow from it.
     const first = report.steps.find((s) => s.failure)!;
-    const known = knownDivergence(entry.id, first.index, first.outcome);
+    const known = knownDivergence(entry.instance.steps[first.index], first.outcome);
     if (known) return { ...base, status: 'known-divergence', reason: `${known.name}: ${report.reason}` };
     return { ...base, status: 'fail', reason: report.reason! };
   }
@@ -78,19 +78,16 @@ export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: Ru
   const model = runOn(() => openModel(profile), modelLabel, entries, opts);
   const kernel = runOn(openKernel, 'kernel', entries, opts);
   const rows: DisagreementRow[] = [];
-  entries.forEach((_e, i) => {
+  let compared = 0;
+  entries.forEach((e, i) => {
     const m = model[i]!.report;
     const k = kernel[i]!.report;
-    if (!m || !k) return;
-    let cause: KnownDivergence | undefined;
-    for (const d of disagreements(m, k)) {
-      const known = knownDivergence(d.id, d.step, d.bOutcome);
-      cause ??= known;
-      // After a known divergence, later differences in the same check follow from it.
-      rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);
-    }
+    if (!m || !k || e.kind !== 'scenario') return;
+    const c = compareReports(e.instance, m, k);
+    compared += c.compared;
+    rows.push(...c.rows);
   });
-  return { runs: [{ backend: modelLabel, results: model }, { backend: 'kernel', results: kernel }], disagreements: rows };
+  return { runs: [{ backend: modelLabel, results: model }, { backend: 'kernel', results: kernel }], disagreements: rows, compared };
 }
 
 /** Did the run fail? Known divergences do not count. */

@@ -38,7 +38,7 @@ export function traceInstance(instance: ScenarioInstance, opts: TraceOptions): T
           index: r.index,
           do: r.do,
           ...(r.note ? { note: r.note } : {}),
-          step: { ...(instance.steps[r.index] as Record<string, unknown>) },
+          step: { ...instance.steps[r.index]! },
           expected: r.expected,
           outcome,
           ok: 'ok' in r.outcome,

@@ -5,7 +5,7 @@
  * scenario file that reproduces it (`gmem run FILE --backend both`).
  */
 import type { Kvm } from '../api.js';
-import { recognizeDivergence } from '../conformance/divergences.js';
+import { compareReports } from '../conformance/differential.js';
 import { openModel } from '../open.js';
 import type { Profile } from '../model/profile.js';
 import { scenarioInstances } from '../scenario/load.js';
@@ -46,18 +46,14 @@ function compare(steps: Step[], openKernel: () => Kvm, profile: Profile, stats?:
   try {
     const k = runInstance(kvmK, instance!);
     const m = runInstance(kvmM, instance!);
-    for (let i = 0; i < k.steps.length; i++) {
-      const ko = k.steps[i]!.outcome;
-      const mo = m.steps[i]!.outcome;
-      if (JSON.stringify(ko) === JSON.stringify(mo)) continue;
-      const known = recognizeDivergence(steps[i]!, mo, ko);
-      if (known) {
-        if (stats) stats.knownDivergences[known.name] = (stats.knownDivergences[known.name] ?? 0) + 1;
-        return undefined; // What follows a known divergence follows from it.
-      }
-      return { steps, at: i, model: mo, kernel: ko };
+    const first = compareReports(instance!, m, k, { recognize: true }).rows[0];
+    if (!first) return undefined;
+    if (first.divergence) {
+      // What follows a known divergence follows from it.
+      if (stats) stats.knownDivergences[first.divergence] = (stats.knownDivergences[first.divergence] ?? 0) + 1;
+      return undefined;
     }
-    return undefined;
+    return { steps, at: first.step, model: first.aOutcome, kernel: first.bOutcome };
   } finally {
     kvmK.close();
     kvmM.close();

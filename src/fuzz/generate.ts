@@ -3,7 +3,7 @@
  * is a scenario file that reproduces it). Values lean on the edges where rules live: 0, 1,
  * page - 1, page, the file size, 2^62, 2^63 and its neighbours, 2^64 - page.
  */
-import type { Step } from '../scenario/types.js';
+import type { Step, StepOf } from '../scenario/types.js';
 import type { Random } from './random.js';
 import { u64Value } from '../scenario/values.js';
 
@@ -105,8 +105,8 @@ const GENERATORS: [number, Gen][] = [
   [5, (r, n) => {
     if (!n.vms.length) return undefined;
     const v2 = r.chance(0.8);
-    const step: Step = {
-      do: v2 ? 'setUserMemoryRegion2' : 'setUserMemoryRegion',
+    const step: StepOf<'setUserMemoryRegion2'> = {
+      do: 'setUserMemoryRegion2',
       vm: r.pick(n.vms),
       slot: r.pick(['0', '1', '2', '3', '32763', '32764', '65536', '65537', String(r.int(70000))]),
       flags: r.chance(0.7) ? r.pick(['0x4', '0x4', '0x0', '0x1', '0x2', '0x5', '0x6']) : flagBits(r, 4, 0.2),
@@ -120,7 +120,7 @@ const GENERATORS: [number, Gen][] = [
       step.guestMemfd = r.pick(choices);
       step.guestMemfdOffset = r.pick(['0', '4096', '8192', '1', '2^63-4096', '2^63', '2^64-4096', '12288']);
     }
-    return step;
+    return v2 ? step : { ...step, do: 'setUserMemoryRegion' };
   }],
   [1, (r, n) => {
     const all = [...n.vms, ...n.files.map((f) => f.name), ...n.maps.map((m) => m.name), ...n.plain];

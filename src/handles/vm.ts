@@ -1,4 +1,5 @@
 /** The public VM handle. */
+import { unreachableUserRange } from './unreachable.js';
 import type {
   CapabilityInput,
   CreateGuestMemfdArgs,
@@ -99,13 +100,14 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
 
   /**
    * The live mapping of this VM's process that holds [address, address + size): only memory
-   * this library mapped, and still has mapped, may back a slot. 0 (no host memory) and, on a
-   * Kvm opened with unsafeRawAddresses, any number pass unchecked.
+   * this library mapped, and still has mapped, may back a slot. 0 (no host memory), ranges no
+   * mapping can ever occupy (unreachable.ts) and, on a Kvm opened with unsafeRawAddresses, any
+   * number pass unchecked.
    */
   private mappingUnder(address: bigint, size: bigint): MappingRecord | undefined {
     if (address === 0n) return undefined;
     const record = findMapping(this.#table, address, size);
-    if (record || this.#rawAddresses) return record;
+    if (record || this.#rawAddresses || unreachableUserRange(address, size)) return record;
     throw invalidArgValue(
       `userspaceAddr (with memorySize 0x${size.toString(16)}) is not inside a live mapping made by this Kvm: pass a HostMapping, an address inside one, or 0 (or open the Kvm with unsafeRawAddresses)`,
       'RangeError',

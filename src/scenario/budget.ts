@@ -13,14 +13,15 @@ import { flagsValue, u64Value } from './values.js';
 
 /** A u64 field as a number (an upper bound is all a charge needs); 0 when absent or malformed (the step itself reports that). */
 function field(step: Step, name: string): number {
+  const value = (step as unknown as Record<string, unknown>)[name];
   try {
-    return step[name] === undefined ? 0 : Number(u64Value(step[name], name));
+    return value === undefined ? 0 : Number(u64Value(value, name));
   } catch {
     return 0;
   }
 }
 
-const hexLength = (step: Step): number => (typeof step.bytes === 'string' ? step.bytes.length / 2 : 0);
+const hexLength = (step: Step): number => ('bytes' in step && typeof step.bytes === 'string' ? step.bytes.length / 2 : 0);
 
 /**
  * Bytes a fallocate can allocate: at most the part of its range inside the file, and nothing for
@@ -30,7 +31,7 @@ const hexLength = (step: Step): number => (typeof step.bytes === 'string' ? step
 function fallocateBound(ctx: StepContext, step: Step): number {
   try {
     if (step.do === 'fallocate' && flagsValue(step.mode ?? 0, 'mode') !== BigInt(FALLOC_FL_KEEP_SIZE)) return 0;
-    const file = ctx.handles.get(step.file as string) as GuestMemfd | undefined;
+    const file = 'file' in step ? (ctx.handles.get(step.file) as GuestMemfd | undefined) : undefined;
     if (!file) return 0;
     const size = Number(file.stat().size);
     const offset = field(step, 'offset');

@@ -1,16 +1,18 @@
 /**
- * Loading scenarios: validated against schema/scenario.schema.json (errors name the step and the
- * field), handle names checked (each defined before use), matrices expanded into instances.
+ * Loading scenarios: validated against the schema generated from format.ts (errors name the step,
+ * the field and the bad value, with the closest known name for a typo), names checked (flags, VM
+ * types, errno...), handle names checked (each defined before use), matrices expanded.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
+import { COMMON_FIELDS, STEP_KINDS, STEP_KIND_NAMES, isStepKind } from './format.js';
+import { checkNames } from './names.js';
+import { EXPECT_FIELDS, scenarioSchema } from './schema.js';
+import { didYouMean } from './suggest.js';
 import type { Requires, Scenario, ScenarioInstance, Step } from './types.js';
 import { ScenarioError, formatMatrixValue, rawUserspaceAddr } from './values.js';
 import { ScenarioLimitError, scenarioLimits } from './limits.js';
-
-const SCHEMA_URL = new URL('../../../schema/scenario.schema.json', import.meta.url);
 
 type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 let validator: Validate | undefined;
@@ -19,7 +21,7 @@ function validate(): Validate {
   if (!validator) {
     const Ajv2020 = (Ajv2020Module as unknown as { default: new (o: object) => { compile(s: object): Validate } }).default;
     const ajv = new Ajv2020({ allErrors: false, discriminator: true, strict: true });
-    validator = ajv.compile(JSON.parse(readFileSync(fileURLToPath(SCHEMA_URL), 'utf8')) as object);
+    validator = ajv.compile(scenarioSchema() as object);
   }
   return validator;
 }
@@ -32,40 +34,75 @@ function path(instancePath: string): string {
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
-function describeError(e: ErrorObject, data: unknown): string {
-  const where = path(e.instancePath) || '(scenario)';
-  const step = /^\/steps\/(\d+)/.exec(e.instancePath);
-  const stepDo = step ? (data as Scenario).steps?.[Number(step[1])]?.do : undefined;
-  const label = stepDo ? ` (a ${stepDo} step)` : '';
-  if (e.keyword === 'additionalProperties') return `${where}${label}: unknown field ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}`;
-  if (e.keyword === 'required') return `${where}${label}: missing field ${JSON.stringify((e.params as { missingProperty: string }).missingProperty)}`;
-  if (e.keyword === 'discriminator' || e.keyword === 'enum') {
-    return `${where}${label}: ${e.message ?? 'invalid value'}${e.params && 'allowedValues' in e.params ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
-  }
-  return `${where}${label}: ${e.message ?? 'invalid'}`;
+/** The value at an Ajv instance path, to quote it in the message. */
+function valueAt(data: unknown, instancePath: string): unknown {
+  return instancePath
+    .split('/')
+    .filter(Boolean)
+    .reduce<unknown>((v, part) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined), data);
 }
 
-/** Handle fields: which step fields name a handle, and which define one. */
-const USES = ['vm', 'file', 'map', 'pin', 'handle', 'on'] as const;
+const TOP_FIELDS = ['$schema', 'name', 'description', 'source', 'requires', 'matrix', 'steps'];
+
+function describeError(e: ErrorObject, data: unknown): string {
+  const where = path(e.instancePath) || '(scenario)';
+  const step = /^\/steps\/(\d+)$/.exec(e.instancePath);
+  const stepDo = /^\/steps\/(\d+)/.exec(e.instancePath) ? (valueAt(data, e.instancePath.split('/').slice(0, 3).join('/')) as { do?: unknown })?.do : undefined;
+  const label = isStepKind(stepDo) ? ` (a ${stepDo} step)` : '';
+  if (e.keyword === 'additionalProperties') {
+    const field = (e.params as { additionalProperty: string }).additionalProperty;
+    const known =
+      step && isStepKind(stepDo) ? [...Object.keys(STEP_KINDS[stepDo].fields), ...Object.keys(COMMON_FIELDS), 'do'] : e.instancePath === '' ? TOP_FIELDS : e.instancePath.endsWith('/expect') ? EXPECT_FIELDS : [];
+    return `${where}${label}: unknown field ${JSON.stringify(field)}${didYouMean(field, known)}`;
+  }
+  if (e.keyword === 'required') return `${where}${label}: missing field ${JSON.stringify((e.params as { missingProperty: string }).missingProperty)}`;
+  const value = valueAt(data, e.instancePath);
+  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+  if (e.keyword === 'discriminator' || e.keyword === 'enum') {
+    return `${where}${label}: ${e.message ?? 'invalid value'}${e.params && 'allowedValues' in e.params ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}${shown}`;
+  }
+  return `${where}${label}: ${e.message ?? 'invalid'}${shown}`;
+}
+
+/** Unknown step kinds first: the schema would only say "must match a schema in oneOf". */
+function checkStepKinds(data: unknown, origin: string): void {
+  const steps = (data as { steps?: unknown })?.steps;
+  if (!Array.isArray(steps)) return;
+  steps.forEach((step, i) => {
+    const kind = (step as { do?: unknown })?.do;
+    if (typeof kind === 'string' && !isStepKind(kind)) throw new ScenarioError(`${origin}: steps[${i}].do: unknown step kind ${JSON.stringify(kind)}${didYouMean(kind, STEP_KIND_NAMES)}`);
+  });
+}
+
+/** Every field whose value names a handle, from the format table. */
+function handleUses(step: Step): [field: string, name: string][] {
+  const fields: Readonly<Record<string, { type: string }>> = STEP_KINDS[step.do].fields;
+  const uses: [string, string][] = [];
+  for (const [field, value] of Object.entries(step)) {
+    const type = fields[field]?.type;
+    if (type === 'handle' && typeof value === 'string') uses.push([field, value]);
+    // A guestMemfd string that starts with a digit is a raw descriptor number.
+    if (type === 'guestMemfd' && typeof value === 'string' && !/^[0-9$]/.test(value)) uses.push([field, value]);
+    if (type === 'userspaceAddr' && value && typeof value === 'object') uses.push([`${field}.mappingOf`, (value as { mappingOf: string }).mappingOf]);
+  }
+  return uses;
+}
 
 function checkHandles(steps: Step[], origin: string): void {
   const defined = new Set<string>(['kvm']);
   steps.forEach((step, i) => {
-    for (const field of USES) {
-      const name = step[field];
-      if (typeof name === 'string' && !defined.has(name)) throw new ScenarioError(`${origin}: steps[${i}].${field}: handle ${JSON.stringify(name)} is not defined by an earlier step`);
+    for (const [field, name] of handleUses(step)) {
+      if (!defined.has(name)) throw new ScenarioError(`${origin}: steps[${i}].${field}: handle ${JSON.stringify(name)} is not defined by an earlier step${didYouMean(name, defined)}`);
     }
-    const ref = step.userspaceAddr as { mappingOf?: string } | undefined;
-    if (ref && typeof ref === 'object' && ref.mappingOf && !defined.has(ref.mappingOf)) {
-      throw new ScenarioError(`${origin}: steps[${i}].userspaceAddr.mappingOf: handle ${JSON.stringify(ref.mappingOf)} is not defined by an earlier step`);
+    // Scenarios are untrusted: a user address is 0 or inside a mapping the scenario made.
+    if ('userspaceAddr' in step) {
+      const ref = step.userspaceAddr;
+      if (ref !== undefined && (ref === null || typeof ref !== 'object')) rawUserspaceAddr(ref, 'memorySize' in step ? step.memorySize : undefined, `${origin}: steps[${i}].userspaceAddr`);
     }
-    if (ref !== undefined && (ref === null || typeof ref !== 'object')) rawUserspaceAddr(ref, `${origin}: steps[${i}].userspaceAddr`);
-    if (typeof step.guestMemfd === 'string' && !/^[0-9$]/.test(step.guestMemfd) && !defined.has(step.guestMemfd)) {
-      throw new ScenarioError(`${origin}: steps[${i}].guestMemfd: handle ${JSON.stringify(step.guestMemfd)} is not defined by an earlier step`);
-    }
-    if (typeof step.as === 'string') {
-      if (defined.has(step.as)) throw new ScenarioError(`${origin}: steps[${i}].as: handle ${JSON.stringify(step.as)} is already defined`);
-      defined.add(step.as);
+    const made = 'as' in step ? step.as : undefined;
+    if (typeof made === 'string') {
+      if (defined.has(made)) throw new ScenarioError(`${origin}: steps[${i}].as: handle ${JSON.stringify(made)} is already defined`);
+      defined.add(made);
     }
   });
 }
@@ -90,8 +127,15 @@ function combinations(matrix: Record<string, unknown[]>): Record<string, unknown
 
 /** Validate a parsed scenario and expand it into instances. */
 export function scenarioInstances(data: unknown, origin = '<inline>'): ScenarioInstance[] {
+  checkStepKinds(data, origin);
   const check = validate();
-  if (!check(data)) throw new ScenarioError(`${origin}: ${describeError(check.errors![0]!, data)}`);
+  if (!check(data)) {
+    // Of a oneOf's failed branches, the deepest error says most ("exit must match ..." rather
+    // than "expect must be equal to constant").
+    const vague = (e: ErrorObject) => (e.keyword === 'const' || e.keyword === 'oneOf' ? 1 : 0);
+    const deepest = check.errors!.reduce((a, b) => (b.instancePath.length > a.instancePath.length || (b.instancePath.length === a.instancePath.length && vague(b) < vague(a)) ? b : a));
+    throw new ScenarioError(`${origin}: ${describeError(deepest, data)}`);
+  }
   const scenario = data as Scenario;
   const { limits } = scenarioLimits();
   // Counted before anything is expanded: 8 keys of 12 values are 430 million instances.
@@ -103,9 +147,11 @@ export function scenarioInstances(data: unknown, origin = '<inline>'): ScenarioI
     const steps = substitute(scenario.steps, v);
     const unresolved = JSON.stringify(steps).match(/"\$[a-zA-Z_]+"/);
     if (unresolved) throw new ScenarioError(`${origin}: ${unresolved[0]} is not a matrix key`);
+    const requires = substitute(scenario.requires ?? {}, v) as Requires;
+    checkNames(steps, requires, origin);
     checkHandles(steps, origin);
     const id = Object.keys(v).length ? `${scenario.name}[${Object.entries(v).map(([k, x]) => `${k}=${formatMatrixValue(x)}`).join(',')}]` : scenario.name;
-    return { id, scenario, requires: substitute(scenario.requires ?? {}, v) as Requires, steps, origin };
+    return { id, scenario, requires, steps, origin };
   });
 }
 

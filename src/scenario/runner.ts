@@ -3,7 +3,7 @@ import type { Kvm } from '../api.js';
 import { isArgumentError } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
-import { EXECUTORS, type StepContext } from './ops.js';
+import { execute, type StepContext } from './ops.js';
 import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
 import type { Outcome, ScenarioInstance, Step } from './types.js';
 import { ScenarioError, flagsValue } from './values.js';
@@ -78,10 +78,8 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
 
 function runStep(ctx: StepContext, step: Step, index: number): { outcome: Outcome; detail?: string } {
   const where = `steps[${index}]`;
-  const exec = EXECUTORS[step.do];
-  if (!exec) throw new ScenarioError(`${where}: unknown step ${JSON.stringify(step.do)}`);
   try {
-    return { outcome: okOutcome(exec(ctx, step, where)) };
+    return { outcome: okOutcome(execute(ctx, step, where)) };
   } catch (err) {
     if (err instanceof ScenarioError) return { outcome: { notRun: err.message } };
     // Only the API's own refusals (Node's argument codes) are an outcome; any other TypeError or

@@ -1,6 +1,15 @@
-/** The scenario format (see docs/scenarios.md and schema/scenario.schema.json). */
+/**
+ * The scenario format's TypeScript types. Steps are derived from the table in format.ts (the one
+ * definition of step kinds and fields); expectations and requirements are declared here.
+ */
+import type { StepKind, STEP_KINDS } from './format.js';
 
-export type Expectation = 'ok' | ExpectObject;
+/**
+ * What a step must produce. "any": the answer is the host's configuration rather than a rule (a
+ * capability's value on this host), so one backend accepts whatever it answers (but it must run);
+ * two backends must still agree.
+ */
+export type Expectation = 'ok' | 'any' | ExpectObject;
 
 export interface ExpectObject {
   errno?: string;
@@ -29,12 +38,45 @@ export interface Requires {
   backend?: 'model' | 'kernel';
 }
 
-export interface Step {
-  do: string;
+/** A u64 as a scenario writes it (see values.ts). */
+export type U64 = number | string;
+/** Flags: a u64 or names OR-ed together. */
+export type Flags = U64 | string[];
+
+/** The TypeScript type of each field kind of format.ts. */
+interface ValueOfType {
+  define: string;
+  handle: string;
+  u64: U64;
+  flags: Flags;
+  bytes: string;
+  byte: number;
+  string: string;
+  nameOrNumber: string | number;
+  userspaceAddr: U64 | { mappingOf: string; plus?: U64 };
+  guestMemfd: string | number;
+  u64List: U64[];
+}
+
+type FieldValue<F> = F extends { type: 'enum'; values: readonly (infer V)[] } ? V : F extends { type: infer T extends keyof ValueOfType } ? ValueOfType[T] : never;
+type FieldsOf<K extends StepKind> = (typeof STEP_KINDS)[K]['fields'];
+type RequiredKeys<F> = { [P in keyof F]: F[P] extends { required: true } ? P : never }[keyof F];
+
+/** The fields every step may have. */
+export interface CommonStepFields {
   expect?: Expectation;
   note?: string;
-  [field: string]: unknown;
+  /** A known divergence (catalog/divergences.json) this step shows on the kernel. */
+  divergence?: string;
 }
+
+/** A step of one kind, with its fields typed as format.ts declares them. */
+export type StepOf<K extends StepKind> = CommonStepFields & { do: K } & { [P in RequiredKeys<FieldsOf<K>>]: FieldValue<FieldsOf<K>[P]> } & {
+  [P in Exclude<keyof FieldsOf<K>, RequiredKeys<FieldsOf<K>>>]?: FieldValue<FieldsOf<K>[P]>;
+};
+
+/** Any step. */
+export type Step = { [K in StepKind]: StepOf<K> }[StepKind];
 
 export interface Scenario {
   name: string;

@@ -1,4 +1,5 @@
 /** Reading scenario values: u64s written as numbers or strings, and flags written by name. */
+import { unreachableUserRange } from '../handles/unreachable.js';
 import { FALLOC_FLAGS, GUEST_MEMFD_FLAGS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MEMORY_ATTRIBUTES, MEMSLOT_FLAGS, PROT_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
 import { getProfile, profileNames } from '../model/profile.js';
@@ -22,6 +23,12 @@ const NAMED: ReadonlyMap<string, bigint> = (() => {
   m.set('PROT_NONE', 0n);
   return m;
 })();
+
+/** Every flag name a scenario may use. */
+export function flagNames(): ReadonlySet<string> {
+  return FLAG_NAMES;
+}
+const FLAG_NAMES: ReadonlySet<string> = new Set(NAMED.keys());
 
 /** A u64 field: a JSON integer, "123", "0x7b", "2^63", "2^63-4096", "2^64-1". */
 export function u64Value(value: unknown, where: string): bigint {
@@ -66,10 +73,23 @@ export function formatMatrixValue(value: unknown): string {
   return String(value).replace(/^KVM_X86_/, '');
 }
 
-/** A scenario's userspaceAddr given as a value: only 0 (see ops.ts for why). */
-export function rawUserspaceAddr(value: unknown, where: string): bigint {
-  if (u64Value(value, where) !== 0n) {
-    throw new ScenarioError(`${where}: a scenario's userspaceAddr is 0 or {"mappingOf": name, "plus": n}; a raw address could reach any memory of this process`);
+/**
+ * A scenario's userspaceAddr given as a value: 0, or a range no mapping of this process can ever
+ * occupy (below vm.mmap_min_addr, at or past TASK_SIZE_MAX: how the kernel's own address checks
+ * are tried). Anything else could point a slot, and then guest accesses, at this process's memory.
+ */
+export function rawUserspaceAddr(value: unknown, memorySize: unknown, where: string): bigint {
+  const address = u64Value(value, where);
+  if (address === 0n) return 0n;
+  let size: bigint;
+  try {
+    size = memorySize === undefined ? 0n : u64Value(memorySize, 'memorySize');
+  } catch {
+    size = 0n; // the size's own error is reported where it is read
   }
-  return 0n;
+  if (unreachableUserRange(address, size)) return address;
+  throw new ScenarioError(
+    `${where}: a scenario's userspaceAddr is 0, {"mappingOf": name, "plus": n}, or a range no mapping can ever occupy ` +
+      '(below vm.mmap_min_addr, or at or past TASK_SIZE_MAX); a raw address elsewhere could reach any memory of this process',
+  );
 }

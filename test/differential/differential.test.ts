@@ -1,57 +1,31 @@
 /**
- * The model checked against the kernel: every fixed sequence runs on both, and every step's
- * outcome must agree, unless the difference is a known divergence of this host (spec/03),
- * listed with its explanation. The model is configured like the kernel (profileLike), so only
- * behaviour can differ.
+ * The model checked against the kernel: every catalog scenario runs on both through the one
+ * differential engine (src/conformance/differential.ts), the model configured like the kernel
+ * (profileLike) so only behaviour can differ, and every step's outcome must agree unless the step
+ * names a known divergence of this host (catalog/divergences.json, docs/kernel-behaviour.md#this-host)
+ * and the kernel answers as that divergence says.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FdHandle, HostMapping, Kvm } from '../../src/api.js';
-import { openKvm, openModel } from '../../src/open.js';
-import { profileLike } from '../../src/model/hostConfig.js';
+import { loadCatalog } from '../../src/conformance/catalog.js';
+import { knownDivergences } from '../../src/conformance/divergences.js';
+import { failed, runBoth } from '../../src/conformance/run.js';
 import { kernelCase } from '../backends.js';
-import { Recorder, type Step } from './recorder.js';
-import { SEQUENCES } from './sequences.js';
-import { LISTED_STEPS, knownDifferential } from './divergences.js';
 
-function runOn(kvm: Kvm, run: (typeof SEQUENCES)[number]['run']): Step[] {
-  const rec = new Recorder();
-  const owned: (FdHandle | HostMapping)[] = [];
-  try {
-    run(kvm, rec, (h) => {
-      if (h) owned.push(h);
-      return h;
-    });
-  } finally {
-    for (const h of owned.reverse()) 'unmap' in h ? h.unmap() : h.close();
-  }
-  return rec.steps;
-}
+/** Steps compared on this host when the fixed sequences became catalog scenarios (345 catalog + 728 converted); it must not fall. */
+const MIN_COMPARED = 1050;
 
 const kernel = kernelCase();
 
-describe('differential: model vs kernel', { skip: kernel.skip }, () => {
-  for (const seq of SEQUENCES) {
-    it(seq.name, (t) => {
-      // The sequences test the kernel's own userspace_addr checks: raw addresses on purpose.
-      using kernelKvm = openKvm({ backend: 'kernel', unsafeRawAddresses: true });
-      using modelKvm = openModel(profileLike(kernelKvm), { unsafeRawAddresses: true });
-      const k = runOn(kernelKvm, seq.run);
-      const m = runOn(modelKvm, seq.run);
-      assert.deepEqual(m.map((s) => s.label), k.map((s) => s.label), 'both ran the same steps');
-      const all = k
-        .map((ks, i) => ({ label: ks.label, kernel: ks.outcome, model: m[i]!.outcome }))
-        .filter((d) => JSON.stringify(d.kernel) !== JSON.stringify(d.model));
-      const known = (d: (typeof all)[number]) => knownDifferential(seq.name, d.label, d.kernel);
-      for (const d of all) {
-        const kd = known(d);
-        if (kd) t.diagnostic(`known divergence ${kd.name} at "${d.label}": kernel ${JSON.stringify(d.kernel)}, model ${JSON.stringify(d.model)}`);
-      }
-      for (const kd of LISTED_STEPS.filter((x) => x.sequence === seq.name)) {
-        if (!all.some((d) => d.label === kd.step)) t.diagnostic(`known divergence ${kd.name} no longer shows here: the kernel agrees with the model now`);
-      }
-      const unexpected = all.filter((d) => !known(d));
-      assert.deepEqual(unexpected, [], `${unexpected.length} step(s) disagree`);
-    });
-  }
+describe('differential: model vs kernel, the whole catalog', { skip: kernel.skip }, () => {
+  it('agrees on every step but the known divergences of this host', (t) => {
+    const run = runBoth(kernel.open, loadCatalog());
+    t.diagnostic(`compared steps: ${run.compared}`);
+    for (const d of run.disagreements) t.diagnostic(`${d.id} step ${d.step} (${d.do}): model ${d.a}; kernel ${d.b} [${d.divergence ?? 'UNEXPECTED'}]`);
+    assert.deepEqual(run.disagreements.filter((d) => !d.divergence).map((d) => `${d.id} step ${d.step}: model ${d.a}; kernel ${d.b}`), []);
+    assert.equal(failed(run), false);
+    const names = new Set(run.disagreements.map((d) => d.divergence!.replace(/ \(follows\)$/, '')));
+    for (const name of names) assert.ok(knownDivergences().some((k) => k.name === name), `${name} is documented`);
+    assert.ok(run.compared! >= MIN_COMPARED, `only ${run.compared} steps compared (at least ${MIN_COMPARED} expected)`);
+  });
 });

@@ -4,10 +4,9 @@
  * mappings and bindings overlapping, and after the file is released.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { CATALOG_DIR } from '../../src/conformance/catalog.js';
+import { catalogFiles } from '../../src/conformance/catalog.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { openKvm } from '../../src/open.js';
 import { scenarioInstances } from '../../src/scenario/load.js';
@@ -163,13 +162,12 @@ describe('explorer trace', () => {
   });
 
   it('traces every catalog scenario: one state per step run, or the reason it was skipped', () => {
-    const files = readdirSync(CATALOG_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+    const files = catalogFiles();
     assert.ok(files.length >= 60, `${files.length} files`);
     let traced = 0;
     for (const f of files) {
-      const file = join(CATALOG_DIR, f);
-      const instances = loadScenarioFile(file);
-      const traces = exploreTraces({ scenario: file });
+      const instances = loadScenarioFile(f);
+      const traces = exploreTraces({ scenario: f });
       assert.equal(traces.length, instances.length, f);
       traces.forEach((t, i) => {
         if (t.status === 'skip') return assert.ok(t.reason, `${t.id} skipped without a reason`);

@@ -1,7 +1,7 @@
 /**
  * Property test of in-place conversion: random sequences of conversions, punches, allocations,
  * pins and releases, host touches and guest accesses run on the model and on a naive per-page
- * reference written from spec/02 alone; every result, errno and errorOffset must agree.
+ * reference written from docs/kernel-behaviour.md#in-place-conversion alone; every result, errno and errorOffset must agree.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';

@@ -1,6 +1,6 @@
 /**
- * In-place conversion on the `inplace` profile: the upstream v8 conversion selftests (spec/02
- * section 6, named as there) and the KVM_SET_MEMORY_ATTRIBUTES2 rules in their order.
+ * In-place conversion on the `inplace` profile: the upstream v8 conversion selftests
+ * (docs/kernel-behaviour.md#conversion-selftests, named as there) and the KVM_SET_MEMORY_ATTRIBUTES2 rules in their order.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * The upstream guest_memfd "guest" selftest (spec/04 #13): a one-page MMAP|INIT_SHARED file
+ * The upstream guest_memfd "guest" selftest (docs/kernel-behaviour.md#upstream-selftests): a one-page MMAP|INIT_SHARED file
  * bound at GPA 4 GiB; the host writes 0xaa, the guest reads 0xaa and writes 0xff, the host then
  * reads 0xff. Upstream binds with userspace_addr 0 (a guest_memfd-only slot); a second variant
  * binds userspace_addr to the host mapping of the same file.
@@ -10,7 +10,7 @@ import type { GuestResult, Kvm } from '../../src/api.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD } from '../../src/uapi/flags.js';
 import { PAGE_SIZE } from '../../src/uapi/memory.js';
 import { backendCases } from '../backends.js';
-import { KNOWN_DIVERGENCES } from '../../src/conformance/divergences.js';
+import { divergenceEntry } from '../../src/scenario/divergenceData.js';
 import { assertAllBytes } from '../helpers.js';
 
 const GPA = 1n << 32n;
@@ -47,7 +47,7 @@ function guestSelftest(kvm: Kvm, bindToMapping: boolean): GuestResult<unknown> |
   return undefined;
 }
 
-const uaddr0 = KNOWN_DIVERGENCES.find((d) => d.name === 'pvm-gmem-uaddr0-mmio')!;
+const uaddr0 = divergenceEntry('pvm-gmem-uaddr0-mmio')!;
 
 for (const backend of backendCases()) {
   describe(`guest_memfd guest selftest [${backend.label}]`, { skip: backend.skip }, () => {

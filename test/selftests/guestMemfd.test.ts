@@ -1,5 +1,5 @@
 /**
- * The checks of the upstream 6.18 guest_memfd selftest (spec/04, 1-12), for files made with
+ * The checks of the upstream 6.18 guest_memfd selftest (docs/kernel-behaviour.md#upstream-selftests), for files made with
  * flags 0, MMAP and MMAP|INIT_SHARED, on every VM type the backend offers. Like upstream, every
  * check gets a fresh four-page file. Where upstream only asserts failure, these assert the errno.
  */

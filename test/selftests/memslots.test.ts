@@ -1,5 +1,5 @@
 /**
- * The guest_memfd checks of the upstream set_memory_region selftest (spec/04, memslot checks),
+ * The guest_memfd checks of the upstream set_memory_region selftest (docs/kernel-behaviour.md#upstream-selftests),
  * on every VM type the backend offers that can bind a guest_memfd.
  */
 import { describe, it } from 'node:test';

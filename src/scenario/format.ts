@@ -1,0 +1,112 @@
+/**
+ * The scenario format, defined once: every step kind, what it does and its fields. The JSON
+ * Schema (schema/scenario.schema.json) and the step table of docs/scenarios.md are generated from
+ * this table (npm run scenario-format), the loader checks names against it, and the executors
+ * read fields through the types derived from it, so the three cannot drift apart.
+ */
+
+/** What a field holds; each kind has one JSON Schema shape and one TypeScript type. */
+export type FieldType =
+  | { type: 'define'; doc?: string } // names the handle the step makes
+  | { type: 'handle'; doc?: string } // names a handle an earlier step made
+  | { type: 'u64'; doc?: string }
+  | { type: 'flags'; doc?: string }
+  | { type: 'bytes'; doc?: string }
+  | { type: 'byte'; doc?: string }
+  | { type: 'string'; doc?: string }
+  | { type: 'nameOrNumber'; doc?: string; names: 'vmType' | 'cap' }
+  | { type: 'userspaceAddr'; doc?: string }
+  | { type: 'guestMemfd'; doc?: string }
+  | { type: 'u64List'; doc?: string; maxItems: number }
+  | { type: 'enum'; doc?: string; values: readonly string[] };
+
+export type FieldSpec = FieldType & { required?: true };
+
+export interface StepKindSpec {
+  /** What the step does (the schema's description, the docs table's second column). */
+  doc: string;
+  fields: Readonly<Record<string, FieldSpec>>;
+}
+
+const req = <F extends FieldType>(f: F) => ({ ...f, required: true as const });
+const define = req({ type: 'define' });
+const use = (doc?: string) => req({ type: 'handle', ...(doc ? { doc } : {}) });
+const u64 = { type: 'u64' } as const;
+const flags = { type: 'flags' } as const;
+const bytes = { type: 'bytes', doc: 'hex, two digits a byte' } as const;
+const privateOrShared = { type: 'enum', values: ['private', 'shared'] } as const;
+const fileRange = { file: use(), offset: req(u64), len: req(u64) } as const;
+const region = {
+  vm: use(),
+  slot: req(u64),
+  flags,
+  guestPhysAddr: req(u64),
+  memorySize: req(u64),
+  userspaceAddr: { type: 'userspaceAddr', doc: 'a u64, or { "mappingOf": MAP, "plus": N }' },
+} as const;
+const conversion = { file: use(), offset: req(u64), size: req(u64) } as const;
+
+/** Every step kind, in the order the docs list them. */
+export const STEP_KINDS = {
+  getApiVersion: { doc: 'KVM_GET_API_VERSION on /dev/kvm.', fields: {} },
+  createVm: { doc: 'KVM_CREATE_VM.', fields: { as: define, type: { type: 'nameOrNumber', names: 'vmType', doc: 'a KVM_X86_* name or a number; default DEFAULT' } } },
+  createGuestMemfd: { doc: 'KVM_CREATE_GUEST_MEMFD.', fields: { vm: use(), as: define, size: req(u64), flags, reserved: { type: 'u64List', maxItems: 6 } } },
+  memfdCreate: { doc: 'memfd_create(2): a regular file.', fields: { as: define, name: { type: 'string' } } },
+  close: { doc: 'close(2) of a handle.', fields: { handle: use('a file, VM, mapping or pin') } },
+  checkExtension: {
+    doc: 'KVM_CHECK_EXTENSION on /dev/kvm (default) or a VM.',
+    fields: { on: { type: 'handle', doc: 'a VM; default /dev/kvm' }, cap: req({ type: 'nameOrNumber', names: 'cap', doc: 'a KVM_CAP_* name or a number' }) },
+  },
+  setUserMemoryRegion: { doc: 'KVM_SET_USER_MEMORY_REGION.', fields: region },
+  setUserMemoryRegion2: {
+    doc: 'KVM_SET_USER_MEMORY_REGION2 (guestMemfd: a handle name or a raw descriptor number).',
+    fields: { ...region, guestMemfdOffset: u64, guestMemfd: { type: 'guestMemfd', doc: 'a handle, or a raw descriptor number' } },
+  },
+  setMemoryAttributes: { doc: 'KVM_SET_MEMORY_ATTRIBUTES (the VM ioctl).', fields: { vm: use(), address: req(u64), size: req(u64), attributes: req(flags), flags: u64 } },
+  fallocate: { doc: 'fallocate(2).', fields: { file: use(), mode: req(flags), offset: req(u64), len: req(u64) } },
+  allocate: { doc: 'fallocate(KEEP_SIZE).', fields: fileRange },
+  punchHole: { doc: 'fallocate(KEEP_SIZE|PUNCH_HOLE).', fields: fileRange },
+  stat: { doc: 'fstat(2); expect.stat lists the fields to compare.', fields: { file: use() } },
+  mmap: { doc: 'mmap(2) of a guest_memfd.', fields: { file: use(), as: define, offset: u64, length: u64, prot: flags, flags } },
+  unmap: { doc: 'munmap(2).', fields: { map: use() } },
+  mappingLength: { doc: "A mapping's length: the requested length rounded up to whole pages.", fields: { map: use() } },
+  mprotect: { doc: 'mprotect(2) of the whole mapping.', fields: { map: use(), prot: req(flags) } },
+  hostRead: { doc: 'Read through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64) } },
+  hostWrite: { doc: 'Write through a host mapping.', fields: { map: use(), offset: req(u64), bytes: req(bytes) } },
+  hostFill: { doc: 'memset through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64), byte: req({ type: 'byte' }) } },
+  fileRead: { doc: 'read(2) on the file.', fields: { file: use(), length: req(u64) } },
+  fileWrite: { doc: 'write(2) on the file.', fields: { file: use(), bytes: req(bytes) } },
+  pread: { doc: 'pread64(2).', fields: { file: use(), length: req(u64), position: req(u64) } },
+  pwrite: { doc: 'pwrite64(2).', fields: { file: use(), bytes: req(bytes), position: req(u64) } },
+  lseek: { doc: 'lseek(2).', fields: { file: use(), offset: req(u64), whence: req(u64) } },
+  ftruncate: { doc: 'ftruncate(2).', fields: { file: use(), length: req(u64) } },
+  fsync: { doc: 'fsync(2).', fields: { file: use() } },
+  fchmod: { doc: 'fchmod(2).', fields: { file: use(), mode: req(u64) } },
+  setMemoryAttributes2: {
+    doc: 'KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd (in-place conversion).',
+    fields: { ...conversion, attributes: req(flags), flags: u64, reserved: { type: 'u64List', maxItems: 11 } },
+  },
+  convertToPrivate: { doc: 'Whichever conversion ioctl the backend has, to private.', fields: conversion },
+  convertToShared: { doc: 'Whichever conversion ioctl the backend has, to shared.', fields: conversion },
+  gmemConvert: { doc: 'KVM_GMEM_CONVERT_PRIVATE/_SHARED (RFC v2).', fields: { file: use(), to: req(privateOrShared), offset: req(u64), size: req(u64), errorOffset: u64 } },
+  pin: { doc: 'A long-term pin of guest_memfd pages.', fields: { file: use(), as: define, offset: req(u64), length: req(u64) } },
+  release: { doc: 'Release a pin.', fields: { pin: use() } },
+  guestRead: { doc: 'A guest read of guest physical memory.', fields: { vm: use(), gpa: req(u64), length: req(u64), kind: privateOrShared } },
+  guestWrite: { doc: 'A guest write (bytes, or fill + length).', fields: { vm: use(), gpa: req(u64), bytes, fill: { type: 'byte' }, length: u64, kind: privateOrShared } },
+  addSeals: { doc: 'Withdraw READ and/or WRITE for good (granular-flags profile).', fields: { file: use(), flags: req(flags) } },
+} as const satisfies Record<string, StepKindSpec>;
+
+export type StepKind = keyof typeof STEP_KINDS;
+
+/** The fields every step may have, whatever its kind. */
+export const COMMON_FIELDS = {
+  expect: 'what the step must produce (default "ok"); see below',
+  note: 'why this step is here (shown in reports)',
+  divergence: 'the name of a known divergence of this host (catalog/divergences.json) this step shows on the kernel',
+} as const;
+
+export const STEP_KIND_NAMES = Object.keys(STEP_KINDS) as StepKind[];
+
+export function isStepKind(name: unknown): name is StepKind {
+  return typeof name === 'string' && Object.hasOwn(STEP_KINDS, name);
+}

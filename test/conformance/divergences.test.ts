@@ -1,0 +1,43 @@
+/**
+ * The known divergences are data (catalog/divergences.json) cited by name from the steps that show
+ * them: every entry is complete and cited by a catalog step, and every fuzzer recognizer is keyed
+ * by an entry's name.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { catalogFiles } from '../../src/conformance/catalog.js';
+import { RECOGNIZERS, knownDivergence, knownDivergences } from '../../src/conformance/divergences.js';
+
+describe('known divergences', () => {
+  const entries = knownDivergences();
+
+  it('each has a name, an explanation, the kernel answer that marks it and a source', () => {
+    assert.ok(entries.length >= 3);
+    for (const d of entries) {
+      assert.match(d.name, /^[a-z0-9][a-z0-9-]*$/);
+      assert.ok(d.why.length > 80, `${d.name}: why`);
+      assert.ok(Object.keys(d.kernel).length > 0, `${d.name}: kernel answer`);
+      assert.ok(d.source.length > 0, `${d.name}: source`);
+    }
+    assert.equal(new Set(entries.map((d) => d.name)).size, entries.length, 'names are unique');
+  });
+
+  it('each is cited by a catalog step', () => {
+    // Read as plain JSON: the loader (which checks each name exists) runs in the catalog's own tests.
+    const steps = catalogFiles().flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { steps: { divergence?: string }[] }).steps);
+    const cited = new Set(steps.flatMap((s) => (s.divergence ? [s.divergence] : [])));
+    for (const d of entries) assert.ok(cited.has(d.name), `${d.name} is cited by no catalog step`);
+  });
+
+  it("the fuzzer's recognizers are keyed by names of the data file", () => {
+    for (const name of Object.keys(RECOGNIZERS)) assert.ok(entries.some((d) => d.name === name), name);
+  });
+
+  it('a marked step is a known divergence only with the kernel answer the entry gives', () => {
+    const step = { do: 'guestRead', vm: 'vm', gpa: 0, length: 2, divergence: 'pvm-hva-fault-mmio' } as const;
+    assert.equal(knownDivergence(step, { exit: 'KVM_EXIT_MMIO' })?.name, 'pvm-hva-fault-mmio');
+    assert.equal(knownDivergence(step, { errno: 'EFAULT' }), undefined);
+    assert.equal(knownDivergence({ do: 'guestRead', vm: 'vm', gpa: 0, length: 2 }, { exit: 'KVM_EXIT_MMIO' }), undefined);
+  });
+});
