@@ -6,6 +6,8 @@ import { profileNames } from '../model/profile.js';
 import { formatProbe, probe } from './probe.js';
 import { conform, runScenario } from './conform.js';
 import { explore } from './explore.js';
+import { kernelsCommand } from './kernels.js';
+import { vmCommand } from './vm.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };
@@ -23,6 +25,11 @@ Commands:
                conversion.indexing); pictures come from the model
   probe        report what guest_memfd offers: capabilities and flags by name, VM types,
                and a live smoke check (create, map, touch, punch, bind)
+  vm --kernel IMAGE|debian:VERSION [--modules DIR] [-- COMMAND...]
+               boot another kernel under QEMU and run COMMAND inside (default: gmem conform
+               --backend both); gmem vm --help for more
+  kernels get|list|build
+               the cache of other kernels (Debian's packages by version, local builds)
 
 Options:
   --backend B  auto (default: the kernel when /dev/kvm is usable, else the model) | kernel | model
@@ -45,6 +52,9 @@ function version(): string {
 }
 
 export async function main(argv: string[], io: Streams): Promise<number> {
+  // These two take a command line of their own (vm: everything after -- runs inside the guest).
+  if (argv[0] === 'vm') return vmCommand(argv.slice(1), io);
+  if (argv[0] === 'kernels') return kernelsCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
