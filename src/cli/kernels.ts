@@ -1,5 +1,6 @@
 /** gmem kernels get|list|build: the cache of other kernels that `gmem vm` boots. */
 import { fetchDebianKernel } from '../vm/debianKernels.js';
+import { buildKernel, CONFIG_FRAGMENT } from '../vm/kernelBuild.js';
 import { entryPath, listEntries, parseKernelName } from '../vm/kernelEntry.js';
 import { kernelCacheDir } from '../vm/paths.js';
 import type { Streams } from './main.js';
@@ -9,7 +10,9 @@ export const KERNELS_USAGE = `Usage: gmem kernels <subcommand>
   get debian:VERSION   fetch Debian's cloud-amd64 kernel VERSION (7.3, 6.18, 6.12.117 ...: the newest
                        match in trixie, trixie-backports or sid) and its modules into the cache
   list [--json]        the cached kernels
-  build --source DIR   build a kernel from a source tree with the project's config fragment
+  build --source DIR [--jobs N]
+                       build a kernel (KVM and KVM_SW_PROTECTED_VM built in, no modules) from a
+                       source tree, e.g. Debian's linux-source-7.3, out of tree under the cache
 
 Cache: $GMEM_KERNEL_CACHE, else $XDG_CACHE_HOME/gmem/kernels, else ~/.cache/gmem/kernels.
 `;
@@ -47,6 +50,25 @@ export async function kernelsCommand(argv: string[], io: Streams): Promise<numbe
       return 0;
     } catch (err) {
       io.stderr.write(`gmem kernels get: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (sub === 'build') {
+    const at = rest.indexOf('--source');
+    const source = at >= 0 ? rest[at + 1] : undefined;
+    const jobsAt = rest.indexOf('--jobs');
+    const jobs = jobsAt >= 0 ? Number(rest[jobsAt + 1]) : undefined;
+    if (!source || (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0))) {
+      io.stderr.write(`gmem kernels build: --source DIR is required (--jobs N optional)\n`);
+      return 2;
+    }
+    try {
+      io.stderr.write(`gmem kernels: configuring with ${CONFIG_FRAGMENT}\n`);
+      const entry = await buildKernel(cache, source, (line) => io.stderr.write(`gmem kernels: ${line}\n`), jobs);
+      io.stdout.write(`build:${entry.version} ${entry.release}: ${entryPath(cache, entry, entry.kernel)}\n`);
+      return 0;
+    } catch (err) {
+      io.stderr.write(`gmem kernels build: ${(err as Error).message}\n`);
       return 1;
     }
   }
