@@ -58,9 +58,10 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
     name: 'pvm-hva-fault-mmio',
     why:
       'A shared guest access whose host address cannot be faulted in (here: an ordinary slot over the mapping of a ' +
-      'guest_memfd page that is private, so the host fault is a SIGBUS) makes upstream KVM_RUN fail with EFAULT and ' +
-      'a KVM_EXIT_MEMORY_FAULT exit (kvm_handle_error_pfn). This host exits KVM_EXIT_MMIO instead, as it does for ' +
-      'every guest access it cannot back; the same happens for a bound guest_memfd after its file was released.',
+      'guest_memfd page that is private, so the host fault is a SIGBUS) makes upstream KVM_RUN fail with EFAULT, ' +
+      'with no KVM_EXIT_MEMORY_FAULT: kvm_handle_error_pfn returns -EFAULT without filling the memory-fault exit ' +
+      '(seen on Debian 7.3 under gmem vm; 6.18 has the same path). This host exits KVM_EXIT_MMIO instead, as it ' +
+      'does for every guest access it cannot back; the same happens for a bound guest_memfd after its file was released.',
     kernel: { exit: 'KVM_EXIT_MMIO' },
     differential: [{ sequence: 'guest access', step: 'guest reads it: the host address cannot be faulted' }],
     conform: [{ check: 'guest.unbacked_host_address', step: 4 }],
