@@ -47,6 +47,20 @@ export function resolveDebian(candidates: readonly DebianCandidate[], wanted: st
   return candidates.find((c) => versionMatches(c.version, wanted));
 }
 
+/** Whether every name=version can be downloaded (madison lists that version in some suite). */
+function downloadable(apt: PrivateApt, packages: readonly string[]): string[] {
+  const names = packages.map((p) => p.split('=')[0]!);
+  const listed = new Set(
+    apt
+      .cache(['madison', ...names])
+      .split('\n')
+      .map((l) => l.split('|').map((x) => x.trim()))
+      .filter((f) => f.length >= 3)
+      .map(([name, version]) => `${name}=${version}`),
+  );
+  return packages.filter((p) => !listed.has(p));
+}
+
 /** The packages that hold the kernel and its modules: the image itself, or (6.19 on) the binary and modules packages it depends on. */
 function packagesFor(apt: PrivateApt, c: DebianCandidate): string[] {
   const show = apt.cache(['show', `${c.image}=${c.packageVersion}`]);
@@ -70,10 +84,25 @@ export function fetchDebianKernel(cache: string, wanted: string, log: FetchLog):
   log(`updating the private package lists (${aptDir(cache)}) ...`);
   apt.update();
   const candidates = debianCandidates(apt);
-  const c = resolveDebian(candidates, wanted);
+  // Newest first; a backports suite keeps listing superseded linux-image packages whose binary
+  // and modules packages are gone, so the first match whose packages can all be downloaded wins.
+  const matching = candidates.filter((x) => versionMatches(x.version, wanted));
+  let c: DebianCandidate | undefined;
+  let packages: string[] = [];
+  const incomplete: string[] = [];
+  for (const candidate of matching) {
+    packages = packagesFor(apt, candidate);
+    const missing = downloadable(apt, packages);
+    if (missing.length === 0) {
+      c = candidate;
+      break;
+    }
+    incomplete.push(`${candidate.version} (no ${missing.map((m) => m.split('-')[1]).join(', ')})`);
+  }
   if (!c) {
     const versions = [...new Set(candidates.map((x) => x.version.split('.').slice(0, 2).join('.')))];
-    throw new Error(`no Debian ${FLAVOUR} kernel matches ${wanted}; Debian's suites carry: ${versions.join(', ') || 'none (are the lists empty?)'}`);
+    const why = incomplete.length ? `Debian still lists ${incomplete.join(', ')}, but those packages are gone from the archive` : `Debian's suites carry: ${versions.join(', ') || 'none (are the lists empty?)'}`;
+    throw new Error(`no Debian ${FLAVOUR} kernel matches ${wanted}; ${why}`);
   }
   const id = `debian-${c.release}`;
   const dir = join(cache, id);
@@ -81,7 +110,6 @@ export function fetchDebianKernel(cache: string, wanted: string, log: FetchLog):
     log(`${id} is already cached`);
     return JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8')) as KernelEntry;
   }
-  const packages = packagesFor(apt, c);
   log(`${wanted} -> ${c.release} from ${c.suite}: downloading ${packages.join(' ')}`);
   // Unpack into a scratch directory and rename at the end, so an interrupted fetch leaves no entry.
   const scratch = `${dir}.partial`;
