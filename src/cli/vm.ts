@@ -117,7 +117,8 @@ function describeEvent(event: GuestEvent): string | undefined {
 }
 
 export async function vmCommand(argv: string[], io: Streams): Promise<number> {
-  if (argv.includes('-h') && !argv.includes('--') || argv[0] === '--help') {
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (own.includes('-h') || own.includes('--help')) {
     io.stdout.write(VM_USAGE);
     return 0;
   }

@@ -6,7 +6,7 @@
  * every input (paths, sizes, modification times, generated text, module bytes).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CpioWriter } from './cpio.js';
@@ -127,6 +127,18 @@ function systemItems(busybox: string): { items: Item[]; node: string } {
   return { items, node };
 }
 
+/** Images kept in the cache: one per kernel in a small matrix, while the project changes. */
+const KEEP_IMAGES = 6;
+
+/** Deletes all but the `keep` most recently built images (each is ~110 MB). */
+function pruneOld(dir: string, keep: number): void {
+  const images = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpio'))
+    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { f } of images.slice(keep)) rmSync(join(dir, f), { force: true });
+}
+
 export interface InitramfsInputs {
   modules: GuestModule[];
 }
@@ -166,6 +178,7 @@ export function buildInitramfs(dir: string, inputs: InitramfsInputs, log: (line:
   }
   cpio.close();
   renameSync(partial, file);
+  pruneOld(dir, KEEP_IMAGES);
   log(`built the initramfs (${items.length} files, ${(statSync(file).size / 1048576).toFixed(0)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${file}`);
   return file;
 }

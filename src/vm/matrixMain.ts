@@ -49,7 +49,10 @@ for (const e of entries) {
   const r = await bootOne(spec);
   const row: MatrixRow = { kernel: e.release, vmTypes: /VM types: (.*)/.exec(r.stderr)?.[1] ?? '?', wallSeconds: r.seconds, status: r.status === 0 ? 'ok' : `exit ${r.status}` };
   if (/\/dev\/kvm: yes/.test(r.stderr)) parseMatrixOutput(r.stdout, row);
-  else row.status = (/gmem vm: (kvm_amd did not load.*|the guest kernel panicked.*|timed out.*)/.exec(r.stderr)?.[1] ?? row.status).slice(0, 60);
+  else {
+    const why = /Kernel panic - not syncing: (.*)/.exec(r.stderr)?.[1] ?? /gmem vm: (kvm_amd did not load|timed out.*|QEMU failed.*)/.exec(r.stderr)?.[1];
+    row.status = why ? why.slice(0, 60) : row.status;
+  }
   rows.push(row);
 }
 process.stdout.write(formatMatrix(rows));
