@@ -140,7 +140,8 @@ export function boot(options: BootOptions): Boot {
       tail.push(line);
       if (tail.length > CONSOLE_TAIL) tail.shift();
       if (panic) panic.push(line);
-      else if (/Kernel panic - not syncing|BUG: |Oops: /.test(line)) panic = tail.slice(-12);
+      // From the first line of the crash (and the two before it, which often say why), without our markers.
+      else if (/Kernel panic - not syncing|BUG: |Oops: /.test(line)) panic = tail.slice(-3).filter((l) => !parseGuestLine(l));
       const event = parseGuestLine(line);
       if (!event) continue;
       options.onEvent(event);

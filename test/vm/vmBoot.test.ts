@@ -83,6 +83,13 @@ describe('gmem vm on a cached kernel', { concurrency: false }, () => {
     assert.match(r.stderr, /kvm_amd did not load: no \/dev\/kvm in the guest/);
     assertNoQemuLeft();
   });
+  it('a guest kernel panic ends with the panic lines and exit 125', (t) => {
+    if (!needsVm(t)) return;
+    const r = gmemVm(['--', 'sh', '-c', 'echo c > /proc/sysrq-trigger; sleep 60']);
+    assert.equal(r.status, 125, r.stderr);
+    assert.match(r.stderr, /the guest kernel panicked:\n(\s+\| .*\n)*\s+\| .*Kernel panic - not syncing: sysrq triggered crash/);
+    assertNoQemuLeft();
+  });
   it('--timeout 1 ends QEMU with a clear message and exit 124', (t) => {
     if (!needsVm(t)) return;
     const started = Date.now();
