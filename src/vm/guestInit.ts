@@ -16,7 +16,8 @@ export function initScript(nodePath: string): string {
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/tmp
 say() { echo "${MARKER} $*"; }
-end() { sync; poweroff -f; sleep 5; echo o > /proc/sysrq-trigger; }
+# QEMU runs with -no-reboot, so a reboot ends it on any kernel (poweroff needs ACPI or APM).
+end() { sync; reboot -f; sleep 5; echo b > /proc/sysrq-trigger; }
 mkdir -p /proc /sys /dev /tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
