@@ -8,7 +8,9 @@ import { after, describe, it } from 'node:test';
 import { chooseAcceleration } from '../../src/vm/accel.js';
 import { CpioWriter } from '../../src/vm/cpio.js';
 import { resolveDebian, type DebianCandidate } from '../../src/vm/debianKernels.js';
+import { unmetOptions } from '../../src/vm/kernelBuild.js';
 import { compareVersions, parseKernelName, versionMatches } from '../../src/vm/kernelEntry.js';
+import { formatMatrix, parseMatrixOutput, FUZZ_SEPARATOR, type MatrixRow } from '../../src/vm/matrix.js';
 import { NotAKernelError, readKernelImage } from '../../src/vm/kernelImage.js';
 import { kvmModules, moduleDepends, ModulesError } from '../../src/vm/kvmModules.js';
 import { kernelCacheDir } from '../../src/vm/paths.js';
@@ -121,5 +123,27 @@ describe('acceleration', () => {
   });
   it('says why it chose what it chose', () => {
     assert.ok(chooseAcceleration({}).reason.length > 10);
+  });
+});
+
+describe('kernel builds and the matrix', () => {
+  it('an option the final .config dropped is reported; =n is met by its absence', () => {
+    const fragment = 'CONFIG_KVM=y\nCONFIG_KVM_SW_PROTECTED_VM=y\nCONFIG_MODULES=n\n# comment\n';
+    assert.deepEqual(unmetOptions(fragment, 'CONFIG_KVM=y\n# CONFIG_MODULES is not set\n'), ['CONFIG_KVM_SW_PROTECTED_VM=y']);
+    assert.deepEqual(unmetOptions(fragment, 'CONFIG_KVM=y\nCONFIG_KVM_SW_PROTECTED_VM=y\nCONFIG_MODULES=y\n'), ['CONFIG_MODULES=n']);
+  });
+  it('a row takes the kernel counts from conform JSON and the fuzz totals from its closing line', () => {
+    const conform = JSON.stringify({
+      runs: [{ backend: 'model (x)', summary: { pass: 9, fail: 0, skip: 1, 'known-divergence': 0 } }, { backend: 'kernel', summary: { pass: 7, fail: 1, skip: 1, 'known-divergence': 1 } }],
+      disagreements: [{ divergence: 'pvm-x' }, {}],
+    });
+    const fuzz = 'fuzz: seed 1\nsequences run: 10, operations run: 500, disagreements found: 0 (known divergences met: none) in 2.0 s\n';
+    const row: MatrixRow = { kernel: '7.3.4', vmTypes: 'DEFAULT', wallSeconds: 30, status: 'ok' };
+    parseMatrixOutput(`${conform}\n${FUZZ_SEPARATOR}\n${fuzz}`, row);
+    assert.deepEqual(row.kernelCounts, { pass: 7, fail: 1, skip: 1, 'known-divergence': 1 });
+    assert.equal(row.disagreements, 2);
+    assert.equal(row.undocumentedDisagreements, 1);
+    assert.equal(row.fuzzOperations, 500);
+    assert.match(formatMatrix([row]), /\| 7\.3\.4 +\| DEFAULT +\| 7 +\| 1 +\| 1 +\| 1 +\| 2 \(1\) +\| 500 \(250\) +\| 0 +\| 30 s \| ok +\|/);
   });
 });
