@@ -8,6 +8,8 @@ import { conform, runScenario } from './conform.js';
 import { explore } from './explore.js';
 import type { Streams } from './streams.js';
 import { LIMITS, LIMIT_NAMES, configureLimits, formatLimit, parseLimitOverrides } from '../scenario/limits.js';
+import { kernelsCommand } from './kernels.js';
+import { vmCommand } from './vm.js';
 
 export type { Streams } from './streams.js';
 
@@ -22,6 +24,11 @@ Commands:
                conversion.indexing); pictures come from the model
   probe        report what guest_memfd offers: capabilities and flags by name, VM types,
                and a live smoke check (create, map, touch, punch, bind)
+  vm --kernel IMAGE|debian:VERSION [--modules DIR] [-- COMMAND...]
+               boot another kernel under QEMU and run COMMAND inside (default: gmem conform
+               --backend both); gmem vm --help for more
+  kernels get|list|build
+               the cache of other kernels (Debian's packages by version, local builds)
 
 Options:
   --backend B  auto (default: the kernel when /dev/kvm is usable, else the model) | kernel | model
@@ -48,6 +55,9 @@ function version(): string {
 }
 
 export async function main(argv: string[], io: Streams): Promise<number> {
+  // These two take a command line of their own (vm: everything after -- runs inside the guest).
+  if (argv[0] === 'vm') return vmCommand(argv.slice(1), io);
+  if (argv[0] === 'kernels') return kernelsCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({

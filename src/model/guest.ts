@@ -8,6 +8,7 @@ import type { AccessKind, GuestExit, MappingLevel } from '../api.js';
 import type { GuestAccessRequest } from '../requests.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, KVM_MEMORY_EXIT_FLAG_PRIVATE, KVM_MEM_READONLY } from '../uapi/flags.js';
 import { PAGE_SIZE, PAGE_SIZE_N, pageOf, pageOffset } from '../uapi/memory.js';
+import { fail, hex } from './fail.js';
 import type { GmemInode } from './guestMemfd/inode.js';
 import type { ModelHostMapping } from './hostMapping.js';
 import type { ModelProcess } from './process.js';
@@ -116,9 +117,14 @@ export class ModelGuestAccess {
     // A shared access to an ordinary slot goes through the host memory at userspace_addr.
     const hva = slot.userspaceAddr + pageOffset(gfn - slot.baseGfn);
     const host = this.process.resolve(hva);
-    if (!host) return memoryFault();
-    const mapping = host.owner as ModelHostMapping;
-    const target = mapping.pageFor(host.offset, write);
-    return target ?? memoryFault();
+    const target = host ? (host.owner as ModelHostMapping).pageFor(host.offset, write) : undefined;
+    if (!target) {
+      // The host fault at hva fails (nothing mapped, or a page the host may not touch): an error
+      // pfn, and the x86 MMU's error-pfn path returns -EFAULT from KVM_RUN without filling the
+      // memory-fault exit, which only private/shared mismatches and guest_memfd errors fill
+      // (seen on 7.3, and the same code path in 6.18: docs/kernel-behaviour.md#guest-access).
+      fail('EFAULT', `the host address ${hex(hva)} behind gpa ${hex(pageOffset(gfn))} cannot be faulted in`);
+    }
+    return target;
   }
 }

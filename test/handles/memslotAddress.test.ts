@@ -6,6 +6,7 @@
  * reserved and inaccessible until the slot is deleted (or the VM closed), so nothing else can
  * be mapped under the slot.
  */
+import { isKvmError } from '../../src/errors.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -85,8 +86,15 @@ for (const backend of backendCases()) {
       expectCode(() => map.read(0, 1), 'EBADF');
       assert.equal(stillMapped(kvm, map, liveWithMap), true, 'the range stays reserved');
       if (!modelProcessCounts(kvm)) assert.equal(procProt(map), '---s', 'and inaccessible');
-      const r = vm.guest.read(GPA, 1);
-      assert.equal(r.ok, false, 'the guest no longer reaches the old contents');
+      // Upstream KVM_RUN fails with EFAULT (the error-pfn path); this host's kernel exits MMIO.
+      let reached: boolean;
+      try {
+        reached = vm.guest.read(GPA, 1).ok;
+      } catch (err) {
+        if (!isKvmError(err, 'EFAULT')) throw err;
+        reached = false;
+      }
+      assert.equal(reached, false, 'the guest no longer reaches the old contents');
       // The reserved range cannot back a new slot.
       assert.throws(() => vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: GPA * 2n, memorySize: P, userspaceAddr: map.address }), refused);
       vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: GPA, memorySize: 0 });
