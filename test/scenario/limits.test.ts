@@ -62,6 +62,14 @@ describe('scenario limits', () => {
     assert.throws(() => scenarioInstances({ name: 's', steps: Array.from({ length: 4 }, (_, i) => ({ do: 'createVm', as: `v${i}` })) }), /4 steps exceeds the steps limit \(3\)/);
   });
 
+  it('a matrix that copies many steps many times is refused before it is expanded', () => {
+    const steps = Array.from({ length: 2000 }, (_, i) => ({ do: 'checkExtension', cap: 'KVM_CAP_GUEST_MEMFD', note: String(i) }));
+    const matrix = { a: Array.from({ length: 64 }, (_, i) => i), b: Array.from({ length: 32 }, (_, i) => i) };
+    const t = performance.now();
+    assert.throws(() => scenarioInstances({ name: 'copies', matrix, steps }), /2048 instances of 8001 values each, 16386048 values, exceeds the expandedValues limit \(2000000\)/);
+    assert.ok(performance.now() - t < 1000);
+  });
+
   it('a non-zero fill of 16 GiB on the model is refused by the allocation limit before anything is stored', () => {
     const rss = process.memoryUsage().rss;
     const report = runOnModel([...SHARED_FILE, { do: 'hostFill', map: 'm', offset: 0, length: '2^34', byte: 7 }]);
