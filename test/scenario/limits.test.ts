@@ -74,7 +74,7 @@ describe('scenario limits', () => {
     const rss = process.memoryUsage().rss;
     const report = runOnModel([...SHARED_FILE, { do: 'hostFill', map: 'm', offset: 0, length: '2^34', byte: 7 }]);
     assert.equal(report.status, 'fail');
-    assert.match(report.reason!, /steps\[3\] \(hostFill\): allocating up to 17179869184 bytes.* exceeds the allocBytes limit \(1 GiB\); raise it with --limit allocBytes=N/);
+    assert.match(report.reason!, /step 3 \(hostFill\): allocating up to 17179869184 bytes.* exceeds the allocBytes limit \(1 GiB\); raise it with --limit allocBytes=N/);
     assert.ok(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'no gigabytes were stored');
   });
 
@@ -88,7 +88,7 @@ describe('scenario limits', () => {
   it('a 600 MB read is refused by the read limit with a clear error (not ERR_STRING_TOO_LONG), and the steps after it do not run', () => {
     const report = runOnModel([...SHARED_FILE, { do: 'hostRead', map: 'm', offset: 0, length: 600_000_000 }, { do: 'unmap', map: 'm' }]);
     assert.equal(report.status, 'fail');
-    assert.match(report.reason!, /steps\[3\] \(hostRead\): reading 600000000 bytes.* exceeds the readBytes limit \(64 MiB\)/);
+    assert.match(report.reason!, /step 3 \(hostRead\): reading 600000000 bytes.* exceeds the readBytes limit \(64 MiB\)/);
     assert.equal(report.steps.length, 4, 'the instance stopped at the limit');
   });
 
@@ -96,7 +96,7 @@ describe('scenario limits', () => {
     configureLimits({ readBytes: 8192 });
     const read = { do: 'hostRead', map: 'm', offset: 0, length: 4096 };
     const report = runOnModel([...SHARED_FILE, read, read, read]);
-    assert.match(report.reason!, /steps\[5\] \(hostRead\): reading 4096 bytes, after 8192 already read, exceeds the readBytes limit \(8 KiB\)/);
+    assert.match(report.reason!, /step 5 \(hostRead\): reading 4096 bytes, after 8192 already read, exceeds the readBytes limit \(8 KiB\)/);
   });
 
   it('the time limit stops an instance between steps', () => {
@@ -146,7 +146,7 @@ describe('scenario limits', () => {
       const kvm = kernelCase().open();
       try {
         const report = runInstance(kvm, instance!);
-        assert.match(report.reason ?? '', /steps\[2\] \(allocate\): allocating up to 2147483648 bytes.* exceeds the allocBytes limit \(1 MiB\)/);
+        assert.match(report.reason ?? '', /step 2 \(allocate\): allocating up to 2147483648 bytes.* exceeds the allocBytes limit \(1 MiB\)/);
       } finally {
         kvm.close();
       }
