@@ -48,6 +48,8 @@ export interface NativeAddon {
   constants: NativeConstants;
   /** The only requests ioctlBuffer passes on, by name: each with a struct of the size it encodes. */
   bufferIoctls: Record<string, number>;
+  /** The only requests ioctlValue and ioctlInt pass on, by name. */
+  valueIoctls: Record<string, number>;
 }
 
 export interface NativeConstants {

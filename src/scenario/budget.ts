@@ -85,17 +85,20 @@ export class ScenarioBudget {
     private readonly kernel: boolean,
   ) {}
 
-  /** Charge a step before it runs; throws ScenarioLimitError (and charges nothing) past a limit. */
-  charge(ctx: StepContext, step: Step, where: string): void {
+  /**
+   * Charge a step before it runs; throws ScenarioLimitError (and charges nothing) past a limit.
+   * The message says what the step would cost; the report names the step.
+   */
+  charge(ctx: StepContext, step: Step): void {
     const elapsed = performance.now() - this.started;
-    if (elapsed > this.limits.timeMs) throw new ScenarioLimitError('timeMs', this.limits.timeMs, `${where}: the instance has run ${Math.round(elapsed)} ms, which`);
+    if (elapsed > this.limits.timeMs) throw new ScenarioLimitError('timeMs', this.limits.timeMs, `the instance has run ${Math.round(elapsed)} ms, which`);
     const c = cost(ctx, step, this.kernel);
     if (this.read + c.read > this.limits.readBytes) {
-      throw new ScenarioLimitError('readBytes', this.limits.readBytes, `${where} (${step.do}): reading ${c.read} bytes, after ${this.read} already read,`);
+      throw new ScenarioLimitError('readBytes', this.limits.readBytes, `reading ${c.read} bytes, after ${this.read} already read,`);
     }
     if (this.allocated + c.alloc > this.allocLimit) {
       const capped = this.allocLimit !== this.limits.allocBytes ? ` (capped at half of MemAvailable: ${formatLimit('allocBytes', this.allocLimit)})` : '';
-      throw new ScenarioLimitError('allocBytes', this.allocLimit, `${where} (${step.do}): allocating up to ${c.alloc} bytes, after ${this.allocated}${capped},`);
+      throw new ScenarioLimitError('allocBytes', this.allocLimit, `allocating up to ${c.alloc} bytes, after ${this.allocated}${capped},`);
     }
     this.read += c.read;
     this.allocated += c.alloc;

@@ -13,6 +13,8 @@ export interface ScenarioLimits {
   instances: number;
   /** Steps in one instance. */
   steps: number;
+  /** JSON values (every number, string, array and object) of all a file's instances' steps together. */
+  expandedValues: number;
   /** Bytes one scenario file may hold (and be read from disk). */
   fileBytes: number;
   /** Bytes all the reading steps of one instance may return together. */
@@ -31,6 +33,11 @@ const GiB = 1024 * MiB;
 export const LIMITS: Readonly<Record<LimitName, { default: number; unit: 'count' | 'bytes' | 'ms'; what: string; max?: number }>> = {
   instances: { default: 4096, unit: 'count', what: 'instances a scenario file expands into (the product of its matrix sizes)' },
   steps: { default: 10_000, unit: 'count', what: 'steps in one instance' },
+  expandedValues: {
+    default: 2_000_000,
+    unit: 'count',
+    what: 'JSON values in the steps of all instances of a file together (each instance is a copy of the steps): instances times values per instance',
+  },
   fileBytes: { default: 4 * MiB, unit: 'bytes', what: 'size of a scenario file (only regular files are read)' },
   readBytes: {
     default: 64 * MiB,

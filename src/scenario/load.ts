@@ -118,6 +118,13 @@ function substitute<T>(value: T, vars: Record<string, unknown>): T {
   return value;
 }
 
+/** How many JSON values (numbers, strings, arrays, objects...) a parsed value holds. */
+function jsonValues(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + jsonValues(v), 1);
+  if (value && typeof value === 'object') return Object.values(value).reduce<number>((n, v) => n + jsonValues(v), 1);
+  return 1;
+}
+
 function combinations(matrix: Record<string, unknown[]>): Record<string, unknown>[] {
   return Object.entries(matrix).reduce<Record<string, unknown>[]>(
     (acc, [key, values]) => acc.flatMap((partial) => values.map((v) => ({ ...partial, [key]: v }))),
@@ -142,6 +149,9 @@ export function scenarioInstances(data: unknown, origin = '<inline>'): ScenarioI
   const count = Object.values(scenario.matrix ?? {}).reduce((n, values) => n * values.length, 1);
   if (count > limits.instances) throw new ScenarioLimitError('instances', limits.instances, `${origin}: the matrix expands into ${count} instances, which`);
   if (scenario.steps.length > limits.steps) throw new ScenarioLimitError('steps', limits.steps, `${origin}: ${scenario.steps.length} steps`);
+  // Each instance is its own copy of the steps: 4096 instances of a 4 MiB file would be gigabytes.
+  const values = count * jsonValues(scenario.steps);
+  if (values > limits.expandedValues) throw new ScenarioLimitError('expandedValues', limits.expandedValues, `${origin}: ${count} instances of ${values / count} values each, ${values} values,`);
   const vars = scenario.matrix ? combinations(scenario.matrix) : [{}];
   return vars.map((v) => {
     const steps = substitute(scenario.steps, v);

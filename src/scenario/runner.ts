@@ -127,7 +127,7 @@ export function runInstance(kvm: Kvm, instance: ScenarioInstance, observer?: Run
     for (const [index, step] of instance.steps.entries()) {
       let limited: string | undefined;
       try {
-        budget.charge(ctx, step, `steps[${index}]`);
+        budget.charge(ctx, step);
       } catch (err) {
         if (!(err instanceof ScenarioLimitError)) throw err;
         limited = err.message;

@@ -79,6 +79,12 @@ describe('native addon', { skip: native.ok ? false : `native addon unavailable: 
     assert.deepEqual(native.addon.bufferIoctls, structIoctls);
   });
 
+  it('ioctlValue and ioctlInt pass on exactly the value-taking ioctls the TypeScript layer issues (KVM_RUN only through runVcpu)', () => {
+    assert.ok(native.ok);
+    const valueIoctls = Object.fromEntries(KVM_IOCTLS.entries().filter(([name, n]) => n >>> 30 === 0 && name !== 'KVM_RUN'));
+    assert.deepEqual(native.addon.valueIoctls, valueIoctls);
+  });
+
   it('loaded by the main thread and a Worker, the guard is installed once: a stray SIGBUS still kills, never hangs', () => {
     const addon = JSON.stringify(root('build/gmem_native.node'));
     const script = `const { Worker } = require('node:worker_threads'); require(${addon});

@@ -62,11 +62,19 @@ describe('scenario limits', () => {
     assert.throws(() => scenarioInstances({ name: 's', steps: Array.from({ length: 4 }, (_, i) => ({ do: 'createVm', as: `v${i}` })) }), /4 steps exceeds the steps limit \(3\)/);
   });
 
+  it('a matrix that copies many steps many times is refused before it is expanded', () => {
+    const steps = Array.from({ length: 2000 }, (_, i) => ({ do: 'checkExtension', cap: 'KVM_CAP_GUEST_MEMFD', note: String(i) }));
+    const matrix = { a: Array.from({ length: 64 }, (_, i) => i), b: Array.from({ length: 32 }, (_, i) => i) };
+    const t = performance.now();
+    assert.throws(() => scenarioInstances({ name: 'copies', matrix, steps }), /2048 instances of 8001 values each, 16386048 values, exceeds the expandedValues limit \(2000000\)/);
+    assert.ok(performance.now() - t < 1000);
+  });
+
   it('a non-zero fill of 16 GiB on the model is refused by the allocation limit before anything is stored', () => {
     const rss = process.memoryUsage().rss;
     const report = runOnModel([...SHARED_FILE, { do: 'hostFill', map: 'm', offset: 0, length: '2^34', byte: 7 }]);
     assert.equal(report.status, 'fail');
-    assert.match(report.reason!, /steps\[3\] \(hostFill\): allocating up to 17179869184 bytes.* exceeds the allocBytes limit \(1 GiB\); raise it with --limit allocBytes=N/);
+    assert.match(report.reason!, /step 3 \(hostFill\): allocating up to 17179869184 bytes.* exceeds the allocBytes limit \(1 GiB\); raise it with --limit allocBytes=N/);
     assert.ok(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'no gigabytes were stored');
   });
 
@@ -80,7 +88,7 @@ describe('scenario limits', () => {
   it('a 600 MB read is refused by the read limit with a clear error (not ERR_STRING_TOO_LONG), and the steps after it do not run', () => {
     const report = runOnModel([...SHARED_FILE, { do: 'hostRead', map: 'm', offset: 0, length: 600_000_000 }, { do: 'unmap', map: 'm' }]);
     assert.equal(report.status, 'fail');
-    assert.match(report.reason!, /steps\[3\] \(hostRead\): reading 600000000 bytes.* exceeds the readBytes limit \(64 MiB\)/);
+    assert.match(report.reason!, /step 3 \(hostRead\): reading 600000000 bytes.* exceeds the readBytes limit \(64 MiB\)/);
     assert.equal(report.steps.length, 4, 'the instance stopped at the limit');
   });
 
@@ -88,7 +96,7 @@ describe('scenario limits', () => {
     configureLimits({ readBytes: 8192 });
     const read = { do: 'hostRead', map: 'm', offset: 0, length: 4096 };
     const report = runOnModel([...SHARED_FILE, read, read, read]);
-    assert.match(report.reason!, /steps\[5\] \(hostRead\): reading 4096 bytes, after 8192 already read, exceeds the readBytes limit \(8 KiB\)/);
+    assert.match(report.reason!, /step 5 \(hostRead\): reading 4096 bytes, after 8192 already read, exceeds the readBytes limit \(8 KiB\)/);
   });
 
   it('the time limit stops an instance between steps', () => {
@@ -138,7 +146,7 @@ describe('scenario limits', () => {
       const kvm = kernelCase().open();
       try {
         const report = runInstance(kvm, instance!);
-        assert.match(report.reason ?? '', /steps\[2\] \(allocate\): allocating up to 2147483648 bytes.* exceeds the allocBytes limit \(1 MiB\)/);
+        assert.match(report.reason ?? '', /step 2 \(allocate\): allocating up to 2147483648 bytes.* exceeds the allocBytes limit \(1 MiB\)/);
       } finally {
         kvm.close();
       }

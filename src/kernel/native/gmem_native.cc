@@ -139,7 +139,7 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Result(info.Env(), close(fd));
 }
 
-// ioctl(fd, request, arg) with an integer argument (KVM_CHECK_EXTENSION, KVM_CREATE_VM, ...).
+// ioctl(fd, request, arg) with an integer argument: only the requests of kValueIoctls (ioctls.h).
 Napi::Value IoctlValue(const Napi::CallbackInfo& info) {
   int fd;
   uint32_t request;
@@ -376,9 +376,10 @@ Napi::Object Constants(Napi::Env env) {
   return c;
 }
 
-Napi::Object BufferIoctls(Napi::Env env) {
+template <size_t N>
+Napi::Object IoctlTable(Napi::Env env, const gmem::BufferIoctl (&table)[N]) {
   Napi::Object out = Napi::Object::New(env);
-  for (const gmem::BufferIoctl& known : gmem::kBufferIoctls) out.Set(known.name, Napi::Number::New(env, known.request));
+  for (const gmem::BufferIoctl& known : table) out.Set(known.name, Napi::Number::New(env, known.request));
   return out;
 }
 
@@ -419,7 +420,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("guardedFill", Napi::Function::New(env, GuardedFill));
   exports.Set("structLayouts", StructLayouts(env));
   exports.Set("constants", Constants(env));
-  exports.Set("bufferIoctls", BufferIoctls(env));
+  exports.Set("bufferIoctls", IoctlTable(env, gmem::kBufferIoctls));
+  exports.Set("valueIoctls", IoctlTable(env, gmem::kValueIoctls));
   return exports;
 }
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <atomic>
 #include <mutex>
 
 namespace gmem {
@@ -20,27 +21,39 @@ struct Guard {
 };
 __attribute__((tls_model("initial-exec"))) thread_local Guard* volatile g_guard = nullptr;
 
-// The disposition ours replaced, for signals that are not ours. Written under g_install just after
-// ours is (re)installed; a signal in that window sees the older value, which is at worst the default.
-struct sigaction g_previous_bus;
+// The disposition ours replaced, for signals that are not ours. A re-install (under g_install)
+// writes the slot the handler is not reading and then publishes it, so a handler running on
+// another thread meanwhile reads a whole disposition, never a half-written one.
+struct sigaction g_previous_slots[2];
+std::atomic<int> g_previous_index{0};
+static_assert(std::atomic<int>::is_always_lock_free, "read in a signal handler");
 std::mutex g_install;
+
+const struct sigaction& Previous() { return g_previous_slots[g_previous_index.load(std::memory_order_acquire)]; }
+
+void SetPrevious(const struct sigaction& replaced) {
+  int next = 1 - g_previous_index.load(std::memory_order_relaxed);
+  g_previous_slots[next] = replaced;
+  g_previous_index.store(next, std::memory_order_release);
+}
 
 void OnSigbus(int sig, siginfo_t* info, void* ctx) {
   Guard* guard = g_guard;
   uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
   bool fault = info->si_code > 0;  // Raised by the kernel for an access, not sent by kill().
   if (guard != nullptr && fault && addr >= guard->lo && addr < guard->hi) siglongjmp(guard->jmp, 1);
-  if (g_previous_bus.sa_flags & SA_SIGINFO) {
+  const struct sigaction& previous = Previous();
+  if (previous.sa_flags & SA_SIGINFO) {
     // A handler that takes siginfo can tell a fault from a sent signal (V8, a sanitizer): it decides.
-    if (g_previous_bus.sa_sigaction != nullptr) {
-      g_previous_bus.sa_sigaction(sig, info, ctx);
+    if (previous.sa_sigaction != nullptr) {
+      previous.sa_sigaction(sig, info, ctx);
       return;
     }
-  } else if (!fault && g_previous_bus.sa_handler == SIG_IGN) {
+  } else if (!fault && previous.sa_handler == SIG_IGN) {
     return;  // A sent signal, ignored as asked.
-  } else if (!fault && g_previous_bus.sa_handler != SIG_DFL && g_previous_bus.sa_handler != nullptr) {
+  } else if (!fault && previous.sa_handler != SIG_DFL && previous.sa_handler != nullptr) {
     // A sent signal for a plain handler: Node's, when JavaScript listens for 'SIGBUS'.
-    g_previous_bus.sa_handler(sig);
+    previous.sa_handler(sig);
     return;
   }
   // A fault outside a guarded copy, or the default action: die of SIGBUS. A plain handler (such as
@@ -67,7 +80,7 @@ bool EnsureInstalled() {
   struct sigaction replaced;
   if (sigaction(SIGBUS, &sa, &replaced) != 0) return false;
   // Another thread may have re-installed ours between the two calls: never record ourselves.
-  if (!((replaced.sa_flags & SA_SIGINFO) && replaced.sa_sigaction == OnSigbus)) g_previous_bus = replaced;
+  if (!((replaced.sa_flags & SA_SIGINFO) && replaced.sa_sigaction == OnSigbus)) SetPrevious(replaced);
   return true;
 }
 

@@ -1,7 +1,7 @@
 // The numbers the C++ side uses on its own: the ioctl requests it issues or lets through, the
 // kvm_run field the timer sets, and the timer's signal. Each is computed here with the kernel's
 // own _IO* macros from the struct sizes in structs.h, checked against <linux/kvm.h> where the
-// machine has it, and exported (as `constants` and `bufferIoctls`) so that test/kernel/native
+// machine has it, and exported (as `constants`, `bufferIoctls` and `valueIoctls`) so that test/kernel/native
 // pins every one of them against the TypeScript uAPI tables.
 #pragma once
 #include <linux/ioctl.h>
@@ -43,7 +43,7 @@ static_assert(sizeof(struct kvm_cpuid_entry2) == sizeof(kvm_cpuid_entry2_s), "kv
 // size its number encodes and no pointer inside it that the kernel would write through. A
 // request outside this list (a flexible-array struct like kvm_cpuid2, one that carries a user
 // pointer like kvm_dirty_log, another driver's) could make the kernel write past the buffer.
-struct BufferIoctl {
+struct BufferIoctl {  // A named request (also used for the value-taking ones below).
   const char* name;
   uint32_t request;
 };
@@ -71,11 +71,23 @@ inline bool BufferIoctlAllowed(uint32_t request, size_t length) {
   return false;
 }
 
-// ioctlValue / ioctlInt: a KVM request that takes a plain value (no direction bits, so no pointer
-// the kernel would read or write through), except KVM_RUN, which only runVcpu issues (bounded by
-// its timer, with kvm_run leased).
+// The only requests ioctlValue / ioctlInt pass on: the value-taking ioctls the library issues. Not
+// every _IO request is safe with an arbitrary argument (KVM_REINJECT_CONTROL reads a struct through
+// it despite its encoding), and KVM_RUN goes only through runVcpu (bounded by its timer, with
+// kvm_run leased).
+constexpr BufferIoctl kValueIoctls[] = {
+    {"KVM_GET_API_VERSION", _IO(kKvmIo, 0x00)},
+    {"KVM_CREATE_VM", _IO(kKvmIo, 0x01)},
+    {"KVM_CHECK_EXTENSION", _IO(kKvmIo, 0x03)},
+    {"KVM_GET_VCPU_MMAP_SIZE", _IO(kKvmIo, 0x04)},
+    {"KVM_CREATE_VCPU", _IO(kKvmIo, 0x41)},
+};
+
 inline bool ValueIoctlAllowed(uint32_t request) {
-  return _IOC_TYPE(request) == kKvmIo && _IOC_DIR(request) == _IOC_NONE && request != kKvmRun;
+  for (const BufferIoctl& known : kValueIoctls) {
+    if (known.request == request) return true;
+  }
+  return false;
 }
 
 // The signal the KVM_RUN timer sends: a real-time signal that neither Node, libuv nor glibc uses
