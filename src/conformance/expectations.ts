@@ -1,11 +1,12 @@
 /**
  * The behavioural expectations the catalog states, as comparable tuples: the operation, its
  * arguments (handle names replaced by what the handle is: a VM's type, a file's VM type, size and
- * flags, a mapping's file and options), and the expected outcome. Two catalog files stating the
+ * flags, a mapping's file and options; for a guest access also the VM's memslots), and the
+ * expected outcome. Two catalog files stating the
  * same tuple say the same thing twice; test/conformance/singleHome.test.ts fails when they do.
  *
- * What it cannot see: state a step depends on beyond how its handles were made and a VM's
- * memslots (earlier allocations, conversions, writes), and steps whose expectation is the default
+ * What it cannot see: state a step depends on beyond how its handles were made and, for guest
+ * accesses, the VM's memslots (earlier allocations, conversions, writes, other slots), and steps whose expectation is the default
  * "ok" or "any" (setup steps look the same everywhere). Those are left to review.
  */
 import type { ScenarioInstance, Step } from '../scenario/types.js';
@@ -48,15 +49,16 @@ function describeStep(step: Step, handles: Map<string, string>): string {
 /** The expectation tuples of one instance. */
 export function expectationTuples(instance: ScenarioInstance): ExpectationTuple[] {
   const handles = new Map<string, string>([['kvm', '/dev/kvm']]);
+  // A guest access depends on the VM's memslots, so for guest accesses they are part of what the
+  // VM is (each described with the VM as "self", else it would repeat the VM's description).
+  const slots = new Map<string, string>();
   const tuples: ExpectationTuple[] = [];
   instance.steps.forEach((step, i) => {
-    const what = describeStep(step, handles);
+    const guest = step.do === 'guestRead' || step.do === 'guestWrite';
+    const what = describeStep(step, guest ? new Map([...handles, [step.vm, `${handles.get(step.vm)}${slots.get(step.vm) ?? ''}`]]) : handles);
     if ('as' in step && typeof step.as === 'string') handles.set(step.as, `[${what}]`);
-    // A guest access depends on the VM's memslots: they are part of what the VM is (described
-    // with the VM itself as "self", else each slot would repeat the VM's whole description).
-    if ((step.do === 'setUserMemoryRegion' || step.do === 'setUserMemoryRegion2') && handles.has(step.vm)) {
-      const slot = describeStep(step, new Map([...handles, [step.vm, 'self']]));
-      handles.set(step.vm, `${handles.get(step.vm)} + ${slot}`);
+    if (step.do === 'setUserMemoryRegion' || step.do === 'setUserMemoryRegion2') {
+      slots.set(step.vm, `${slots.get(step.vm) ?? ''} + ${describeStep(step, new Map([...handles, [step.vm, 'self']]))}`);
     }
     const e = step.expect;
     if (e === undefined || e === 'ok' || e === 'any') return;

@@ -3,7 +3,7 @@
  * the model under every profile (or is skipped with a reason), malformed scenarios are
  * refused with the step and field named, and no two catalog files state the same expectation:
  * the same (operation, arguments, expected outcome), where arguments include what each handle is
- * (how it was made, and a VM's memslots). See src/conformance/expectations.ts for what that
+ * (how it was made, and for a guest access the VM's memslots). See src/conformance/expectations.ts for what that
  * comparison can and cannot see; the pairs listed below say the same words about different states.
  */
 import assert from 'node:assert/strict';
