@@ -14,7 +14,7 @@ import { kernelCase } from '../backends.js';
 
 /**
  * Steps compared on this host before the fixed sequences became catalog scenarios: 691 in the
- * sequences plus 345 in the catalog's side-by-side run. It must not fall. (Today: 1055; the
+ * sequences plus 345 in the catalog's side-by-side run. It must not fall. (Today: 1069; the
  * converted sequences left out the 25 steps another catalog check states.)
  */
 const MIN_COMPARED = 1036;
