@@ -96,7 +96,7 @@ describe('gmem conform', () => {
   it('--list lists checks; a filter that matches nothing and a bad format are errors', async () => {
     const list = await run(['conform', '--list', '--filter', 'memslot.*']);
     assert.equal(list.code, 0);
-    assert.match(list.stdout, /^memslot\.add_private_memory_region\t/m);
+    assert.match(list.stdout, /^memslot\.add_private_memory_region\[vmType=DEFAULT_VM\]\t/m);
     assert.equal((await run(['conform', '--filter', 'nothing.*'])).code, 2);
     assert.match((await run(['conform', '--format', 'xml'])).stderr, /--format must be pretty, ktap or json/);
     assert.match((await run(['conform', '--backend', 'both', '--profile', 'inplace'])).stderr, /--profile does not apply/);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../scenario/load.js';
 import { DIVERGENCES_FILE } from '../scenario/divergenceData.js';
 import type { ScenarioInstance } from '../scenario/types.js';
+import { bindChecks } from './bindChecks.js';
 import { codeChecks, type CodeCheck } from './codeChecks.js';
 
 export const CATALOG_DIR = fileURLToPath(new URL('../../../catalog', import.meta.url));
@@ -31,7 +32,7 @@ export function globMatcher(glob: string): (id: string) => boolean {
 export function loadCatalog(filter?: string, dir = CATALOG_DIR): CatalogEntry[] {
   const entries: CatalogEntry[] = [
     ...catalogFiles(dir).flatMap((file) => loadScenarioFile(file).map((instance): CatalogEntry => ({ kind: 'scenario', id: instance.id, description: instance.scenario.description ?? '', instance }))),
-    ...codeChecks().map((check): CatalogEntry => ({ kind: 'code', id: check.id, description: check.description, check })),
+    ...[...codeChecks(), ...bindChecks()].map((check): CatalogEntry => ({ kind: 'code', id: check.id, description: check.description, check })),
   ];
   const ids = new Set<string>();
   for (const e of entries) {

@@ -20,7 +20,9 @@ let validator: Validate | undefined;
 function validate(): Validate {
   if (!validator) {
     const Ajv2020 = (Ajv2020Module as unknown as { default: new (o: object) => { compile(s: object): Validate } }).default;
-    const ajv = new Ajv2020({ allErrors: false, discriminator: true, strict: true });
+    // code.optimize off halves the compile time (about 0.25 s instead of 0.5 s, paid by every
+    // process that loads a scenario); validating a few hundred files gets no slower that matters.
+    const ajv = new Ajv2020({ allErrors: false, discriminator: true, strict: true, inlineRefs: false, code: { optimize: false } });
     validator = ajv.compile(scenarioSchema() as object);
   }
   return validator;

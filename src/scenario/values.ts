@@ -69,6 +69,8 @@ export function hexBytes(value: unknown, where: string): Uint8Array {
 
 /** A short readable form of a matrix value, for check ids. */
 export function formatMatrixValue(value: unknown): string {
+  // A userspace address given as a mapping: named by the mapping.
+  if (value && typeof value === 'object' && 'mappingOf' in value) return String((value as { mappingOf: unknown }).mappingOf);
   if (Array.isArray(value)) return value.length === 0 ? '0' : value.map((v) => String(v).replace(/^GUEST_MEMFD_FLAG_|^KVM_X86_|^KVM_MEM_/, '')).join('|');
   return String(value).replace(/^KVM_X86_/, '');
 }

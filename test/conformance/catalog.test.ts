@@ -1,7 +1,10 @@
 /**
  * The conformance catalog: it loads, it has the checks the issue asks for, every check passes on
- * the model under every profile (or is skipped with a reason), and malformed scenarios are
- * refused with the step and field named.
+ * the model under every profile (or is skipped with a reason), malformed scenarios are
+ * refused with the step and field named, and no two catalog files state the same expectation:
+ * the same (operation, arguments, expected outcome), where arguments include what each handle is
+ * (how it was made, and for a guest access the VM's memslots). See src/conformance/expectations.ts for what that
+ * comparison can and cannot see; the pairs listed below say the same words about different states.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -10,6 +13,7 @@ import { runOn, summary } from '../../src/conformance/run.js';
 import { openKvm } from '../../src/open.js';
 import { profileNames } from '../../src/model/profile.js';
 import { scenarioInstances } from '../../src/scenario/load.js';
+import { duplicateExpectations, expectationTuples } from '../../src/conformance/expectations.js';
 
 describe('conformance catalog', () => {
   const entries = loadCatalog();
@@ -61,5 +65,31 @@ describe('scenario loading', () => {
     assert.deepEqual(got.map((i) => i.id), ['m[a=1,b=MMAP]', 'm[a=1,b=0]', 'm[a=2,b=MMAP]', 'm[a=2,b=0]']);
     const first = got[1]!.steps[0]!;
     assert.equal(first.do === 'createVm' && first.type, 1);
+  });
+});
+
+/** Same step and answer, different history: not the same expectation. */
+const SAME_WORDS_DIFFERENT_STATE: { where: string[]; why: string }[] = [
+  {
+    where: ['conversion.before_allocation step 5', 'conversion.truncate step 11'],
+    why: 'a private page never allocated reads zero (before_allocation); a private page the guest wrote and that was then punched reads zero (truncate)',
+  },
+];
+
+describe('single home of expectations', () => {
+  // Loaded once per process: the catalog tests above load the same files.
+  const instances = loadCatalog().flatMap((e) => (e.kind === 'scenario' ? [e.instance] : []));
+
+  it('the comparison sees the catalog (it is not vacuous)', () => {
+    const tuples = instances.reduce((n, i) => n + expectationTuples(i).length, 0);
+    assert.ok(tuples >= 900, `only ${tuples} expectations found`);
+  });
+
+  it('no two catalog files state the same expectation', (t) => {
+    const dups = duplicateExpectations(instances);
+    const explained = (where: string[]) => SAME_WORDS_DIFFERENT_STATE.some((a) => a.where.join('|') === where.join('|'));
+    for (const d of dups.filter((x) => explained(x.where))) t.diagnostic(`same words, different state: ${d.where.join(' and ')}`);
+    assert.deepEqual(dups.filter((d) => !explained(d.where)).map((d) => `${d.where.join(' and ')}: ${d.key}`), []);
+    for (const a of SAME_WORDS_DIFFERENT_STATE) assert.ok(dups.some((d) => d.where.join('|') === a.where.join('|')), `no longer a duplicate, drop it from the list: ${a.where.join(', ')}`);
   });
 });

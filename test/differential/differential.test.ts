@@ -12,8 +12,12 @@ import { knownDivergences } from '../../src/conformance/divergences.js';
 import { failed, runBoth } from '../../src/conformance/run.js';
 import { kernelCase } from '../backends.js';
 
-/** Steps compared on this host when the fixed sequences became catalog scenarios (345 catalog + 728 converted); it must not fall. */
-const MIN_COMPARED = 1050;
+/**
+ * Steps compared on this host before the fixed sequences became catalog scenarios: 691 in the
+ * sequences plus 345 in the catalog's side-by-side run. It must not fall. (Today: 1069; the
+ * converted sequences left out the 25 steps another catalog check states.)
+ */
+const MIN_COMPARED = 1036;
 
 const kernel = kernelCase();
 
