@@ -81,6 +81,7 @@ describe('gmem vm on a cached kernel', { concurrency: false }, () => {
     assert.equal(r.status, 125, r.stderr);
     assert.match(r.stderr, /no modules \(KVM must be built in\)/);
     assert.match(r.stderr, /kvm_amd did not load: no \/dev\/kvm in the guest/);
+    assert.match(r.stderr, /no KVM modules were given \(--modules\) and this kernel has no KVM built in/);
     assertNoQemuLeft();
   });
   it('a guest kernel panic ends with the panic lines and exit 125', (t) => {
