@@ -7,7 +7,7 @@ import { entryPath, listEntries, parseKernelName, versionMatches } from '../vm/k
 import { NotAKernelError, readKernelImage } from '../vm/kernelImage.js';
 import { kvmModules, ModulesError } from '../vm/kvmModules.js';
 import { initramfsDir, kernelCacheDir } from '../vm/paths.js';
-import { boot, findQemu, QemuMissingError, type BootOutcome } from '../vm/qemu.js';
+import { boot, commandParameter, findQemu, QemuMissingError, type BootOutcome } from '../vm/qemu.js';
 import type { GuestEvent } from '../vm/protocol.js';
 import type { Streams } from './streams.js';
 
@@ -128,6 +128,12 @@ export async function vmCommand(argv: string[], io: Streams): Promise<number> {
     return 2;
   }
   const say = (line: string) => io.stderr.write(`gmem vm: ${line}\n`);
+  try {
+    commandParameter(args.command); // too long for the kernel command line: say so before any work
+  } catch (err) {
+    say((err as Error).message);
+    return 2;
+  }
   const cache = kernelCacheDir();
   let qemu: string;
   let initrd: string;

@@ -34,7 +34,8 @@ done
 [ -e /dev/kvm ] || { [ -e /sys/class/misc/kvm/dev ] && mknod /dev/kvm c $(tr : ' ' < /sys/class/misc/kvm/dev); }
 if [ ! -e /dev/kvm ]; then
   [ -n "$vendor" ] || say "nokvm-line the virtual CPU offers neither svm nor vmx"
-  dmesg | grep -i -E 'kvm|svm|vmx|virtualiz' | tail -n 8 | while read -r line; do say "nokvm-line $line"; done
+  [ -s ${GUEST_MODULES_DIR}/order ] || say "nokvm-line no KVM modules were given (--modules) and this kernel has no KVM built in"
+  dmesg | grep -i -E 'kvm|svm|vmx' | tail -n 8 | while read -r line; do say "nokvm-line $line"; done
   say nokvm
   end
 fi

@@ -152,7 +152,7 @@ export function buildInitramfs(dir: string, inputs: InitramfsInputs, log: (line:
     ...projectItems(projectRoot()),
     { path: 'init', mode: 0o755, data: Buffer.from(initScript(node)) },
     { path: 'bin/gmem', mode: 0o755, data: Buffer.from(gmemWrapper(node)) },
-    { path: `${GUEST_MODULES_DIR.slice(1)}/order`, mode: 0o644, data: Buffer.from(inputs.modules.map((m) => m.name).join('\n') + '\n') },
+    { path: `${GUEST_MODULES_DIR.slice(1)}/order`, mode: 0o644, data: Buffer.from(inputs.modules.map((m) => `${m.name}\n`).join('')) },
     ...inputs.modules.map((m) => ({ path: `${GUEST_MODULES_DIR.slice(1)}/${m.name}.ko`, mode: 0o644, data: m.data })),
   ];
   const hash = createHash('sha256');

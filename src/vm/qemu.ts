@@ -97,13 +97,14 @@ function atMost(promise: Promise<void>, ms: number): Promise<void> {
 
 export function boot(options: BootOptions): Boot {
   const started = Date.now();
+  // no_timer_check: under TCG on a loaded host the IO-APIC timer check can fail and panic the
+  // boot ("IO-APIC + timer doesn't work!", seen with Debian's 7.2.13); virtual machines skip it.
+  // Computed first: a command too long for the kernel command line throws before anything exists.
+  const append = ['console=ttyS0', 'panic=-1', 'no_timer_check', 'quiet', commandParameter(options.command)].join(' ');
   const dir = mkdtempSync(join(tmpdir(), 'gmem-vm-'));
   const outSock = join(dir, 'stdout.sock');
   const errSock = join(dir, 'stderr.sock');
   const servers = [listen(outSock, options.onStdout), listen(errSock, options.onStderr)];
-  // no_timer_check: under TCG on a loaded host the IO-APIC timer check can fail and panic the
-  // boot ("IO-APIC + timer doesn't work!", seen with Debian's 7.2.13); virtual machines skip it.
-  const append = ['console=ttyS0', 'panic=-1', 'no_timer_check', 'quiet', commandParameter(options.command)].join(' ');
   const qemuArgs = [
     '-name', 'gmem-vm',
     '-nodefaults', '-no-reboot', '-display', 'none',

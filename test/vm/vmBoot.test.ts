@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
@@ -50,6 +50,7 @@ function gmemVm(args: string[]): { status: number | null; stdout: string; stderr
 
 function assertNoQemuLeft(): void {
   assert.deepEqual(qemuProcessesMentioning(scratch), [], 'a QEMU process was left behind');
+  assert.deepEqual(readdirSync(scratch).filter((n) => n.startsWith('gmem-vm-')), [], 'a socket directory was left behind');
 }
 
 describe('gmem vm on a cached kernel', { concurrency: false }, () => {
@@ -81,6 +82,7 @@ describe('gmem vm on a cached kernel', { concurrency: false }, () => {
     assert.equal(r.status, 125, r.stderr);
     assert.match(r.stderr, /no modules \(KVM must be built in\)/);
     assert.match(r.stderr, /kvm_amd did not load: no \/dev\/kvm in the guest/);
+    assert.match(r.stderr, /no KVM modules were given \(--modules\) and this kernel has no KVM built in/);
     assertNoQemuLeft();
   });
   it('a guest kernel panic ends with the panic lines and exit 125', (t) => {

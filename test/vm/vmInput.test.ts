@@ -1,7 +1,7 @@
 /** gmem vm and gmem kernels on bad input: each a clear message and exit status 2, before any QEMU starts. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -76,7 +76,13 @@ describe('gmem vm refuses bad input before booting', () => {
       assert.match(r.stderr, pattern);
     }
   });
-  it('none of these left a QEMU process behind', () => {
+  it('a command too long for the kernel command line', () => {
+    const r = gmem(['vm', '--kernel', kernel, '--', 'echo', 'x'.repeat(3000)]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /the command is too long for the kernel command line/);
+  });
+  it('none of these left a QEMU process or a socket directory behind', () => {
+    assert.deepEqual(readdirSync(scratch).filter((n) => n.startsWith('gmem-vm-')), []);
     assert.deepEqual(qemuProcessesMentioning(scratch), []);
   });
 });
