@@ -29,7 +29,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   readonly #table: object;
   readonly #rawAddresses: boolean;
   /** The mapping under each live slot (by slot key), kept from being given back while the slot lives. */
-  readonly #slotMappings = new Map<number, MappingRecord>();
+  readonly #slotMappings: Map<number, MappingRecord>;
 
   constructor(backend: VmBackend, rawAddresses: boolean) {
     const slotMappings = new Map<number, MappingRecord>();
