@@ -7,7 +7,7 @@
  * A failure is a KvmError thrown by the backend's one error helper (the model's `fail`, the
  * kernel's `check`), carrying the errno and, in the model, why.
  */
-import type { Features, GuestExit, GuestMemfdStat, GuestResult, MappingLevel, Pin, Regs, Sregs, VcpuExit } from '../api.js';
+import type { Features, GuestExit, GuestMemfdStat, MappingLevel, Pin, Regs, Sregs, VcpuExit } from '../api.js';
 import type {
   CreateGuestMemfdWords,
   GmemConvertWords,
@@ -125,9 +125,4 @@ export interface MappingBackend {
   mprotect(prot: number): void;
   /** munmap(2). */
   munmap(): void;
-}
-
-/** What a guest access returns, built from the backend's exit. */
-export function guestResult<T>(exit: GuestExit | undefined, value: T): GuestResult<T> {
-  return exit ? { ok: false, exit } : { ok: true, value };
 }
