@@ -15,8 +15,9 @@
  * Handle state (descriptor, closed, a mapping's address, length and mapped flag) lives in
  * private fields: no JavaScript assignment can change what a handle reaches. A memslot may only
  * point into a live mapping this layer made (mappings.ts), which unmap() then keeps reserved
- * until the slot goes. Proposal calls are optional parts of a file (proposals.ts). Handles
- * dropped without close() are closed when collected (finalizer.ts).
+ * until the slot goes. Proposal calls are optional parts of a file (proposals.ts). Kernel
+ * handles dropped without close() are closed when collected (finalizer.ts); a model process
+ * gives everything back when it is collected as a whole (model/process.ts).
  */
 export { KvmHandle } from './kvm.js';
 export { VmHandle } from './vm.js';

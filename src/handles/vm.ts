@@ -13,15 +13,14 @@ import type {
 } from '../api.js';
 import { capabilityArg, describeValue, invalidArgType, invalidArgValue, u32 } from '../args.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
-import type { FileBackend, VmBackend } from './backend.js';
+import type { VmBackend } from './backend.js';
 import { FdHandleBase } from './fdHandle.js';
 import { GuestAccessHandle } from './guestAccess.js';
 import { GuestMemfdHandle } from './guestMemfd.js';
-import { mappingRecordOf } from './hostMapping.js';
+import { HostMappingHandle } from './hostMapping.js';
 import { named } from './named.js';
 import { findMapping, type MappingRecord } from './mappings.js';
 import { VcpuHandle } from './vcpu.js';
-import { backendOf } from './registry.js';
 
 export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   readonly type: number;
@@ -92,7 +91,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
 
   /** The HostMapping given as a slot's userspaceAddr: its address. */
   private addressOf(value: object): bigint {
-    const record = mappingRecordOf(value);
+    const record = HostMappingHandle.recordOf(value);
     if (!record) throw invalidArgType(`userspaceAddr must be a HostMapping, a number or a bigint, got ${describeValue(value)}`);
     return record.address;
   }
@@ -117,7 +116,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
    * descriptor table (a model Kvm is a process of its own; kernel handles share this process's).
    */
   private descriptorOf(value: FdHandle): number {
-    const backend = backendOf(value) as FileBackend | undefined;
+    const backend = FdHandleBase.backendOf(value);
     if (backend === undefined || !('table' in backend)) {
       throw invalidArgType(`guestMemfd must be a handle or a descriptor number, got ${describeValue(value)}`);
     }
