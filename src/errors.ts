@@ -63,13 +63,22 @@ export type ErrnoDetails = Pick<KvmErrorDetails, 'reason' | 'mappingOffset' | 'f
  * sees, with that call's syscall and operation, so both backends name every call alike.
  */
 export class Errno extends Error {
-  override readonly name = 'Errno';
+  readonly code: KvmErrorCode;
+  readonly details: ErrnoDetails;
 
-  constructor(
-    readonly code: KvmErrorCode,
-    readonly details: ErrnoDetails = {},
-  ) {
-    super(`${code}${details.reason ? `: ${details.reason}` : ''}`);
+  constructor(code: KvmErrorCode, details: ErrnoDetails = {}) {
+    // No stack: the KvmError made from it records where the caller called; a second capture
+    // would double the cost of every expected failure (the conformance loops make thousands).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(`${code}${details.reason ? `: ${details.reason}` : ''}`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.name = 'Errno';
+    this.code = code;
+    this.details = details;
   }
 
   /** The KvmError for this failure of `operation` (a `syscall`). */

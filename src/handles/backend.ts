@@ -7,7 +7,7 @@
  * A failure is a KvmError thrown by the backend's one error helper (the model's `fail`, the
  * kernel's `check`), carrying the errno and, in the model, why.
  */
-import type { Features, GuestExit, GuestMemfdStat, GuestResult, MappingLevel, Pin, Regs, Sregs, VcpuExit } from '../api.js';
+import type { Features, GuestExit, GuestMemfdStat, MappingLevel, Pin, Regs, Sregs, VcpuExit } from '../api.js';
 import type {
   CreateGuestMemfdWords,
   GmemConvertWords,
@@ -27,6 +27,12 @@ export interface FileBackend {
    * descriptor can only be passed (as a memslot's guest_memfd) within one table.
    */
   readonly table: object;
+  /**
+   * A real descriptor of this process (the kernel backend): a handle dropped without close()
+   * then needs the garbage-collection safety net. The model's descriptors live in a model
+   * process, which gives everything back when it is collected as a whole.
+   */
+  readonly systemResource: boolean;
   close(): void;
 }
 
@@ -114,6 +120,8 @@ export interface GuestMemfdBackend extends FileBackend {
 
 /** A host mapping; offsets are relative to its start and already checked against its length. */
 export interface MappingBackend {
+  /** A real mapping of this process (see FileBackend.systemResource). */
+  readonly systemResource: boolean;
   readonly address: bigint;
   /** The mapped length (whole pages). */
   readonly length: bigint;
@@ -125,9 +133,4 @@ export interface MappingBackend {
   mprotect(prot: number): void;
   /** munmap(2). */
   munmap(): void;
-}
-
-/** What a guest access returns, built from the backend's exit. */
-export function guestResult<T>(exit: GuestExit | undefined, value: T): GuestResult<T> {
-  return exit ? { ok: false, exit } : { ok: true, value };
 }

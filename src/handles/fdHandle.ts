@@ -3,25 +3,18 @@ import type { FdHandle } from '../api.js';
 import { KvmError } from '../errors.js';
 import { named } from './named.js';
 import type { FileBackend } from './backend.js';
-import { whenCollected } from './finalizer.js';
-import { register } from './registry.js';
-
-/** How a handle's descriptor is closed: by close(), or by the safety net if it is never called. */
-interface Closer {
-  closed: boolean;
-  close(): void;
-}
+import { whenCollected, type Release } from './finalizer.js';
 
 export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
   readonly #backend: B;
-  readonly #closer: Closer;
+  /** How the descriptor is closed, by close() or by the safety net; cleared once done. */
+  readonly #closer: Release;
 
   /** `beforeClose` runs just before the descriptor is closed; it must not reach the handle. */
   protected constructor(backend: B, beforeClose?: () => void) {
     this.#backend = backend;
     this.#closer = {
-      closed: false,
-      close: () => {
+      release: () => {
         try {
           beforeClose?.();
         } finally {
@@ -29,8 +22,12 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
         }
       },
     };
-    register(this, backend);
-    whenCollected(this, this.#closer);
+    if (backend.systemResource) whenCollected(this, this.#closer);
+  }
+
+  /** The backend behind a descriptor handle of this layer, or undefined for anything else. */
+  static backendOf(value: unknown): FileBackend | undefined {
+    return typeof value === 'object' && value !== null && #backend in value ? (value as FdHandleBase<FileBackend>).#backend : undefined;
   }
 
   get fd(): number {
@@ -38,7 +35,7 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
   }
 
   get closed(): boolean {
-    return this.#closer.closed;
+    return this.#closer.release === undefined;
   }
 
   /**
@@ -47,7 +44,7 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
    * that would be the very bug owning handles exist to prevent.
    */
   protected open(syscall: string, operation: string): B {
-    if (this.#closer.closed) throw new KvmError('EBADF', { syscall, operation, reason: `descriptor ${this.#backend.fd} was closed` });
+    if (this.#closer.release === undefined) throw new KvmError('EBADF', { syscall, operation, reason: `descriptor ${this.#backend.fd} was closed` });
     return this.#backend;
   }
 
@@ -65,10 +62,11 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
   }
 
   close(): void {
-    if (this.#closer.closed) return;
-    this.#closer.closed = true;
+    const release = this.#closer.release;
+    if (release === undefined) return;
+    this.#closer.release = undefined;
     try {
-      this.#closer.close();
+      release();
     } catch (err) {
       throw named(err, 'close', 'close');
     }

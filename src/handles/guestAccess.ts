@@ -1,8 +1,8 @@
 /** vm.guest: guest-side accesses, validated here and made by the VM's backend. */
-import type { BytesInput, GuestAccess, GuestAccessOptions, GuestResult, MappingLevel, U64Input } from '../api.js';
+import type { BytesInput, GuestAccess, GuestAccessOptions, GuestExit, GuestResult, MappingLevel, U64Input } from '../api.js';
 import { bytes, u64 } from '../args.js';
 import { guestAccessRequest, guestReadRequest } from '../requests.js';
-import { guestResult, type VmBackend } from './backend.js';
+import type { VmBackend } from './backend.js';
 
 export class GuestAccessHandle implements GuestAccess {
   readonly #hasPrivateMem: boolean;
@@ -30,4 +30,9 @@ export class GuestAccessHandle implements GuestAccess {
     const g = u64(gpa, 'gpa');
     return this.#sys('mapping level', (b) => b.mappingLevel(g));
   }
+}
+
+/** What a guest access returns, built from the backend's exit (undefined: all of it was done). */
+function guestResult<T>(exit: GuestExit | undefined, value: T): GuestResult<T> {
+  return exit ? { ok: false, exit } : { ok: true, value };
 }

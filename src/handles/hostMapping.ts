@@ -10,41 +10,44 @@ import { KvmError } from '../errors.js';
 import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
 import { PROT_NONE } from '../uapi/flags.js';
 import type { MappingBackend } from './backend.js';
-import { whenCollected } from './finalizer.js';
+import { whenCollected, type Release } from './finalizer.js';
 import { MappingRecord } from './mappings.js';
 import { named } from './named.js';
-import { register } from './registry.js';
 
 type Access = 'read' | 'write' | 'fill';
 
-const records = new WeakMap<object, MappingRecord>();
-
-/** The record of a mapping handle of this layer (for a memslot given the handle itself). */
-export function mappingRecordOf(value: unknown): MappingRecord | undefined {
-  return typeof value === 'object' && value !== null ? records.get(value) : undefined;
-}
 
 export class HostMappingHandle implements HostMapping {
   readonly #backend: MappingBackend;
+  readonly #record: MappingRecord;
   readonly #address: bigint;
   readonly #length: bigint;
   readonly #offset: bigint;
   /** Shared with the safety net (finalizer.ts), which unmaps a mapping dropped while mapped. */
-  readonly #state: { closed: boolean; close(): void };
+  readonly #state: Release;
   #prot: number;
 
   /** `table`: the descriptor table (process) whose address space holds the mapping. */
   constructor(backend: MappingBackend, offset: bigint, prot: number, table: object) {
     this.#backend = backend;
     const record = new MappingRecord(table, backend.address, backend.length);
-    records.set(this, record);
-    this.#state = { closed: false, close: () => unmapMapping(backend, record) };
-    whenCollected(this, this.#state);
+    this.#record = record;
+    this.#state = { release: () => unmapMapping(backend, record) };
+    if (backend.systemResource) whenCollected(this, this.#state);
     this.#address = backend.address;
     this.#length = backend.length;
     this.#offset = offset;
     this.#prot = prot;
-    register(this, backend);
+  }
+
+  /** The backend behind a mapping handle of this layer, or undefined for anything else. */
+  static backendOf(value: unknown): MappingBackend | undefined {
+    return typeof value === 'object' && value !== null && #backend in value ? (value as HostMappingHandle).#backend : undefined;
+  }
+
+  /** The record of a mapping handle of this layer (for a memslot given the handle itself). */
+  static recordOf(value: unknown): MappingRecord | undefined {
+    return typeof value === 'object' && value !== null && #record in value ? (value as HostMappingHandle).#record : undefined;
   }
 
   get address(): bigint {
@@ -64,7 +67,7 @@ export class HostMappingHandle implements HostMapping {
   }
 
   get mapped(): boolean {
-    return !this.#state.closed;
+    return this.#state.release !== undefined;
   }
 
   read(offset: U64Input, length: number): Uint8Array {
@@ -104,13 +107,14 @@ export class HostMappingHandle implements HostMapping {
   }
 
   unmap(): void {
-    if (this.#state.closed) return;
+    const release = this.#state.release;
+    if (release === undefined) return;
     try {
-      this.#state.close();
+      release();
     } catch (err) {
       throw named(err, 'munmap', 'munmap');
     }
-    this.#state.closed = true;
+    this.#state.release = undefined;
   }
 
   [Symbol.dispose](): void {
@@ -118,7 +122,7 @@ export class HostMappingHandle implements HostMapping {
   }
 
   private mappedBackend(operation: string): MappingBackend {
-    if (this.#state.closed) throw new KvmError('EBADF', { syscall: 'access', operation, reason: 'the mapping was unmapped' });
+    if (this.#state.release === undefined) throw new KvmError('EBADF', { syscall: 'access', operation, reason: 'the mapping was unmapped' });
     return this.#backend;
   }
 

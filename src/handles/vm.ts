@@ -14,15 +14,14 @@ import type {
 } from '../api.js';
 import { capabilityArg, describeValue, invalidArgType, invalidArgValue, u32 } from '../args.js';
 import { CLOSED_FD, createGuestMemfdWords, memoryAttributesWords, memoryRegionWords, type MemoryRegionIoctl } from '../requests.js';
-import type { FileBackend, VmBackend } from './backend.js';
+import type { VmBackend } from './backend.js';
 import { FdHandleBase } from './fdHandle.js';
 import { GuestAccessHandle } from './guestAccess.js';
 import { GuestMemfdHandle } from './guestMemfd.js';
-import { mappingRecordOf } from './hostMapping.js';
+import { HostMappingHandle } from './hostMapping.js';
 import { named } from './named.js';
 import { findMapping, type MappingRecord } from './mappings.js';
 import { VcpuHandle } from './vcpu.js';
-import { backendOf } from './registry.js';
 
 export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   readonly type: number;
@@ -30,7 +29,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
   readonly #table: object;
   readonly #rawAddresses: boolean;
   /** The mapping under each live slot (by slot key), kept from being given back while the slot lives. */
-  readonly #slotMappings = new Map<number, MappingRecord>();
+  readonly #slotMappings: Map<number, MappingRecord>;
 
   constructor(backend: VmBackend, rawAddresses: boolean) {
     const slotMappings = new Map<number, MappingRecord>();
@@ -93,7 +92,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
 
   /** The HostMapping given as a slot's userspaceAddr: its address. */
   private addressOf(value: object): bigint {
-    const record = mappingRecordOf(value);
+    const record = HostMappingHandle.recordOf(value);
     if (!record) throw invalidArgType(`userspaceAddr must be a HostMapping, a number or a bigint, got ${describeValue(value)}`);
     return record.address;
   }
@@ -119,7 +118,7 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
    * descriptor table (a model Kvm is a process of its own; kernel handles share this process's).
    */
   private descriptorOf(value: FdHandle): number {
-    const backend = backendOf(value) as FileBackend | undefined;
+    const backend = FdHandleBase.backendOf(value);
     if (backend === undefined || !('table' in backend)) {
       throw invalidArgType(`guestMemfd must be a handle or a descriptor number, got ${describeValue(value)}`);
     }

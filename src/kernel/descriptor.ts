@@ -12,6 +12,10 @@ export abstract class KernelDescriptor implements FileBackend {
     return PROCESS_TABLE;
   }
 
+  get systemResource(): boolean {
+    return true;
+  }
+
   close(): void {
     this.native.close(this.fd);
   }

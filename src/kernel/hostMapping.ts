@@ -15,6 +15,7 @@ import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
 
 export class KernelHostMapping implements MappingBackend {
+  readonly systemResource = true;
   constructor(
     private readonly native: NativeAddon,
     readonly address: bigint,

@@ -14,6 +14,11 @@ export abstract class ModelDescriptor implements FileBackend {
     return this.process;
   }
 
+  /** Not a real descriptor: the model process gives it back when it is collected (process.ts). */
+  get systemResource(): boolean {
+    return false;
+  }
+
   close(): void {
     this.process.close(this.fd);
   }

@@ -14,6 +14,7 @@ import { gmemMprotect } from './guestMemfd/mmap.js';
 import type { ModelProcess } from './process.js';
 
 export class ModelHostMapping implements MappingBackend {
+  readonly systemResource = false;
   private currentProt: number;
 
   constructor(
@@ -27,7 +28,7 @@ export class ModelHostMapping implements MappingBackend {
   ) {
     this.currentProt = prot;
     inode.get();
-    process.occupy(address, length, this);
+    process.occupy(address, length, this, () => inode.put());
   }
 
   read(start: bigint, out: Uint8Array): void {
@@ -53,8 +54,7 @@ export class ModelHostMapping implements MappingBackend {
   }
 
   munmap(): void {
-    this.process.release(this.address);
-    this.inode.put();
+    this.process.release(this.address); // Drops the file's reference too.
   }
 
   /**

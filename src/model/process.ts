@@ -26,13 +26,33 @@ const STDIO: OpenFile = { kind: 'stdio', put: () => {} };
 const MMAP_FLOOR = 1n << 32n; // Leave low memory alone, as a real process would.
 const STACK_GAP = 1n << 30n; // Mappings start below the stack, as Linux's mmap_base does.
 
+/** What a collected process still holds: its open files, and the reference each mapping holds. */
+interface Leftovers {
+  readonly fds: Map<number, OpenFile>;
+  readonly mappingPuts: Map<bigint, () => void>;
+}
+
+/**
+ * A model process that nobody can reach any more exits, as a real one does: its descriptors
+ * are closed and its mappings dropped, so the files and VMs they held are released and
+ * modelStats() counts only what is alive. (The handles of a model Kvm need no net of their own.)
+ */
+const exited = new FinalizationRegistry<Leftovers>(({ fds, mappingPuts }) => {
+  for (const file of fds.values()) file.put();
+  for (const put of mappingPuts.values()) put();
+});
+
 export class ModelProcess<M = unknown> {
   private readonly fds = new Map<number, OpenFile>();
   /** Mappings sorted by start address. */
   private readonly mappings: AddressRange<M>[] = [];
+  /** What each mapping holds (its file), by start: dropped if the process is collected. */
+  private readonly mappingPuts = new Map<bigint, () => void>();
 
   constructor(private readonly userAddressMax: bigint, private readonly pageSize: bigint) {
     for (let fd = 0; fd < 3; fd++) this.fds.set(fd, STDIO);
+    // The held value must not reach the process: the files and the puts do not.
+    exited.register(this, { fds: this.fds, mappingPuts: this.mappingPuts });
   }
 
   install(file: OpenFile): number {
@@ -71,17 +91,25 @@ export class ModelProcess<M = unknown> {
     return undefined;
   }
 
-  /** Occupy [start, start + length), which findRoom returned. */
-  occupy(start: bigint, length: bigint, owner: M): void {
+  /**
+   * Occupy [start, start + length), which findRoom returned. `put` drops what the mapping holds
+   * (its file's reference); it must not reach the process.
+   */
+  occupy(start: bigint, length: bigint, owner: M, put: () => void): void {
     let i = 0;
     while (i < this.mappings.length && this.mappings[i]!.start < start) i++;
     this.mappings.splice(i, 0, { start, length, owner });
+    this.mappingPuts.set(start, put);
   }
 
+  /** munmap: the range is free again, and what the mapping held is dropped. */
   release(start: bigint): void {
     const i = this.mappings.findIndex((m) => m.start === start);
     if (i < 0) throw new Error(`model bug: no mapping at ${hex(start)}`);
     this.mappings.splice(i, 1);
+    const put = this.mappingPuts.get(start)!;
+    this.mappingPuts.delete(start);
+    put();
   }
 
   /** The mapping that contains `address`, with the offset of `address` inside it. */
