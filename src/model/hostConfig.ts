@@ -17,8 +17,8 @@ export interface CpuAddressing {
   la57: boolean;
 }
 
-/** RAM plus swap from /proc/meminfo (the heuristic overcommit limit), or undefined. */
-export function commitLimit(meminfo?: string): bigint | undefined {
+/** A "Name: N kB" field of /proc/meminfo (or of the text given) in bytes; undefined where it is missing. */
+export function meminfoBytes(field: string, meminfo?: string): bigint | undefined {
   let text = meminfo;
   if (text === undefined) {
     try {
@@ -27,9 +27,14 @@ export function commitLimit(meminfo?: string): bigint | undefined {
       return undefined;
     }
   }
-  const kib = (field: string) => BigInt(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text!)?.[1] ?? '0');
-  const total = kib('MemTotal') + kib('SwapTotal');
-  return total > 0n ? total * 1024n : undefined;
+  const kib = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1];
+  return kib === undefined ? undefined : BigInt(kib) * 1024n;
+}
+
+/** RAM plus swap from /proc/meminfo (the heuristic overcommit limit), or undefined. */
+export function commitLimit(meminfo?: string): bigint | undefined {
+  const total = (meminfoBytes('MemTotal', meminfo) ?? 0n) + (meminfoBytes('SwapTotal', meminfo) ?? 0n);
+  return total > 0n ? total : undefined;
 }
 
 export function cpuAddressing(cpuinfo?: string): CpuAddressing {

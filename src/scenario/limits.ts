@@ -5,7 +5,7 @@
  * (`--limit name=value`) and the environment (`GMEM_LIMITS="name=value,..."`) override them, and
  * docs/scenarios.md documents them (test/scenario/limits.test.ts checks that table against this one).
  */
-import { readFileSync } from 'node:fs';
+import { meminfoBytes } from '../model/hostConfig.js';
 import { ScenarioError } from './values.js';
 
 export interface ScenarioLimits {
@@ -115,16 +115,8 @@ export function scenarioLimits(env: NodeJS.ProcessEnv = process.env): { limits: 
 
 /** MemAvailable from /proc/meminfo, in bytes (undefined where there is none). */
 export function memAvailable(meminfo?: string): number | undefined {
-  let text = meminfo;
-  if (text === undefined) {
-    try {
-      text = readFileSync('/proc/meminfo', 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
-  const kib = /^MemAvailable:\s+(\d+) kB$/m.exec(text)?.[1];
-  return kib === undefined ? undefined : Number(kib) * KiB;
+  const bytes = meminfoBytes('MemAvailable', meminfo);
+  return bytes === undefined ? undefined : Number(bytes);
 }
 
 /**
