@@ -48,17 +48,34 @@ export class ModelProcess<M = unknown> {
   private readonly mappings: AddressRange<M>[] = [];
   /** What each mapping holds (its file), by start: dropped if the process is collected. */
   private readonly mappingPuts = new Map<bigint, () => void>();
+  /** Every descriptor below this one is open: lowest-free allocation need not start at 0. */
+  private lowestFreeFd = 0;
+  /** The top of the mmap area: mappings go top-down below it, as Linux's mmap_base. */
+  private readonly mmapTop: bigint;
+  /**
+   * A free-area cache, as Linux's top-down allocator once had: every gap above `searchTop` is at
+   * most `holeAboveSearchTop` bytes, so a longer request can start its search at `searchTop` and
+   * still find the highest gap that fits. Without it, a process with n mappings paid O(n) per
+   * mmap (10,000 leaked mappings: 40% of the time in the search).
+   */
+  private searchTop: bigint;
+  private holeAboveSearchTop = 0n;
+  /** The last answer of findRoom, and the largest gap its search passed over above it. */
+  private lastFound: { address: bigint; skipped: bigint } | undefined;
 
   constructor(private readonly userAddressMax: bigint, private readonly pageSize: bigint) {
     for (let fd = 0; fd < 3; fd++) this.fds.set(fd, STDIO);
+    this.mmapTop = ((this.userAddressMax + 1n) / this.pageSize) * this.pageSize - STACK_GAP;
+    this.searchTop = this.mmapTop;
     // The held value must not reach the process: the files and the puts do not.
     exited.register(this, { fds: this.fds, mappingPuts: this.mappingPuts });
   }
 
   install(file: OpenFile): number {
-    let fd = 0;
+    let fd = this.lowestFreeFd;
     while (this.fds.has(fd)) fd++;
     this.fds.set(fd, file);
+    this.lowestFreeFd = fd + 1;
     return fd;
   }
 
@@ -71,6 +88,7 @@ export class ModelProcess<M = unknown> {
     const file = this.fds.get(fd);
     if (!file) return false;
     this.fds.delete(fd);
+    if (fd < this.lowestFreeFd) this.lowestFreeFd = fd;
     file.put();
     return true;
   }
@@ -81,11 +99,18 @@ export class ModelProcess<M = unknown> {
 
   /** Where `length` bytes would go, top-down as Linux's mmap places them; undefined when there is no room. */
   findRoom(length: bigint): bigint | undefined {
-    let top = ((this.userAddressMax + 1n) / this.pageSize) * this.pageSize - STACK_GAP;
-    for (let i = this.mappings.length - 1; i >= -1; i--) {
+    const fromCache = length > this.holeAboveSearchTop;
+    let top = fromCache ? this.searchTop : this.mmapTop;
+    let skipped = fromCache ? this.holeAboveSearchTop : 0n;
+    for (let i = this.countBelow(top) - 1; i >= -1; i--) {
       const below = i >= 0 ? this.mappings[i]! : undefined;
       const floor = below ? below.start + below.length : MMAP_FLOOR;
-      if (top - floor >= length) return top - length;
+      const gap = top > floor ? top - floor : 0n;
+      if (gap >= length) {
+        this.lastFound = { address: top - length, skipped };
+        return top - length;
+      }
+      if (gap > skipped) skipped = gap;
       if (below) top = below.start;
     }
     return undefined;
@@ -96,20 +121,45 @@ export class ModelProcess<M = unknown> {
    * (its file's reference); it must not reach the process.
    */
   occupy(start: bigint, length: bigint, owner: M, put: () => void): void {
-    let i = 0;
-    while (i < this.mappings.length && this.mappings[i]!.start < start) i++;
-    this.mappings.splice(i, 0, { start, length, owner });
+    this.mappings.splice(this.countBelow(start), 0, { start, length, owner });
     this.mappingPuts.set(start, put);
+    if (this.lastFound?.address === start) {
+      this.searchTop = start;
+      this.holeAboveSearchTop = this.lastFound.skipped;
+    } else {
+      this.searchTop = this.mmapTop;
+      this.holeAboveSearchTop = 0n;
+    }
+    this.lastFound = undefined;
   }
 
   /** munmap: the range is free again, and what the mapping held is dropped. */
   release(start: bigint): void {
-    const i = this.mappings.findIndex((m) => m.start === start);
-    if (i < 0) throw new Error(`model bug: no mapping at ${hex(start)}`);
+    const i = this.countBelow(start);
+    const m = this.mappings[i];
+    if (m === undefined || m.start !== start) throw new Error(`model bug: no mapping at ${hex(start)}`);
     this.mappings.splice(i, 1);
+    // The gap the release opens (merged with its neighbours) may lie above the search start.
+    const gapEnd = i < this.mappings.length ? this.mappings[i]!.start : this.mmapTop;
+    if (gapEnd > this.searchTop) {
+      const gapStart = i > 0 ? this.mappings[i - 1]!.start + this.mappings[i - 1]!.length : MMAP_FLOOR;
+      if (gapEnd - gapStart > this.holeAboveSearchTop) this.holeAboveSearchTop = gapEnd - gapStart;
+    }
     const put = this.mappingPuts.get(start)!;
     this.mappingPuts.delete(start);
     put();
+  }
+
+  /** How many mappings start below `address` (binary search: mappings are sorted by start). */
+  private countBelow(address: bigint): number {
+    let lo = 0;
+    let hi = this.mappings.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.mappings[mid]!.start < address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The mapping that contains `address`, with the offset of `address` inside it. */
