@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Runs every compiled *.test.js under dist/ with Node's test runner (TAP output, whose closing
-// "# pass N" / "# fail N" lines CI reads). Node 20 cannot glob, so the files are listed here.
+// Runs the compiled *.test.js under dist/ with Node's test runner: the spec reporter on a
+// terminal, TAP otherwise (CI reads its closing "# pass N" / "# fail N" lines). Node 20 cannot
+// glob, so the files are listed here. `node scripts/test.mjs dist/test/cli.test.js` runs one file.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { reporterFor, splitArgs } from './test-args.mjs';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -11,11 +13,12 @@ function find(dir) {
   );
 }
 
-const files = find('dist/test').concat(find('dist/src')).sort();
-if (files.length === 0) {
+const all = find('dist/test').concat(find('dist/src')).sort();
+if (all.length === 0) {
   console.error('no compiled tests under dist/: run `npm run build` first');
   process.exit(1);
 }
-const extra = process.argv.slice(2);
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...extra, ...files], { stdio: 'inherit' });
+const { files, flags } = splitArgs(process.argv.slice(2), all);
+const reporter = reporterFor(process.stdout.isTTY === true, process.env);
+const result = spawnSync(process.execPath, ['--test', `--test-reporter=${reporter}`, ...flags, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -2,6 +2,7 @@
  * The backends the shared tests run on. Each case either opens a Kvm or says why it is skipped,
  * so the same test code checks the model and the kernel.
  */
+import assert from 'node:assert/strict';
 import type { Kvm } from '../src/api.js';
 import { openKvm } from '../src/open.js';
 import { kernelAvailability } from '../src/kernel/kvm.js';
@@ -19,14 +20,23 @@ export function modelCase(profile = 'linux-6.18'): BackendCase {
   return { label: `model ${profile}`, backend: 'model', open: () => openKvm({ backend: 'model', profile }), skip: false };
 }
 
+/**
+ * The kernel backend, or a skip with the reason. Under GMEM_REQUIRE_KERNEL=1 (CI where /dev/kvm
+ * exists) an unusable kernel is not a skip: every test that opens it fails with the reason.
+ */
 export function kernelCase(): BackendCase {
   const available = kernelAvailability();
-  return {
-    label: 'kernel',
-    backend: 'kernel',
-    open: () => openKvm({ backend: 'kernel' }),
-    skip: available.usable ? false : `kernel backend unavailable: ${available.reason}`,
-  };
+  if (available.usable) return { label: 'kernel', backend: 'kernel', open: () => openKvm({ backend: 'kernel' }), skip: false };
+  const reason = `kernel backend unavailable: ${available.reason}`;
+  if (requireKernel()) {
+    return { label: 'kernel', backend: 'kernel', open: () => assert.fail(`GMEM_REQUIRE_KERNEL=1, but ${reason}`), skip: false };
+  }
+  return { label: 'kernel', backend: 'kernel', open: () => openKvm({ backend: 'kernel' }), skip: reason };
+}
+
+/** GMEM_REQUIRE_KERNEL=1: the kernel-backed tests must run (set by .ci/run where /dev/kvm exists). */
+export function requireKernel(): boolean {
+  return process.env.GMEM_REQUIRE_KERNEL === '1';
 }
 
 export function backendCases(): BackendCase[] {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { kernelAvailability } from '../src/kernel/kvm.js';
+import { requireKernel } from './backends.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -41,6 +42,7 @@ it('examples/guest-message runs with both backends and gives the same result', (
   assert.equal(model.stdout, 'model: guest read "hello from the host"; host now reads "HELLO FROM THE GUEST"\n');
   const kernel = run('kernel');
   const available = kernelAvailability();
+  if (!available.usable && requireKernel()) assert.fail(`GMEM_REQUIRE_KERNEL=1, but no usable /dev/kvm: ${available.reason}`);
   if (!available.usable) return t.skip(`no usable /dev/kvm: ${available.reason}`);
   assert.equal(kernel.status, 0, kernel.stderr);
   assert.equal(kernel.stdout, model.stdout.replace(/^model/, 'kernel'));

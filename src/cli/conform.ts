@@ -7,9 +7,10 @@ import { formatKtap } from '../conformance/report/ktap.js';
 import { formatPretty } from '../conformance/report/pretty.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { describeOutcome } from '../scenario/outcome.js';
-import { DEFAULT_PROFILE } from '../model/profile.js';
-import { chooseBackend, openKvm } from '../open.js';
+import { openKvm } from '../open.js';
+import { resolveBackend } from './backendOption.js';
 import type { Streams } from './streams.js';
+import { UsageError } from './usageError.js';
 
 export interface ConformArgs {
   backend?: string;
@@ -23,23 +24,24 @@ export interface ConformArgs {
 
 type Plan = { kind: 'one'; label: string; open: () => Kvm; reason: string } | { kind: 'both'; open: () => Kvm };
 
-/** Which backend(s) to run, from --backend and --profile ('both' needs the kernel). */
+/** Which backend(s) to run: the shared rule of resolveBackend. */
 function plan(args: ConformArgs): Plan {
-  const requested = args.backend ?? (args.profile !== undefined ? 'model' : 'auto');
-  if (requested === 'both') {
-    if (args.profile !== undefined) throw new Error('--backend both configures the model like the kernel; --profile does not apply');
-    const choice = chooseBackend('kernel');
-    return { kind: 'both', open: () => openKvm({ backend: choice.backend }) };
+  const r = resolveBackend(args, true);
+  if (r.backend === 'both') return { kind: 'both', open: () => openKvm({ backend: 'kernel' }) };
+  if (r.backend === 'kernel') return { kind: 'one', label: 'kernel', open: () => openKvm({ backend: 'kernel' }), reason: r.reason };
+  const profile = r.profile;
+  return { kind: 'one', label: `model (${profile})`, open: () => openKvm({ backend: 'model', profile }), reason: r.reason };
+}
+
+/** Run the plan; a backend that fails to open mid-run is an error with its reason, not a stack trace. */
+function executeOrReport(p: Plan, entries: CatalogEntry[], io: Streams, command: string): ConformanceRun | undefined {
+  try {
+    return execute(p, entries, io);
+  } catch (err) {
+    if (!(err instanceof Error) || (err as { code?: unknown }).code === undefined) throw err;
+    io.stderr.write(`${command}: ${err.message}\n`);
+    return undefined;
   }
-  const choice = chooseBackend(requested as 'auto');
-  if (choice.backend === 'kernel') {
-    if (args.profile !== undefined) throw new Error('--profile applies to the model only');
-    openKvm({ backend: 'kernel' }).close(); // Fail now, with the reason, if the kernel cannot be used.
-    return { kind: 'one', label: 'kernel', open: () => openKvm({ backend: 'kernel' }), reason: choice.reason };
-  }
-  const profile = args.profile ?? DEFAULT_PROFILE;
-  openKvm({ backend: 'model', profile }).close(); // An unknown profile fails here.
-  return { kind: 'one', label: `model (${profile})`, open: () => openKvm({ backend: 'model', profile }), reason: choice.reason };
 }
 
 function progress(io: Streams): RunOptions {
@@ -57,10 +59,22 @@ function execute(p: Plan, entries: CatalogEntry[], io: Streams): ConformanceRun 
   return { runs: [{ backend: p.label, results: runOn(p.open, p.label, entries, progress(io)) }], disagreements: [] };
 }
 
+/** --format and --json agree, and each option applies to what was asked (nothing silently ignored). */
+function conformFormat(args: ConformArgs): string {
+  const format = args.format ?? (args.json ? 'json' : 'pretty');
+  if (!['pretty', 'ktap', 'json'].includes(format)) throw new UsageError(`--format must be pretty, ktap or json, got ${JSON.stringify(format)}`);
+  if (args.json && format !== 'json') throw new UsageError(`--json is --format json; it contradicts --format ${format}`);
+  if (args.list && format === 'ktap') throw new UsageError('--list prints text or JSON (--format pretty or json), not KTAP');
+  if (args.verbose && format !== 'pretty') throw new UsageError(`--verbose lists skipped checks in the pretty format; --format ${format} has every result already`);
+  return format;
+}
+
 export function conform(args: ConformArgs, io: Streams): number {
-  const format = args.format ?? 'pretty';
-  if (!['pretty', 'ktap', 'json'].includes(format)) {
-    io.stderr.write(`gmem conform: --format must be pretty, ktap or json, got ${JSON.stringify(format)}\n`);
+  let format: string;
+  try {
+    format = conformFormat(args);
+  } catch (err) {
+    io.stderr.write(`gmem conform: ${(err as Error).message}\n`);
     return 2;
   }
   let entries: CatalogEntry[];
@@ -68,7 +82,8 @@ export function conform(args: ConformArgs, io: Streams): number {
   try {
     entries = loadCatalog(args.filter);
     if (args.list) {
-      for (const e of entries) io.stdout.write(`${e.id}\t${e.description}\n`);
+      if (format === 'json') io.stdout.write(`${JSON.stringify(entries.map((e) => ({ id: e.id, description: e.description })), null, 2)}\n`);
+      else for (const e of entries) io.stdout.write(`${e.id}\t${e.description}\n`);
       return 0;
     }
     if (entries.length === 0) {
@@ -80,7 +95,8 @@ export function conform(args: ConformArgs, io: Streams): number {
     io.stderr.write(`gmem conform: ${(err as Error).message}\n`);
     return 2;
   }
-  const run = execute(p, entries, io);
+  const run = executeOrReport(p, entries, io, 'gmem conform');
+  if (!run) return 2;
   if (format === 'ktap') io.stdout.write(formatKtap(run));
   else if (format === 'json') io.stdout.write(formatJson(run, { tool: 'gmem conform', filter: args.filter ?? null }));
   else {
@@ -101,7 +117,8 @@ export function runScenario(file: string, args: ConformArgs, io: Streams): numbe
     io.stderr.write(`gmem run: ${(err as Error).message}\n`);
     return 2;
   }
-  const run = execute(p, entries, io);
+  const run = executeOrReport(p, entries, io, 'gmem run');
+  if (!run) return 2;
   if (args.json) {
     io.stdout.write(formatJson(run, { tool: 'gmem run', file }));
     return failed(run) ? 1 : 0;

@@ -36,11 +36,26 @@ export async function explore(scenario: string | undefined, args: ExploreCliArgs
     io.stderr.write(`gmem explore: ${(err as Error).message}\n`);
     return 2;
   }
-  await (stop ??
-    new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    }));
+  await (stop ?? untilStopped());
   await server.close();
   return 0;
+}
+
+/**
+ * Until a signal, or until the process that started us is gone. `npx gmem explore` runs node
+ * under `sh -c`; a signal to npx does not always reach node, and an orphan is re-parented, so a
+ * changed parent id means whoever owned this server has exited: stop with it.
+ */
+function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) done();
+    }, 500);
+    const done = (): void => {
+      clearInterval(watch);
+      resolve();
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, done);
+  });
 }

@@ -1,132 +1,84 @@
-/** The gmem command line: argument parsing and dispatch. Returns the exit status. */
+/** The gmem command line: which command, its arguments (parse.ts, commands.ts), dispatch. Returns the exit status. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { chooseBackend, openKvm } from '../open.js';
-import { profileNames } from '../model/profile.js';
+import { openKvm } from '../open.js';
 import { formatProbe, probe } from './probe.js';
 import { conform, runScenario } from './conform.js';
 import { explore } from './explore.js';
 import type { Streams } from './streams.js';
-import { LIMITS, LIMIT_NAMES, configureLimits, formatLimit, parseLimitOverrides } from '../scenario/limits.js';
+import { configureLimits, parseLimitOverrides } from '../scenario/limits.js';
 import { kernelsCommand } from './kernels.js';
 import { vmCommand } from './vm.js';
+import { COMMANDS, COMMAND_NAMES, TOP_USAGE, commandHelp, usageLine } from './commands.js';
+import { parseCommand, type Parsed } from './parse.js';
+import { didYouMean } from '../scenario/suggest.js';
+import { resolveBackend } from './backendOption.js';
 
 export type { Streams } from './streams.js';
-
-const USAGE = `Usage: gmem <command> [options]
-
-Commands:
-  conform      run the conformance catalog: what this kernel's guest_memfd does, and is it right?
-  run FILE     run one scenario file step by step
-  explore [FILE]
-               serve a page (loopback) that draws each file's pages, the memslots and the
-               guest-physical view after every step of a scenario (default: the catalog's
-               conversion.indexing); pictures come from the model
-  probe        report what guest_memfd offers: capabilities and flags by name, VM types,
-               and a live smoke check (create, map, touch, punch, bind)
-  vm --kernel IMAGE|debian:VERSION [--modules DIR] [-- COMMAND...]
-               boot another kernel under QEMU and run COMMAND inside (default: gmem conform
-               --backend both); gmem vm --help for more
-  kernels get|list|build
-               the cache of other kernels (Debian's packages by version, local builds)
-
-Options:
-  --backend B  auto (default: the kernel when /dev/kvm is usable, else the model) | kernel | model
-               | both (conform, run: the model configured like the kernel, side by side;
-               explore: kernel and both show the kernel's outcome beside the model's)
-  --profile P  the model's profile: ${profileNames().join(', ')} (default linux-6.18)
-  --format F   conform: pretty (default) | ktap | json
-  --filter G   conform: only checks whose id matches the glob G (e.g. 'selftest.*')
-  --list       conform: list the checks and exit
-  --verbose    conform: also list skipped checks and why
-  --port N     explore: the loopback port (default 8418; 0 picks a free one)
-  --limit NAME=VALUE
-               conform, run, explore: raise or lower a scenario limit (repeatable; also the
-               environment variable GMEM_LIMITS="NAME=VALUE,..."; see docs/scenarios.md):
-${LIMIT_NAMES.map((n) => `                 ${n.padEnd(11)}${formatLimit(n, LIMITS[n].default)}`).join('\n')}
-  --json       print JSON instead of text
-  -h, --help   this help
-  -v, --version
-`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export async function main(argv: string[], io: Streams): Promise<number> {
-  // These two take a command line of their own (vm: everything after -- runs inside the guest).
-  if (argv[0] === 'vm') return vmCommand(argv.slice(1), io);
-  if (argv[0] === 'kernels') return kernelsCommand(argv.slice(1), io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        backend: { type: 'string' },
-        profile: { type: 'string' },
-        format: { type: 'string' },
-        filter: { type: 'string' },
-        list: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        json: { type: 'boolean' },
-        port: { type: 'string' },
-        limit: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (err) {
-    io.stderr.write(`gmem: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  try {
-    configureLimits(parseLimitOverrides(values.limit ?? [], '--limit'));
-  } catch (err) {
-    io.stderr.write(`gmem: ${(err as Error).message}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
+/** `gmem help [COMMAND]`. */
+async function help(topic: string | undefined, io: Streams): Promise<number> {
+  if (topic === undefined) {
+    io.stdout.write(TOP_USAGE);
     return 0;
   }
-  if (values.version) {
+  if (topic === 'vm') return vmCommand(['--help'], io);
+  if (topic === 'kernels') return kernelsCommand(['--help'], io);
+  if (COMMANDS[topic]) {
+    io.stdout.write(commandHelp(topic));
+    return 0;
+  }
+  io.stderr.write(`gmem help: unknown command ${JSON.stringify(topic)}${didYouMean(topic, COMMAND_NAMES)}\n\n${TOP_USAGE}`);
+  return 2;
+}
+
+export async function main(argv: string[], io: Streams): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    io.stderr.write(`gmem: a command is required\n\n${TOP_USAGE}`);
+    return 2;
+  }
+  if (command === '-h' || command === '--help') return help(undefined, io);
+  if (command === '-v' || command === '--version') {
     io.stdout.write(`gmem ${version()}\n`);
     return 0;
   }
-  const [command, ...rest] = positionals;
-  if (command === undefined) {
-    io.stderr.write(`gmem: a command is required\n\n${USAGE}`);
+  if (command === 'help') return help(rest[0], io);
+  if (command === 'vm') return vmCommand(rest, io);
+  if (command === 'kernels') return kernelsCommand(rest, io);
+  if (!COMMANDS[command]) {
+    const why = command.startsWith('-')
+      ? `the command comes first: gmem <command> [options], got ${JSON.stringify(command)}`
+      : `unknown command ${JSON.stringify(command)}${didYouMean(command, COMMAND_NAMES)}`;
+    io.stderr.write(`gmem: ${why}\n\n${TOP_USAGE}`);
     return 2;
   }
-  if (command === 'run') {
-    if (rest.length !== 1) {
-      io.stderr.write(`gmem run: exactly one scenario file is needed\n\n${USAGE}`);
-      return 2;
+  let parsed: Parsed;
+  try {
+    parsed = parseCommand(command, rest);
+    if (parsed.values.help) {
+      io.stdout.write(commandHelp(command));
+      return 0;
     }
-    return runScenario(rest[0]!, values, io);
-  }
-  if (command === 'explore') {
-    if (rest.length > 1) {
-      io.stderr.write(`gmem explore: at most one scenario file\n\n${USAGE}`);
-      return 2;
-    }
-    return explore(rest[0], values, io);
-  }
-  if (rest.length > 0) {
-    io.stderr.write(`gmem: unexpected argument ${JSON.stringify(rest[0])}\n`);
+    configureLimits(parseLimitOverrides((parsed.values.limit as string[] | undefined) ?? [], '--limit'));
+  } catch (err) {
+    io.stderr.write(`gmem ${command}: ${(err as Error).message}\n\n${usageLine(command)}\n(gmem help ${command} lists the options)\n`);
     return 2;
   }
+  const { values, positionals } = parsed;
   switch (command) {
+    case 'run':
+      return runScenario(positionals[0]!, values, io);
+    case 'explore':
+      return explore(positionals[0], values as { backend?: string; profile?: string; port?: string }, io);
     case 'conform':
       return conform(values, io);
-    case 'probe':
-      return runProbe(values, io);
     default:
-      io.stderr.write(`gmem: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      return 2;
+      return runProbe(values, io);
   }
 }
 
@@ -134,11 +86,10 @@ function runProbe(values: { backend?: string; profile?: string; json?: boolean }
   let kvm;
   let reason: string;
   try {
-    // A profile only means something for the model: naming one chooses the model.
-    const requested = values.backend ?? (values.profile !== undefined ? 'model' : 'auto');
-    const choice = chooseBackend(requested as 'auto');
-    reason = choice.reason;
-    kvm = openKvm({ backend: choice.backend, ...(values.profile !== undefined ? { profile: values.profile } : {}) });
+    const r = resolveBackend(values, false);
+    if (r.backend === 'both') throw new Error('unreachable: probe does not allow both');
+    reason = r.reason;
+    kvm = openKvm(r.backend === 'kernel' ? { backend: 'kernel' } : { backend: 'model', profile: r.profile });
   } catch (err) {
     io.stderr.write(`gmem probe: ${(err as Error).message}\n`);
     return 2;

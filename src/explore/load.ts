@@ -40,7 +40,7 @@ function traceOptions(args: ExploreArgs, first: ScenarioInstance): TraceOptions 
     getProfile(profile); // An unknown name fails here, with the list.
     return { openModel: () => openKvm({ backend: 'model', profile }), modelLabel: `model (${profile})` };
   }
-  if (backend !== 'kernel' && backend !== 'both' && backend !== 'auto') throw new Error(`--backend must be model, kernel, both or auto, got ${JSON.stringify(backend)}`);
+  if (backend !== 'kernel' && backend !== 'both' && backend !== 'auto') throw new Error(`--backend must be auto, kernel, model or both, got ${JSON.stringify(backend)}`);
   const choice = chooseBackend(backend === 'auto' ? 'auto' : 'kernel');
   if (choice.backend === 'model') return traceOptions({ ...args, backend: 'model' }, first);
   if (args.profile !== undefined) throw new Error(`--profile applies to the model; with --backend ${backend} the model is configured like the kernel`);

@@ -2,7 +2,7 @@
  * The explorer in real headless Chromium (Debian's package, driven by playwright-core): it loads
  * a catalog scenario, steps forward and back, and the strips it draws are the model's state. A
  * screenshot goes to test-output/explorer/. Skips, saying why, where Chromium is not installed
- * (scripts/setup-test-browser.sh installs it, as root).
+ * (.ci/run installs it; GMEM_REQUIRE_BROWSER=1 there turns the skip into a failure).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,9 @@ import { ELEMENT_LIMIT } from '../../src/explore/traceTypes.js';
 
 const CHROMIUM = process.env.GMEM_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-output', 'explorer');
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (scripts/setup-test-browser.sh installs Debian's chromium as root; GMEM_CHROMIUM names another)`;
+const missing = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, as .ci/run does; GMEM_CHROMIUM names another)`;
+// Under GMEM_REQUIRE_BROWSER=1 (.ci/run) a missing browser fails the suite instead of skipping it.
+const skip = missing !== undefined && process.env.GMEM_REQUIRE_BROWSER !== '1' ? missing : false;
 
 /** The flags a sandboxed root session needs, and no calls to the network it does not have. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -59,6 +61,7 @@ describe('explorer in headless Chromium', { skip }, () => {
   }
 
   before(async () => {
+    if (missing !== undefined) assert.fail(`GMEM_REQUIRE_BROWSER=1, but ${missing}`);
     server = await startExplorer(exploreTraces({}), 0);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
     page = await openPage();

@@ -152,11 +152,11 @@ describe('gmem explore', () => {
   for (const [argv, message] of [
     [['explore', '--port', 'http'], /--port must be a number from 0 to 65535, got "http"/],
     [['explore', '--port', '70000'], /--port must be a number/],
-    [['explore', 'a.json', 'b.json'], /at most one scenario file/],
+    [['explore', 'a.json', 'b.json'], /unexpected argument "b.json"/],
     [['explore', '/nonexistent/scenario.json'], /nonexistent\/scenario\.json/],
     [['explore', '--profile', 'no-such-profile', '--port', '0'], /no-such-profile/],
     [['explore', '--backend', 'both', '--profile', 'inplace', '--port', '0'], /--profile applies to the model; with --backend both/],
-    [['explore', '--backend', 'qemu', '--port', '0'], /--backend must be model, kernel, both or auto/],
+    [['explore', '--backend', 'qemu', '--port', '0'], /--backend must be auto, kernel, model or both/],
   ] as const) {
     it(`refuses ${argv.slice(1).join(' ')} with exit 2 and the reason`, async () => {
       const { io, out, err } = capture();

@@ -1,0 +1,90 @@
+/** The one rule for --backend/--profile (src/cli/backendOption.ts), and no stack trace when the kernel cannot be used. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { main } from '../src/cli/main.js';
+
+const GMEM = fileURLToPath(new URL('../../bin/gmem.js', import.meta.url));
+const SCENARIO = fileURLToPath(new URL('../../catalog/selftest/fallocate.json', import.meta.url));
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { code, stdout, stderr };
+}
+
+function gmemWithoutKvm(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [GMEM, ...args], { encoding: 'utf8', env: { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' } });
+}
+
+describe('--backend both without a usable kernel', () => {
+  for (const args of [['conform', '--backend', 'both'], ['run', SCENARIO, '--backend', 'both'], ['conform', '--backend', 'kernel']]) {
+    it(`gmem ${args.join(' ')} prints the reason and exits 2, without a stack trace`, () => {
+      const r = gmemWithoutKvm(args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^gmem (conform|run): --backend (both|kernel) needs the kernel: /);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack frames');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+});
+
+describe('--backend and --profile: one rule', () => {
+  it('--profile alone means the model with that profile', async () => {
+    const r = await run(['conform', '--profile', 'linux-6.18', '--filter', 'selftest.fallocate*']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^backend: model \(linux-6\.18\) \(--profile linux-6\.18\)$/m);
+  });
+  it('--profile with --backend auto (the default, spelled out) is the same as --profile alone', async () => {
+    const r = await run(['conform', '--backend', 'auto', '--profile', 'inplace', '--filter', 'selftest.fallocate*']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^backend: model \(inplace\)/m);
+  });
+  it('--backend kernel --profile P is an error: the kernel is not a profile', async () => {
+    const r = await run(['conform', '--backend', 'kernel', '--profile', 'inplace']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /the kernel is not a profile/);
+  });
+  it('a bad --backend lists every value, both included', async () => {
+    for (const command of ['conform', 'probe']) {
+      const r = await run([command, '--backend', 'vmware']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--backend must be auto, kernel, model or both, got "vmware"/);
+    }
+  });
+  it('probe refuses --backend both (it shows one backend)', async () => {
+    const r = await run(['probe', '--backend', 'both']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /conform, run and explore only/);
+  });
+});
+
+describe('options are honoured or refused, never silently ignored', () => {
+  it('conform --json prints JSON', async () => {
+    const r = await run(['conform', '--backend', 'model', '--json', '--filter', 'selftest.fallocate*']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Array.isArray((JSON.parse(r.stdout) as { runs: unknown[] }).runs));
+  });
+  it('conform --list --format json lists the checks as JSON', async () => {
+    const r = await run(['conform', '--list', '--format', 'json', '--filter', 'memslot.*']);
+    assert.equal(r.code, 0, r.stderr);
+    const list = JSON.parse(r.stdout) as { id: string; description: string }[];
+    assert.ok(list.length > 0 && list.every((e) => e.id.startsWith('memslot.')));
+  });
+  for (const [args, pattern] of [
+    [['conform', '--json', '--format', 'ktap'], /contradicts --format ktap/],
+    [['conform', '--list', '--format', 'ktap'], /--list prints text or JSON/],
+    [['probe', '--format', 'ktap'], /unknown option --format/],
+    [['probe', '--port', '1'], /unknown option --port/],
+    [['run', SCENARIO, '--filter', 'x*'], /unknown option --filter/],
+  ] as const) {
+    it(`gmem ${args.join(' ')} is refused with exit 2`, async () => {
+      const r = await run([...args]);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stdout, '');
+    });
+  }
+});
