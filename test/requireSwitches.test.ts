@@ -8,7 +8,8 @@ const BROWSER_TEST = fileURLToPath(new URL('./explore/browser.test.js', import.m
 const BACKENDS = new URL('./backends.js', import.meta.url).href;
 
 function nodeTest(env: Record<string, string>): { status: number | null; stdout: string } {
-  const { NODE_TEST_CONTEXT: _, ...rest } = process.env; // A nested runner, not a subtest of this one.
+  // A nested runner, not a subtest of this one; and the switch only as each case sets it (CI sets it for us).
+  const { NODE_TEST_CONTEXT: _, GMEM_REQUIRE_BROWSER: _switch, ...rest } = process.env;
   return spawnSync(process.execPath, ['--test', '--test-reporter=tap', BROWSER_TEST], { encoding: 'utf8', env: { ...rest, ...env } });
 }
 
@@ -32,7 +33,8 @@ let opened = 'opened';
 try { c.open().close(); } catch (e) { opened = e.message; }
 console.log(JSON.stringify({ skip: c.skip, opened }));`;
   function kernelCaseWith(env: Record<string, string>): { skip: string | false; opened: string } {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm', ...env } });
+    const { GMEM_REQUIRE_KERNEL: _switch, ...inherited } = process.env; // CI sets it; each case decides
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...inherited, GMEM_KVM_DEVICE: '/nonexistent/kvm', ...env } });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as { skip: string | false; opened: string };
   }
