@@ -64,12 +64,21 @@ export interface Features {
   readonly profileData: Profile | undefined;
   /**
    * The in-place conversion ioctl where one may exist: 'attributes2' (KVM_SET_MEMORY_ATTRIBUTES2,
-   * the kernel's only candidate, announced per VM by `inPlaceCapability`) or 'convert'
-   * (KVM_GMEM_CONVERT_*, the RFC v2 series); undefined where there is none.
+   * on the kernel wherever the series is built in; whether a VM can use it is `inPlaceCapability`
+   * asked on that VM) or 'convert' (KVM_GMEM_CONVERT_*, the RFC v2 series); undefined where there
+   * is none.
    */
   readonly conversion: 'attributes2' | 'convert' | undefined;
-  /** The capability number that announces KVM_SET_MEMORY_ATTRIBUTES2 (still moving upstream). */
+  /**
+   * The capability number that announces KVM_SET_MEMORY_ATTRIBUTES2 (still moving upstream): the
+   * profile's, or on the kernel openKvm's inPlaceCapability, GMEM_INPLACE_CAP, or 250.
+   */
   readonly inPlaceCapability: number;
+  /**
+   * kvm.gmem_in_place_conversion ('Y' or 'N'; the model: its profile's), undefined where the
+   * kernel has no such parameter (no in-place series).
+   */
+  readonly inPlaceParameter: 'Y' | 'N' | undefined;
   /** Whether long-term pins can be taken (the model only: the kernel needs a DMA-capable path). */
   readonly pins: boolean;
   /**
@@ -314,6 +323,11 @@ export interface MemoryAttributes2Args {
   flags?: U64Input;
   /** The eleven reserved u64 words; they must be zero. */
   reserved?: readonly U64Input[];
+  /**
+   * What the struct's error_offset holds on entry (default 0). The kernel neither checks it nor,
+   * except after EAGAIN and ENOMEM (then KvmError.errorOffset), writes it.
+   */
+  errorOffset?: U64Input;
 }
 
 /** The fields of kvm_gmem_convert (RFC v2 of 1G page support). */
@@ -410,6 +424,11 @@ export interface OpenKvmOptions {
   backend?: BackendName | 'auto';
   /** The model's profile (default 'linux-6.18'). */
   profile?: string;
+  /**
+   * The kernel only: the number of KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES, for a kernel whose
+   * series numbered it differently (default: the environment variable GMEM_INPLACE_CAP, else 250).
+   */
+  inPlaceCapability?: number;
   /**
    * Let a memslot's userspaceAddr be any number (default false): what the C API allows, and
    * what a test of the kernel's own address checks needs. With it, a slot can cover memory this

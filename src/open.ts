@@ -37,8 +37,9 @@ export function openKvm(opts?: OpenKvmOptions): Kvm {
   const unsafeRawAddresses = o.unsafeRawAddresses === true;
   if (choice.backend === 'kernel') {
     if (o.profile !== undefined) throw invalidArgValue('profile applies to the model only; the kernel is what it is');
-    return openKernel({ unsafeRawAddresses });
+    return openKernel({ unsafeRawAddresses, ...(o.inPlaceCapability !== undefined ? { inPlaceCapability: o.inPlaceCapability } : {}) });
   }
+  if (o.inPlaceCapability !== undefined) throw invalidArgValue("inPlaceCapability applies to the kernel only; the model's profile numbers the capability");
   return openModel(o.profile ?? DEFAULT_PROFILE, { unsafeRawAddresses });
 }
 
@@ -46,6 +47,8 @@ export function openKvm(opts?: OpenKvmOptions): Kvm {
 export interface OpenOptions {
   /** See OpenKvmOptions.unsafeRawAddresses. */
   unsafeRawAddresses?: boolean;
+  /** See OpenKvmOptions.inPlaceCapability (the kernel only). */
+  inPlaceCapability?: number;
 }
 
 /** A model Kvm: a fresh model process following `profile` (a name or a profile's data). */
@@ -58,7 +61,7 @@ export function openModel(profile: string | Profile = DEFAULT_PROFILE, opts: Ope
 export function openKernel(opts: OpenOptions = {}): Kvm {
   let backend: KernelKvm;
   try {
-    backend = KernelKvm.open();
+    backend = KernelKvm.open(KVM_DEVICE, opts.inPlaceCapability !== undefined ? { inPlaceCapability: opts.inPlaceCapability } : {});
   } catch (err) {
     throw named(err, 'open', `open ${KVM_DEVICE}`);
   }

@@ -155,6 +155,8 @@ export interface MemoryAttributes2Words {
   attributes: bigint;
   flags: bigint;
   reserved: bigint[];
+  /** error_offset on entry: the kernel reads nothing from it. */
+  errorOffset: bigint;
 }
 
 function reservedWords(value: unknown, count: number): bigint[] {
@@ -174,6 +176,7 @@ export function memoryAttributes2Words(args: unknown): MemoryAttributes2Words {
     attributes: u64(a.attributes, 'attributes'),
     flags: optionalU64(a.flags, 'flags', 0n),
     reserved: reservedWords(a.reserved, 11),
+    errorOffset: optionalU64(a.errorOffset, 'errorOffset', 0n),
   };
 }
 

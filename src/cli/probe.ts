@@ -6,6 +6,7 @@ import { gmemFlagTable } from '../model/profile.js';
 import { GUEST_MEMFD_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
 import { supportedGuestMemfdFlags } from '../capabilities.js';
+import { UPSTREAM_CAPS_AFTER_244 } from '../uapi/proposals.js';
 
 export interface ProbeReport {
   backend: string;
@@ -16,7 +17,7 @@ export interface ProbeReport {
   apiVersion: number;
   capabilities: CapabilityLine[];
   vmTypes: VmTypeReport[];
-  inPlaceConversion: { available: boolean; capability: number; value: number; detail: string };
+  inPlaceConversion: InPlaceReport;
   /** Every guest_memfd flag accepted at system scope, 64 bits (FLAGS | FLAGS_HI << 32 where the profile has FLAGS_HI). */
   guestMemfdFlags: { value: string; decoded: string[]; flagsHiCapability: number | null };
   smoke: SmokeStep[];
@@ -27,7 +28,6 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
   const profile = features.profileData;
   const description = profile?.description;
   const flags = profile ? gmemFlagTable(profile) : GUEST_MEMFD_FLAGS;
-  const inPlaceCap = features.inPlaceCapability;
   return {
     backend: kvm.backend,
     backendReason,
@@ -36,22 +36,39 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
     apiVersion: kvm.getApiVersion(),
     capabilities: capabilityLines(kvm, undefined, flags),
     vmTypes: vmTypeReports(kvm, flags),
-    inPlaceConversion: inPlaceConversion(kvm, inPlaceCap, features.conversion === 'convert'),
+    inPlaceConversion: inPlaceConversion(kvm),
     guestMemfdFlags: allFlags(kvm, flags, profile?.flagsHiCapability ?? null),
     smoke: smokeCheck(kvm),
   };
 }
 
-/** Whether the in-place conversion series' capability is advertised (its number is still moving). */
-function inPlaceConversion(kvm: Kvm, capability: number, rfcConvert: boolean): ProbeReport['inPlaceConversion'] {
-  if (rfcConvert) {
-    return { available: true, capability: 0, value: 0, detail: 'KVM_GMEM_CONVERT_SHARED/_PRIVATE on the guest_memfd (RFC v2; no capability announces it)' };
+export interface InPlaceReport {
+  available: boolean;
+  /** The capability number asked (openKvm's inPlaceCapability, GMEM_INPLACE_CAP, or 250); 0 for RFC v2. */
+  capability: number;
+  /** Its answer at system scope. */
+  value: number;
+  /** kvm.gmem_in_place_conversion: 'Y', 'N', or 'absent' (no such parameter: no series). */
+  parameter: 'Y' | 'N' | 'absent';
+  detail: string;
+}
+
+/** What the in-place series says here: its capability (whose number is still moving) and its switch. */
+export function inPlaceConversion(kvm: Kvm): InPlaceReport {
+  const features = kvm.features();
+  const parameter = features.inPlaceParameter ?? 'absent';
+  if (features.conversion === 'convert') {
+    return { available: true, capability: 0, value: 0, parameter, detail: 'KVM_GMEM_CONVERT_SHARED/_PRIVATE on the guest_memfd (RFC v2; no capability announces it)' };
   }
+  const capability = features.inPlaceCapability;
   const value = kvm.checkExtension(capability);
-  const detail = value
-    ? `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (${capability}) answers 0x${value.toString(16)}`
-    : `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (${capability}, its number in the v8 series) is not advertised`;
-  return { available: value !== 0, capability, value, detail };
+  const upstream = UPSTREAM_CAPS_AFTER_244.nameOf(capability);
+  const detail = [
+    `KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES (number used: ${capability}) answers 0x${value.toString(16)}`,
+    `kvm.gmem_in_place_conversion: ${parameter}`,
+    ...(upstream ? [`note: upstream gave ${capability} to ${upstream}`] : []),
+  ].join('; ');
+  return { available: value !== 0, capability, value, parameter, detail };
 }
 
 function allFlags(kvm: Kvm, table: FlagTable<string>, hi: number | null): ProbeReport['guestMemfdFlags'] {

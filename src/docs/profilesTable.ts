@@ -1,59 +1,87 @@
 /**
  * docs/profiles.md, generated from the profile data (npm run docs) so the comparison cannot
- * drift from what the model does; a test checks the committed file is what this prints.
+ * drift from what the model does; a test checks the committed file is what this prints. One
+ * table per feature, a row per profile, each row with the kernel change or posting it comes from
+ * (the profile's `sources`).
  */
 import { capabilityAnswer, supportedGmemFlags } from '../model/caps.js';
-import { getProfile, profileNames, type Profile } from '../model/profile.js';
+import { PROFILE_FEATURES, getProfile, profileAliases, profileNames, type Profile, type ProfileFeature } from '../model/profile.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES, decodeVmTypes } from '../uapi/vmTypes.js';
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 const SW = KVM_X86_VM_TYPES.byName.KVM_X86_SW_PROTECTED_VM;
+const NONE = '—';
+const cap = (p: Profile, name: keyof typeof KVM_CAPS.byName, vm: number | null) => capabilityAnswer(p, KVM_CAPS.byName[name], vm);
 
-function flags(p: Profile): string {
-  return Object.entries(p.gmemFlags.names).map(([n, v]) => `${n.replace('GUEST_MEMFD_FLAG_', '')}=${hex(v)}`).join(', ');
+/** What a profile has for each feature, in words; undefined where it has none. */
+const FEATURE_VALUES: Readonly<Record<ProfileFeature, (p: Profile) => string | undefined>> = {
+  flags: (p) =>
+    `${Object.entries(p.gmemFlags.names).map(([n, v]) => `${n.replace('GUEST_MEMFD_FLAG_', '')}=${hex(v)}`).join(', ')}; KVM_CAP_GUEST_MEMFD_FLAGS ${hex(cap(p, 'KVM_CAP_GUEST_MEMFD_FLAGS', null))} (system), ${hex(cap(p, 'KVM_CAP_GUEST_MEMFD_FLAGS', SW))} (SW_PROTECTED VM)`,
+  initShared: (p) => (p.gmemFlags.initShared === 0n ? undefined : p.initSharedWithPrivateMem ? 'offered' : 'refused (EINVAL)'),
+  vmAttributes: (p) =>
+    !p.vmMemoryAttributes
+      ? 'compiled out: ENOTTY whatever the arguments; KVM_CAP_MEMORY_ATTRIBUTES 0'
+      : p.inPlace
+        ? 'exists, refuses PRIVATE (EINVAL); KVM_CAP_MEMORY_ATTRIBUTES 0'
+        : `sets PRIVATE; KVM_CAP_MEMORY_ATTRIBUTES ${cap(p, 'KVM_CAP_MEMORY_ATTRIBUTES', SW)} (SW_PROTECTED VM)`,
+  conversion: (p) =>
+    !p.inPlace
+      ? p.gmemInPlaceConversion === false
+        ? 'none: KVM_SET_MEMORY_ATTRIBUTES2 answers ENOTTY'
+        : 'none: PRIVATE is a VM attribute'
+      : p.inPlace.ioctl === 'attributes2'
+        ? `KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd; capability ${p.inPlace.capability} answers ${hex(capabilityAnswer(p, p.inPlace.capability ?? 0, SW))} (SW_PROTECTED VM)`
+        : 'KVM_GMEM_CONVERT_SHARED/_PRIVATE on the guest_memfd; no capability; files start shared unless INIT_PRIVATE',
+  parameter: (p) => (p.gmemInPlaceConversion === undefined ? undefined : p.gmemInPlaceConversion ? 'Y' : 'N'),
+  hugePages: (p) =>
+    p.hugePages
+      ? `HUGETLB=${hex(p.gmemFlags.hugetlb ?? 0n)}; log2 page size in flags bits ${p.hugePages.shift + 5}:${p.hugePages.shift} (0: 2^${p.hugePages.defaultLog2}); sizes 2^${p.hugePages.sizesLog2.join(', 2^')}; split when shared, whole when private`
+      : undefined,
+  flagsHi: (p) => (p.flagsHiCapability ? `KVM_CAP_GUEST_MEMFD_FLAGS_HI (${p.flagsHiCapability}, hypothetical) answers ${hex(capabilityAnswer(p, p.flagsHiCapability, null))}` : undefined),
+  readWrite: (p) => (p.gmemFlags.write || p.gmemFlags.read ? 'read()/write() on shared pages' : undefined),
+  seals: (p) => (p.seals ? 'READ/WRITE withdrawn for good (addSeals)' : undefined),
+};
+
+function featureSection(feature: ProfileFeature, names: readonly string[]): string[] {
+  const rows = names.map((n) => {
+    const p = getProfile(n);
+    const value = FEATURE_VALUES[feature](p);
+    return `| \`${n}\` | ${value ?? NONE} | ${value === undefined ? NONE : p.sources[feature] ?? NONE} |`;
+  });
+  return [`## ${PROFILE_FEATURES[feature]}`, '', '| profile | what it offers | from |', '| --- | --- | --- |', ...rows, ''];
 }
 
-function row(p: Profile): string[] {
-  const cap = (name: keyof typeof KVM_CAPS.byName, vm: number | null) => capabilityAnswer(p, KVM_CAPS.byName[name], vm);
-  const conversion = p.inPlace ? (p.inPlace.ioctl === 'attributes2' ? `KVM_SET_MEMORY_ATTRIBUTES2 (cap ${p.inPlace.capability})` : 'KVM_GMEM_CONVERT_SHARED/_PRIVATE') : 'none (VM attributes)';
-  const rules = [
-    p.defaultShared ? 'files start shared unless INIT_PRIVATE' : 'files start private unless INIT_SHARED',
-    p.initSharedWithPrivateMem ? 'INIT_SHARED offered to private-memory VMs' : 'no INIT_SHARED for private-memory VMs',
-    p.hugePages ? `huge pages 2^${p.hugePages.sizesLog2.join('/2^')} (size field at bit ${p.hugePages.shift}), split on conversion, whole when private` : '',
-    p.flagsHiCapability ? `flags 63:32 via KVM_CAP_GUEST_MEMFD_FLAGS_HI (${p.flagsHiCapability})` : '',
-    p.gmemFlags.write || p.gmemFlags.read ? 'read()/write() on shared pages' : '',
-    p.seals ? 'READ/WRITE can be sealed' : '',
-  ].filter(Boolean);
-  return [
-    `\`${p.name}\``,
-    p.status,
-    flags(p),
-    hex(supportedGmemFlags(p, null)),
-    hex(supportedGmemFlags(p, SW)),
-    String(cap('KVM_CAP_MEMORY_ATTRIBUTES', null)),
-    decodeVmTypes(cap('KVM_CAP_VM_TYPES', null)).map((t) => t.replace('KVM_X86_', '').replace('_VM', '')).join(' '),
-    conversion,
-    rules.join('; '),
-  ];
+/** Every feature a profile has without a source (the test of docs/profiles.md keeps this empty). */
+export function missingSources(): string[] {
+  const missing: string[] = [];
+  for (const n of profileNames()) {
+    const p = getProfile(n);
+    for (const f of Object.keys(PROFILE_FEATURES) as ProfileFeature[]) if (FEATURE_VALUES[f](p) !== undefined && !p.sources[f]) missing.push(`${n}: ${f}`);
+  }
+  return missing;
 }
 
 export function profilesTable(): string {
-  const header = ['profile', 'status', 'guest_memfd flags', 'FLAGS (system)', 'FLAGS (SW_PROTECTED VM)', 'MEMORY_ATTRIBUTES', 'VM types', 'conversion ioctl', 'rules that differ'];
+  const names = profileNames();
   const lines = [
     '# Profiles compared',
     '',
     'Generated from the profile data in `src/model/profile.ts` by `npm run docs`; a test fails when',
-    'this file and the data disagree. FLAGS columns are the full 64-bit sets (KVM_CAP_GUEST_MEMFD_FLAGS,',
-    'with KVM_CAP_GUEST_MEMFD_FLAGS_HI where a profile has it). Proposals are interfaces still under',
-    'review: their numbers are the model\'s reading of the series and may change.',
+    'this file and the data disagree. Each feature has a table: what each profile offers, and the',
+    'kernel change or posting it comes from. Proposals are interfaces still under review: their',
+    'numbers are the model\'s reading of the series and may change.',
+    ...Object.entries(profileAliases()).map(([alias, name]) => `\`${alias}\` is another name for \`${name}\`.`),
     '',
-    ...profileNames().map((n) => `- \`${n}\`: ${getProfile(n).description}`),
+    '| profile | status | VM types | description |',
+    '| --- | --- | --- | --- |',
+    ...names.map((n) => {
+      const p = getProfile(n);
+      const types = decodeVmTypes(cap(p, 'KVM_CAP_VM_TYPES', null)).map((t) => t.replace('KVM_X86_', '').replace('_VM', '')).join(' ');
+      return `| \`${n}\` | ${p.status} | ${types} | ${p.description} |`;
+    }),
     '',
-    `| ${header.join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...profileNames().map((n) => `| ${row(getProfile(n)).join(' | ')} |`),
-    '',
+    ...(Object.keys(PROFILE_FEATURES) as ProfileFeature[]).flatMap((f) => featureSection(f, names)),
   ];
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import { errnoFromNumber } from '../errors.js';
 import type { GuestMemfdBackend, MappingBackend } from '../handles/backend.js';
 import type { GmemConvertWords, MemoryAttributes2Words, MmapRequest } from '../requests.js';
 import { pageRoundUp } from '../uapi/memory.js';
-import { PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../uapi/proposals.js';
+import { ERROR_OFFSET_ERRNOS, PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../uapi/proposals.js';
 import { KernelDescriptor } from './descriptor.js';
 import { encodeStruct } from './encode.js';
 import { KernelHostMapping } from './hostMapping.js';
@@ -13,9 +13,10 @@ import { check } from './sys.js';
 
 export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBackend {
   /**
-   * KVM_SET_MEMORY_ATTRIBUTES2 where the VM announced it when the file was made; elsewhere
-   * nothing, and the handle offers no conversion: the proposed ioctl number may mean something
-   * else to this kernel, so it is never issued there.
+   * KVM_SET_MEMORY_ATTRIBUTES2 wherever the kernel has the in-place series (its capability at
+   * system scope, or its module parameter), whatever this file's VM answers: the kernel decides
+   * (a DEFAULT VM's file: EINVAL; the parameter off: ENOTTY). On a kernel without the series
+   * the handle offers no conversion, as the proposed number may mean something else there.
    */
   readonly conversion: 'attributes2' | undefined;
 
@@ -24,15 +25,22 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
     fd: number,
     readonly size: bigint,
     readonly flags: bigint,
-    /** What the VM answered for the in-place capability when the file was made (0: none). */
-    inPlaceAttributes: number,
+    /** Whether the kernel has the in-place series (see `conversion`). */
+    inPlaceSeries: boolean,
   ) {
     super(native, fd);
-    this.conversion = inPlaceAttributes !== 0 ? 'attributes2' : undefined;
+    this.conversion = inPlaceSeries ? 'attributes2' : undefined;
   }
 
   setMemoryAttributes2(a: MemoryAttributes2Words): void {
-    const struct = encodeStruct(kvm_memory_attributes2, PROPOSED_STRUCT_SIZES.kvm_memory_attributes2, { ...a });
+    const struct = encodeStruct(kvm_memory_attributes2, PROPOSED_STRUCT_SIZES.kvm_memory_attributes2, {
+      offset: a.offset,
+      size: a.size,
+      attributes: a.attributes,
+      flags: a.flags,
+      error_offset: a.errorOffset,
+      reserved: a.reserved,
+    });
     this.ioctlWithErrorOffset(PROPOSED_IOCTLS.byName.KVM_SET_MEMORY_ATTRIBUTES2, struct, kvm_memory_attributes2.error_offset.offset);
   }
 
@@ -47,12 +55,17 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
     this.ioctlWithErrorOffset(PROPOSED_IOCTLS.byName[op], struct, kvm_gmem_convert.error_offset.offset);
   }
 
-  /** An ioctl whose struct the kernel copies back on failure, with the offset it stopped at. */
+  /**
+   * A conversion ioctl: the kernel's answer as it is. error_offset is read back only after the
+   * errnos for which the kernel writes it; after any other the field still holds the caller's
+   * value, which says nothing about the kernel.
+   */
   private ioctlWithErrorOffset(request: number, struct: Uint8Array, errorOffsetAt: number): void {
     const r = this.native.ioctlBuffer(this.fd, request, struct);
     if (r >= 0) return;
-    const errorOffset = new DataView(struct.buffer).getBigUint64(errorOffsetAt, true);
-    throw errnoFromNumber(-r, { errorOffset });
+    const failure = errnoFromNumber(-r);
+    if (!ERROR_OFFSET_ERRNOS.has(failure.code)) throw failure;
+    throw errnoFromNumber(-r, { errorOffset: new DataView(struct.buffer, struct.byteOffset).getBigUint64(errorOffsetAt, true) });
   }
 
   fstat(): GuestMemfdStat {

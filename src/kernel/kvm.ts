@@ -3,7 +3,7 @@ import type { Features } from '../api.js';
 import type { FileBackend, KvmBackend, VmBackend } from '../handles/backend.js';
 import { ERRNOS } from '../uapi/errno.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
-import { PROPOSED_CAPS } from '../uapi/proposals.js';
+import { chooseInPlaceCapability, hasInPlaceSeries, readInPlaceParameter, type KernelInPlace } from './inPlace.js';
 import { checkExtensionOn } from './caps.js';
 import { KernelDescriptor } from './descriptor.js';
 import { KvmDevice } from './kvmDevice.js';
@@ -16,17 +16,15 @@ const O_RDWR = 2;
 /** The KVM device; GMEM_KVM_DEVICE names another (a container's bind mount, or a test's missing one). */
 export const KVM_DEVICE = process.env.GMEM_KVM_DEVICE || '/dev/kvm';
 
-/** What the kernel backend offers; what the running kernel has is asked with KVM_CHECK_EXTENSION. */
-const KERNEL_FEATURES: Features = Object.freeze({
-  backend: 'kernel',
-  profile: 'host',
-  profileData: undefined,
-  // The only in-place conversion a kernel may have; each VM announces it with the capability.
-  conversion: 'attributes2',
-  inPlaceCapability: PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest,
-  pins: false,
-  gmemFlagNames: undefined,
-});
+/** What KernelKvm.open takes besides the device path. */
+export interface KernelOpenOptions {
+  /** The in-place capability's number (validated); default GMEM_INPLACE_CAP, else the latest revision's. */
+  inPlaceCapability?: unknown;
+  /** Where kvm.gmem_in_place_conversion is read (a test's kernel double points elsewhere). */
+  inPlaceParameterPath?: string;
+  /** The addon to call (a test's kernel double); default the built one. */
+  native?: NativeAddon;
+}
 
 class KernelHostFile extends KernelDescriptor {
   constructor(native: NativeAddon, fd: number) {
@@ -39,16 +37,45 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   private readonly device: KvmDevice;
 
   /** Open /dev/kvm; an Errno when it cannot be opened, a plain Error when the addon is missing. */
-  static open(path = KVM_DEVICE): KernelKvm {
-    const load = loadNative();
-    if (!load.ok) throw Object.assign(new Error(`kernel backend unavailable: ${load.reason}`), { code: 'ERR_KERNEL_BACKEND_UNAVAILABLE' });
-    const fd = check(load.addon.open(path, O_RDWR));
-    return new KernelKvm(load.addon, fd);
+  static open(path = KVM_DEVICE, opts: KernelOpenOptions = {}): KernelKvm {
+    const capability = chooseInPlaceCapability(opts.inPlaceCapability);
+    let native = opts.native;
+    if (!native) {
+      const load = loadNative();
+      if (!load.ok) throw Object.assign(new Error(`kernel backend unavailable: ${load.reason}`), { code: 'ERR_KERNEL_BACKEND_UNAVAILABLE' });
+      native = load.addon;
+    }
+    const fd = check(native.open(path, O_RDWR));
+    const inPlace: KernelInPlace = {
+      capability,
+      systemAnswer: Math.max(0, native.ioctlInt(fd, I.KVM_CHECK_EXTENSION, capability)),
+      parameter: readInPlaceParameter(opts.inPlaceParameterPath),
+    };
+    return new KernelKvm(native, fd, inPlace);
   }
 
-  private constructor(native: NativeAddon, fd: number) {
+  private readonly featureSet: Features;
+
+  private constructor(
+    native: NativeAddon,
+    fd: number,
+    /** What the kernel said about the in-place series when it was opened. */
+    readonly inPlace: KernelInPlace,
+  ) {
     super(native, fd);
     this.device = new KvmDevice(native, fd);
+    this.featureSet = Object.freeze({
+      backend: 'kernel',
+      profile: 'host',
+      profileData: undefined,
+      // The only in-place conversion a kernel may have: files offer it where the kernel has the
+      // series, and every call is issued, so the answer is always the kernel's.
+      conversion: hasInPlaceSeries(inPlace) ? 'attributes2' : undefined,
+      inPlaceCapability: inPlace.capability,
+      inPlaceParameter: inPlace.parameter,
+      pins: false,
+      gmemFlagNames: undefined,
+    });
   }
 
   /** The descriptor stays open while a VM or vCPU made from it lives (see KvmDevice). */
@@ -57,7 +84,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   }
 
   features(): Features {
-    return KERNEL_FEATURES;
+    return this.featureSet;
   }
 
   getApiVersion(): number {
@@ -71,7 +98,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   createVm(type: bigint): VmBackend {
     const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, type));
     this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0));
-    return new KernelVm(this.native, fd, Number(type), this.device, this.runSize);
+    return new KernelVm(this.native, fd, Number(type), this.device, this.runSize, this.featureSet.conversion !== undefined);
   }
 
   memfdCreate(name: string): FileBackend {

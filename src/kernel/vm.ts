@@ -4,7 +4,6 @@ import type { GuestMemfdBackend, VmBackend } from '../handles/backend.js';
 import type { CreateGuestMemfdWords, GuestAccessRequest, MemoryAttributesWords, MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
-import { PROPOSED_CAPS } from '../uapi/proposals.js';
 import { STRUCT_SIZES, kvm_create_guest_memfd, kvm_memory_attributes } from '../uapi/structs.js';
 import { VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.js';
 import { checkExtensionOn } from './caps.js';
@@ -34,6 +33,8 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     /** /dev/kvm (CPUID is asked there): this VM holds a reference until it closes. */
     private readonly device: KvmDevice,
     private readonly runSize: number,
+    /** The kernel has the in-place series: its files take KVM_SET_MEMORY_ATTRIBUTES2 calls. */
+    private readonly inPlaceSeries: boolean,
   ) {
     super(native, fd);
     device.get();
@@ -79,9 +80,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
     const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct));
     this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
-    // Whether the file can be converted in place is the VM's answer; ask it now, while its fd is open.
-    const attributes = checkExtensionOn(this.native, this.fd, PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest);
-    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, attributes);
+    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, this.inPlaceSeries);
   }
 
   setUserMemoryRegion(ioctl: MemoryRegionIoctl, w: MemoryRegionWords): void {

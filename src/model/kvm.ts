@@ -32,6 +32,7 @@ export class ModelKvm extends ModelDescriptor implements KvmBackend {
       profileData: p,
       conversion: p.inPlace?.ioctl,
       inPlaceCapability: inPlaceCapability(p),
+      inPlaceParameter: p.gmemInPlaceConversion === undefined ? undefined : p.gmemInPlaceConversion ? 'Y' : 'N',
       pins: true,
       gmemFlagNames: new Set(Object.keys(p.gmemFlags.names)),
     };

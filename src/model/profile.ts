@@ -96,7 +96,30 @@ export interface Profile {
   readonly maxVcpuId: number;
   /** KVM_MEM_MAX_NR_PAGES: the most pages one slot may have. */
   readonly maxPagesPerSlot: bigint;
+  /**
+   * kvm.gmem_in_place_conversion as /sys/module/kvm/parameters shows it (the in-place series'
+   * switch); undefined for kernels without the series, which have no such parameter.
+   */
+  readonly gmemInPlaceConversion?: boolean;
+  /** Where each feature of the profile comes from: the kernel change or posting (docs/profiles.md). */
+  readonly sources: ProfileSources;
 }
+
+/** The features docs/profiles.md compares, one row each. */
+export const PROFILE_FEATURES = {
+  flags: 'KVM_CREATE_GUEST_MEMFD flags',
+  initShared: 'INIT_SHARED for VMs with private memory',
+  vmAttributes: 'VM-wide KVM_SET_MEMORY_ATTRIBUTES',
+  conversion: 'in-place conversion ioctl',
+  parameter: 'kvm.gmem_in_place_conversion',
+  hugePages: 'huge pages',
+  flagsHi: 'flags above bit 31',
+  readWrite: 'read()/write() on the file',
+  seals: 'withdrawing READ/WRITE',
+} as const;
+export type ProfileFeature = keyof typeof PROFILE_FEATURES;
+/** A source for every feature a profile has; a feature it lacks needs none. */
+export type ProfileSources = Readonly<Partial<Record<ProfileFeature, string>>>;
 
 export const LINUX_6_18: Profile = {
   name: 'linux-6.18',
@@ -127,22 +150,73 @@ export const LINUX_6_18: Profile = {
   maxPagesPerSlot: (1n << 31n) - 1n,
   maxVcpuId: 4096,
   commitLimitBytes: 16n << 30n,
+  sources: {
+    flags: 'Linux 6.18: MMAP (6.18) and INIT_SHARED (6.18), enumerated by KVM_CAP_GUEST_MEMFD_FLAGS',
+    initShared: 'Linux 6.18: kvm_gmem_get_supported_flags offers INIT_SHARED only to VMs without private memory',
+    vmAttributes: 'Linux 6.8: KVM_SET_MEMORY_ATTRIBUTES (CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES)',
+    conversion: 'Linux 6.8: PRIVATE is a VM attribute, set with KVM_SET_MEMORY_ATTRIBUTES',
+  },
 };
 
 /**
- * The in-place conversion series (v8, June 2026, in linux-next since autumn 2026): the
- * shared/private state lives in the guest_memfd, per page, and KVM_SET_MEMORY_ATTRIBUTES2 on the
- * file converts it. VMs with private memory get INIT_SHARED; the VM-wide ioctl can no longer set
- * PRIVATE.
+ * The in-place conversion series as linux-next has it (v13, September 2026; docs/kernel-behaviour.md#in-place-conversion).
+ * Its build option CONFIG_KVM_VM_MEMORY_ATTRIBUTES and its read-only module parameter
+ * kvm.gmem_in_place_conversion (default: the opposite of the option) allow three kernels, one
+ * profile each. v8 (June 2026) already had the same option and parameter (a v8 kernel's default
+ * build answered ENOTTY for the VM ioctl when run here) and left error_offset untouched after
+ * EINVAL, so no rule of v8 differs from v13 where a user can see it: `inplace` is a name for the
+ * default build, not a profile of its own.
  */
-export const INPLACE: Profile = {
+const INPLACE_SOURCE = 'in-place conversion series v13 (linux-next since next-20260923)';
+
+/** The default build (option N): in-place on, and no VM-wide KVM_SET_MEMORY_ATTRIBUTES at all. */
+export const INPLACE_V13: Profile = {
   ...LINUX_6_18,
-  name: 'inplace',
-  description: 'in-place shared/private conversion (v8 series): KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd',
+  name: 'inplace-v13',
+  description: 'in-place conversion v13, default build: KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd, no VM-wide attributes ioctl (ENOTTY)',
   status: 'proposal',
   initSharedWithPrivateMem: true,
-  inPlace: { ioctl: 'attributes2', capability: 250 },
+  inPlace: { ioctl: 'attributes2', capability: PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest },
+  vmMemoryAttributes: false,
+  gmemInPlaceConversion: true,
+  sources: {
+    ...LINUX_6_18.sources,
+    conversion: `${INPLACE_SOURCE}: KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd`,
+    initShared: `${INPLACE_SOURCE}: INIT_SHARED offered to VMs with private memory`,
+    vmAttributes: `${INPLACE_SOURCE}: CONFIG_KVM_VM_MEMORY_ATTRIBUTES=n (the default) compiles the VM ioctl out`,
+    parameter: `${INPLACE_SOURCE}: kvm.gmem_in_place_conversion defaults to Y without the option`,
+  },
 };
+
+/** CONFIG_KVM_VM_MEMORY_ATTRIBUTES=y with the parameter on: the VM ioctl exists but refuses PRIVATE. */
+export const INPLACE_V13_VMATTRS: Profile = {
+  ...INPLACE_V13,
+  name: 'inplace-v13-vmattrs',
+  description: 'in-place conversion v13 built with CONFIG_KVM_VM_MEMORY_ATTRIBUTES=y and kvm.gmem_in_place_conversion=Y: the VM ioctl refuses PRIVATE (EINVAL)',
+  vmMemoryAttributes: true,
+  sources: {
+    ...INPLACE_V13.sources,
+    vmAttributes: `${INPLACE_SOURCE}: with the option the VM ioctl stays, but cannot set PRIVATE while the parameter is on`,
+    parameter: `${INPLACE_SOURCE}: kvm.gmem_in_place_conversion=Y given on the command line`,
+  },
+};
+
+/** CONFIG_KVM_VM_MEMORY_ATTRIBUTES=y with the parameter off (its default then): the per-VM way of 6.18. */
+export const INPLACE_V13_LEGACY: Profile = {
+  ...LINUX_6_18,
+  name: 'inplace-v13-legacy',
+  description: 'in-place conversion v13 built with CONFIG_KVM_VM_MEMORY_ATTRIBUTES=y, kvm.gmem_in_place_conversion=N: PRIVATE per VM as in 6.18, the guest_memfd ioctl answers ENOTTY',
+  status: 'proposal',
+  gmemInPlaceConversion: false,
+  sources: {
+    ...LINUX_6_18.sources,
+    conversion: `${INPLACE_SOURCE}: the parameter off keeps PRIVATE in the VM; KVM_SET_MEMORY_ATTRIBUTES2 answers ENOTTY`,
+    parameter: `${INPLACE_SOURCE}: kvm.gmem_in_place_conversion defaults to N with the option`,
+  },
+};
+
+/** Names kept for what they meant before v13 was modelled (scripts and the README use them). */
+const PROFILE_ALIASES: Readonly<Record<string, string>> = { inplace: INPLACE_V13.name };
 
 /**
  * RFC v2 of "1G page support" (May 2025): conversion by KVM_GMEM_CONVERT_SHARED / _PRIVATE on
@@ -163,41 +237,68 @@ export const RFC_1G_V2: Profile = {
   initSharedWithPrivateMem: true,
   defaultShared: true,
   inPlace: { ioctl: 'convert', capability: null },
+  sources: {
+    ...LINUX_6_18.sources,
+    flags: 'RFC v2 of 1G page support (May 2025): SUPPORT_SHARED 1<<0, INIT_PRIVATE 1<<1',
+    conversion: 'RFC v2 of 1G page support (May 2025): KVM_GMEM_CONVERT_SHARED/_PRIVATE, _IOWR(0xAF, 0x41/0x42)',
+    initShared: 'RFC v2 of 1G page support (May 2025): files start shared; no INIT_SHARED flag',
+    vmAttributes: 'RFC v2 of 1G page support (May 2025): the file holds PRIVATE; the VM ioctl cannot set it',
+  },
 };
 
 /**
- * Huge pages on top of in-place conversion (the "1G page support" series, as the model reads
- * it): HUGETLB is bit 2 (contested with NO_DIRECT_MAP), the log2 page size (21 or 30) is a field in
- * bits 61:56 of the flags, enumerated through KVM_CAP_GUEST_MEMFD_FLAGS_HI (bit 31 of a capability
- * answer cannot be used: the answer would read as an error, so the field stops at bit 61).
+ * The seeds' hypothetical KVM_CAP_GUEST_MEMFD_FLAGS_HI (flags 63:32, shifted down): no posting has
+ * it. Its number is far past anything upstream has given out (245-249 went to arm64 and s390
+ * capabilities, 250 to in-place conversion), so it can never answer for another capability.
+ */
+export const HYPOTHETICAL_FLAGS_HI_CAPABILITY = 1000;
+
+/**
+ * Huge pages on top of in-place conversion, encoded as RFC v2 of "1G page support" (May 2025)
+ * posted it: HUGETLB is bit 2 (contested with NO_DIRECT_MAP) and the log2 page size is a 6-bit
+ * field in flags bits 63:58, 0 meaning the default huge page size (2 MiB on x86). The RFC had
+ * its own capability for HUGETLB; the model enumerates the field through the hypothetical
+ * FLAGS_HI (bit 63 cannot be enumerated: a capability answer with bit 31 set reads as an error;
+ * the sizes offered need only bits 62:58).
  */
 export const HUGETLB: Profile = {
-  ...INPLACE,
+  ...INPLACE_V13_VMATTRS,
   name: 'hugetlb',
-  description: 'huge pages (1G page support series): HUGETLB, a page-size field in flags 61:56, split on conversion, merged when private',
+  description: "huge pages as RFC v2 of 1G page support encodes them: HUGETLB (1<<2), log2 page size in flags 63:58 (0: default), over in-place v13; split on conversion, merged when private",
   status: 'proposal',
   gmemFlags: {
-    ...INPLACE.gmemFlags,
+    ...INPLACE_V13_VMATTRS.gmemFlags,
     hugetlb: 1n << 2n,
-    names: { ...INPLACE.gmemFlags.names, GUEST_MEMFD_FLAG_HUGETLB: 1n << 2n },
+    names: { ...INPLACE_V13_VMATTRS.gmemFlags.names, GUEST_MEMFD_FLAG_HUGETLB: 1n << 2n },
   },
-  hugePages: { shift: 56, sizesLog2: [21, 30], defaultLog2: 21 },
-  flagsHiCapability: 251,
+  hugePages: { shift: 58, sizesLog2: [21, 30], defaultLog2: 21 },
+  flagsHiCapability: HYPOTHETICAL_FLAGS_HI_CAPABILITY,
+  sources: {
+    ...INPLACE_V13_VMATTRS.sources,
+    flags: 'RFC v2 of 1G page support (May 2025): HUGETLB 1<<2, over the released MMAP and INIT_SHARED',
+    hugePages: 'RFC v2 of 1G page support (May 2025): log2 page size in flags bits 63:58, 0 = default huge page size',
+    flagsHi: "the seeds' hypothetical KVM_CAP_GUEST_MEMFD_FLAGS_HI: no posting; numbered 1000 so it cannot collide",
+  },
 };
 
-/** GUEST_MEMFD_FLAG_NO_DIRECT_MAP (bit 2 in its series): the pages leave the kernel's direct map. */
+/**
+ * GUEST_MEMFD_FLAG_NO_DIRECT_MAP (v12, April 2026): 1<<2, enumerated by KVM_CAP_GUEST_MEMFD_FLAGS
+ * (an older revision's own capability is gone): the pages leave the kernel's direct map.
+ */
 export const NO_DIRECT_MAP: Profile = {
   ...LINUX_6_18,
   name: 'no-direct-map',
   description: 'GUEST_MEMFD_FLAG_NO_DIRECT_MAP (bit 2 in its series, the same bit HUGETLB wants)',
   status: 'proposal',
   gmemFlags: { ...LINUX_6_18.gmemFlags, noDirectMap: 1n << 2n, names: { ...LINUX_6_18.gmemFlags.names, GUEST_MEMFD_FLAG_NO_DIRECT_MAP: 1n << 2n } },
+  sources: { ...LINUX_6_18.sources, flags: 'NO_DIRECT_MAP series v12 (April 2026): GUEST_MEMFD_FLAG_NO_DIRECT_MAP 1<<2 in KVM_CAP_GUEST_MEMFD_FLAGS' },
 };
 
 /**
  * The granular-flags idea from the mmap discussion (seed 001), never adopted upstream: READ and
- * WRITE as opt-ins beside MMAP (write() populates shared memory; WRITE is also proposed on its
- * own), both withdrawable for good once the guest is populated.
+ * WRITE as opt-ins beside MMAP, both withdrawable for good once the guest is populated. WRITE
+ * takes the bit of its own posting (write() to populate, v7, Nov 2025: 1<<2 standalone); READ was
+ * never posted, so its bit (1<<4) is the model's.
  */
 export const GRANULAR: Profile = {
   ...LINUX_6_18,
@@ -206,14 +307,20 @@ export const GRANULAR: Profile = {
   status: 'proposal',
   gmemFlags: {
     ...LINUX_6_18.gmemFlags,
-    write: 1n << 3n,
+    write: 1n << 2n,
     read: 1n << 4n,
-    names: { ...LINUX_6_18.gmemFlags.names, GUEST_MEMFD_FLAG_WRITE: 1n << 3n, GUEST_MEMFD_FLAG_READ: 1n << 4n },
+    names: { ...LINUX_6_18.gmemFlags.names, GUEST_MEMFD_FLAG_WRITE: 1n << 2n, GUEST_MEMFD_FLAG_READ: 1n << 4n },
   },
   seals: true,
+  sources: {
+    ...LINUX_6_18.sources,
+    flags: 'write() to populate, v7 (Nov 2025): WRITE 1<<2 standalone; READ 1<<4 is the model\'s (never posted)',
+    readWrite: 'write() to populate, v7 (Nov 2025): page-aligned writes of shared memory; read() from the seeds\' idea',
+    seals: 'the seeds\' granular-flags idea (never posted or adopted)',
+  },
 };
 
-const PROFILES: ReadonlyMap<string, Profile> = new Map([LINUX_6_18, INPLACE, RFC_1G_V2, HUGETLB, NO_DIRECT_MAP, GRANULAR].map((p) => [p.name, p]));
+const PROFILES: ReadonlyMap<string, Profile> = new Map([LINUX_6_18, INPLACE_V13, INPLACE_V13_VMATTRS, INPLACE_V13_LEGACY, RFC_1G_V2, HUGETLB, NO_DIRECT_MAP, GRANULAR].map((p) => [p.name, p]));
 
 export const DEFAULT_PROFILE = LINUX_6_18.name;
 
@@ -221,11 +328,16 @@ export function profileNames(): string[] {
   return [...PROFILES.keys()];
 }
 
+/** Other names getProfile accepts, each with the profile it stands for. */
+export function profileAliases(): Readonly<Record<string, string>> {
+  return PROFILE_ALIASES;
+}
+
 /** Look a profile up by name; an unknown name is a RangeError that lists the known ones. */
 export function getProfile(name: string = DEFAULT_PROFILE): Profile {
   if (typeof name !== 'string') throw invalidArgType(`profile must be a string, got ${typeof name}`);
-  const profile = PROFILES.get(name);
-  if (!profile) throw invalidArgValue(`unknown profile ${JSON.stringify(name)}; known profiles: ${profileNames().join(', ')}`, 'RangeError');
+  const profile = PROFILES.get(PROFILE_ALIASES[name] ?? name);
+  if (!profile) throw invalidArgValue(`unknown profile ${JSON.stringify(name)}; known profiles: ${profileNames().join(', ')} (and ${Object.keys(PROFILE_ALIASES).join(', ')})`, 'RangeError');
   return profile;
 }
 

@@ -84,7 +84,7 @@ export const STEP_KINDS = {
   fchmod: { doc: 'fchmod(2).', fields: { file: use(), mode: req(u64) } },
   setMemoryAttributes2: {
     doc: 'KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd (in-place conversion).',
-    fields: { ...conversion, attributes: req(flags), flags: u64, reserved: { type: 'u64List', maxItems: 11 } },
+    fields: { ...conversion, attributes: req(flags), flags: u64, reserved: { type: 'u64List', maxItems: 11 }, errorOffset: { type: 'u64', doc: "error_offset on entry (the kernel writes it only for EAGAIN and ENOMEM)" } },
   },
   convertToPrivate: { doc: 'Whichever conversion ioctl the backend has, to private.', fields: conversion },
   convertToShared: { doc: 'Whichever conversion ioctl the backend has, to shared.', fields: conversion },

@@ -133,6 +133,7 @@ export const EXECUTORS: { [K in StepKind]: Executor<K> } = {
       attributes: flags(s.attributes, `${w}.attributes`),
       flags: u64(s.flags, `${w}.flags`, 0n),
       ...list(s.reserved, w),
+      errorOffset: u64(s.errorOffset, `${w}.errorOffset`, 0n),
     }),
   convertToPrivate: (ctx, s, w) => part(ctx, s, w, 'conversion', 'convertToPrivate').toPrivate(u64(s.offset, `${w}.offset`), u64(s.size, `${w}.size`)),
   convertToShared: (ctx, s, w) => part(ctx, s, w, 'conversion', 'convertToShared').toShared(u64(s.offset, `${w}.offset`), u64(s.size, `${w}.size`)),

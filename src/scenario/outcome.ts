@@ -30,12 +30,6 @@ export function okOutcome(value: unknown): Outcome {
   return { ok: plain(value) };
 }
 
-/**
- * The errnos after which a conversion's error_offset means something (the kernel copies it back
- * only for these; docs/kernel-behaviour.md#in-place-conversion). After any other error the field
- * holds whatever the caller passed in, so it is not part of the outcome.
- */
-const ERROR_OFFSET_ERRNOS: ReadonlySet<string> = new Set(['EAGAIN', 'ENOMEM']);
 
 /** The outcome of an error a step threw; a caller error (TypeError...) is rethrown. */
 export function errorOutcome(err: unknown): { outcome: Outcome; detail: string } {
@@ -43,7 +37,8 @@ export function errorOutcome(err: unknown): { outcome: Outcome; detail: string }
     const outcome: Outcome =
       err.code === 'SIGBUS' || err.code === 'SIGSEGV'
         ? { signal: err.code, ...(err.mappingOffset !== undefined ? { mappingOffset: String(err.mappingOffset) } : {}), ...(err.fileOffset !== undefined ? { fileOffset: String(err.fileOffset) } : {}) }
-        : { errno: err.code, ...(err.errorOffset !== undefined && ERROR_OFFSET_ERRNOS.has(err.code) ? { errorOffset: String(err.errorOffset) } : {}) };
+        : // The API carries errorOffset only where the kernel copies it back (EAGAIN, ENOMEM).
+          { errno: err.code, ...(err.errorOffset !== undefined ? { errorOffset: String(err.errorOffset) } : {}) };
     return { outcome, detail: err.reason ?? '' };
   }
   if (err instanceof UnsupportedError) return { outcome: { unsupported: err.operation }, detail: err.message };

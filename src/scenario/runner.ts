@@ -1,5 +1,6 @@
 /** Running a scenario instance on a backend, step by step, and on two backends side by side. */
-import type { Kvm } from '../api.js';
+import type { Kvm, Vm } from '../api.js';
+import { isKvmError } from '../errors.js';
 import { isArgumentError } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
@@ -53,7 +54,7 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
   const type = KVM_X86_VM_TYPES.byName[typeName];
   if (!((kvm.checkExtension('KVM_CAP_VM_TYPES') || 1) >>> type & 1)) return `${typeName} is not offered (KVM_CAP_VM_TYPES)`;
   if (r.rfcConvert && features.conversion !== 'convert') return 'no KVM_GMEM_CONVERT ioctls (RFC v2 of 1G page support, profile rfc-1g-v2 only)';
-  const needsVm = r.gmemFlags !== undefined || r.inPlace || r.vmMemoryAttributes;
+  const needsVm = r.gmemFlags !== undefined || r.inPlace !== undefined || r.vmMemoryAttributes || r.vmAttributesIoctl !== undefined;
   if (!needsVm) return undefined;
   const vm = kvm.createVm(type);
   try {
@@ -62,10 +63,14 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
       const have = BigInt(vm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'));
       if ((have & want) !== want) return `${typeName} does not accept guest_memfd flags 0x${want.toString(16)} (KVM_CAP_GUEST_MEMFD_FLAGS = 0x${have.toString(16)})`;
     }
-    if (r.inPlace) {
+    if (r.inPlace !== undefined) {
       const cap = features.inPlaceCapability;
-      if (features.conversion !== 'attributes2') return `no in-place conversion in profile ${features.profile}`;
-      if (vm.checkExtension(cap) === 0) return `no in-place conversion for ${typeName} (capability ${cap} answers 0)`;
+      const has = features.conversion === 'attributes2' && vm.checkExtension(cap) !== 0;
+      if (r.inPlace && !has) return `no in-place conversion for ${typeName} on ${features.profile} (capability ${cap} answers 0)`;
+      if (!r.inPlace && has) return `in-place conversion is on for ${typeName} (capability ${cap} answers non-zero)`;
+    }
+    if (r.vmAttributesIoctl !== undefined && vmAttributesIoctlExists(vm) !== r.vmAttributesIoctl) {
+      return r.vmAttributesIoctl ? 'the VM-wide KVM_SET_MEMORY_ATTRIBUTES is compiled out (ENOTTY)' : 'the VM-wide KVM_SET_MEMORY_ATTRIBUTES exists';
     }
     if (r.vmMemoryAttributes && !(BigInt(vm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES')) & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
       return `KVM_SET_MEMORY_ATTRIBUTES cannot set PRIVATE on ${typeName}`;
@@ -74,6 +79,20 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
   } finally {
     vm.close();
   }
+}
+
+/**
+ * Whether the VM ioctl is built in: asked with a call every build refuses (size 0), so nothing
+ * changes; only a kernel without the ioctl answers ENOTTY. No capability tells it apart: with
+ * in-place on, KVM_CAP_MEMORY_ATTRIBUTES answers 0 whether the ioctl exists or not.
+ */
+function vmAttributesIoctlExists(vm: Vm): boolean {
+  try {
+    vm.setMemoryAttributes({ address: 0, size: 0, attributes: 0 });
+  } catch (err) {
+    return !isKvmError(err, 'ENOTTY');
+  }
+  return true;
 }
 
 function runStep(ctx: StepContext, step: Step, index: number): { outcome: Outcome; detail?: string } {

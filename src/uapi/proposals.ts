@@ -6,9 +6,25 @@ import { iowr, KVMIO } from './ioctl.js';
 import { constantTable } from './table.js';
 import type { StructLayout } from './structs.js';
 export const PROPOSED_CAPS = {
-  /** In-place conversion (KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd): 250 in v8; 249 and 245 earlier. */
-  KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES: { latest: 250, earlier: [249, 245] },
+  /**
+   * In-place conversion (KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd): 250 in v8 and, as
+   * reported, v13; 246 (RFC v1), 248 (RFC v2) and 249 (v3-v7) earlier (docs/kernel-behaviour.md#capability-numbers).
+   */
+  KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES: { latest: 250, earlier: [249, 248, 246] },
 } as const;
+
+/**
+ * Capability numbers upstream gave out after KVM_CAP_GUEST_MEMFD_FLAGS (244), seen in patch
+ * context (docs/kernel-behaviour.md#capability-numbers). Earlier revisions of the in-place series used some of them; a
+ * proposal's number must never be one of them, and a kernel that has one answers for it.
+ */
+export const UPSTREAM_CAPS_AFTER_244 = constantTable('capability', {
+  KVM_CAP_ARM_SEA_TO_USER: 245,
+  KVM_CAP_S390_USER_OPEREXEC: 246,
+  KVM_CAP_S390_KEYOP: 247,
+  KVM_CAP_S390_VSIE_ESAMODE: 248,
+  KVM_CAP_S390_HPAGE_2G: 249,
+});
 
 /** The guest_memfd ioctl type of the RFC v2 series (its own, not KVM's 0xAE). */
 const GMEM_RFC_IO = 0xaf;
@@ -25,6 +41,12 @@ export const PROPOSED_IOCTLS = constantTable('proposed ioctl', {
   KVM_GMEM_CONVERT_SHARED: iowr(GMEM_RFC_IO, 0x41, PROPOSED_STRUCT_SIZES.kvm_gmem_convert),
   KVM_GMEM_CONVERT_PRIVATE: iowr(GMEM_RFC_IO, 0x42, PROPOSED_STRUCT_SIZES.kvm_gmem_convert),
 });
+
+/**
+ * The errnos after which a conversion copies error_offset back to userspace (v13: the EAGAIN and
+ * ENOMEM paths only). After success or any other error the field keeps the caller's value.
+ */
+export const ERROR_OFFSET_ERRNOS: ReadonlySet<string> = new Set(['EAGAIN', 'ENOMEM']);
 
 export const kvm_memory_attributes2 = {
   offset: { offset: 0, size: 8 },

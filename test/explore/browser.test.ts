@@ -105,7 +105,7 @@ describe('explorer in headless Chromium', { skip }, () => {
 
   it('shows the next step\'s SIGBUS as its outcome, then steps back to the state before the conversion', async () => {
     await page.click('#next');
-    assert.match((await page.textContent('#step-detail td[data-field="model (inplace)"]')) ?? '', /^SIGBUS at mapping offset 8192$/);
+    assert.match((await page.textContent('#step-detail td[data-field="model (inplace-v13)"]')) ?? '', /^SIGBUS at mapping offset 8192$/);
     assert.equal(await page.locator('#steps li.current.error').count(), 1);
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');

@@ -189,9 +189,9 @@ describe('KVM_SET_MEMORY_ATTRIBUTES2: checks in order', () => {
   });
 });
 
-describe('in-place profile: capabilities and the VM-wide ioctl', () => {
-  it('answers the in-place capability, offers INIT_SHARED to private VMs, and refuses PRIVATE through the VM', () => {
-    using kvm = openModel('inplace');
+describe('in-place profiles: capabilities and the VM-wide ioctl', () => {
+  it('inplace-v13-vmattrs answers the in-place capability, offers INIT_SHARED to private VMs, and refuses PRIVATE through the VM', () => {
+    using kvm = openModel('inplace-v13-vmattrs');
     assert.equal(kvm.checkExtension(250), 8);
     assert.equal(kvm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), 0);
     using sw = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
@@ -200,6 +200,39 @@ describe('in-place profile: capabilities and the VM-wide ioctl', () => {
     expectCode(() => sw.setMemoryAttributes({ address: 0, size: P, attributes: PRIVATE }), 'EINVAL');
     using def = kvm.createVm(0);
     assert.equal(def.checkExtension(250), 0);
+  });
+  it('inplace-v13 (the default build, also the name inplace) has no VM ioctl: ENOTTY whatever the arguments', () => {
+    using kvm = openModel('inplace');
+    assert.equal(kvm.profile, 'inplace-v13');
+    assert.equal(kvm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), 0);
+    using sw = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
+    assert.equal(sw.checkExtension(250), 8);
+    assert.equal(sw.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), 0);
+    expectCode(() => sw.setMemoryAttributes({ address: 0, size: P, attributes: PRIVATE }), 'ENOTTY');
+    expectCode(() => sw.setMemoryAttributes({ address: 0, size: 0, attributes: 0, flags: 1 }), 'ENOTTY');
+  });
+  it('inplace-v13-legacy keeps PRIVATE in the VM; the guest_memfd ioctl exists and answers ENOTTY', () => {
+    using kvm = openModel('inplace-v13-legacy');
+    assert.equal(kvm.checkExtension(250), 0);
+    using sw = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
+    assert.equal(sw.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), Number(PRIVATE));
+    assert.equal(sw.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'), 1);
+    sw.setMemoryAttributes({ address: 0, size: P, attributes: PRIVATE });
+    using f = sw.createGuestMemfd({ size: P, flags: 1 });
+    expectCode(() => f.conversion!.toPrivate(0, P), 'ENOTTY');
+  });
+});
+
+describe('error_offset (v13): written only for EAGAIN and ENOMEM', () => {
+  it('a KvmError carries errorOffset after EAGAIN, and none after EINVAL whatever the caller passed', () => {
+    using kvm = openModel('inplace');
+    using sw = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
+    using f = sw.createGuestMemfd({ size: 2 * P, flags: 3 });
+    const args = { offset: 0, size: 2 * P, attributes: PRIVATE, flags: 1, errorOffset: 0x1234 };
+    assert.equal(expectCode(() => f.conversion!.setMemoryAttributes2(args), 'EINVAL').errorOffset, undefined);
+    assert.equal(args.errorOffset, 0x1234);
+    using pin = f.pins!.pin(P, P);
+    assert.equal(expectCode(() => f.conversion!.setMemoryAttributes2({ ...args, flags: 0 }), 'EAGAIN').errorOffset, BigInt(P));
   });
 });
 

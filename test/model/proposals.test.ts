@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { supportedGuestMemfdFlags } from '../../src/capabilities.js';
 import { openModel } from '../../src/open.js';
-import { getProfile } from '../../src/model/profile.js';
+import { getProfile, profileNames } from '../../src/model/profile.js';
+import { KVM_CAPS } from '../../src/uapi/caps.js';
+import { PROPOSED_CAPS, UPSTREAM_CAPS_AFTER_244 } from '../../src/uapi/proposals.js';
 import { KVM_MEM_GUEST_MEMFD } from '../../src/uapi/flags.js';
 import { expectCode } from '../helpers.js';
 
@@ -17,8 +19,8 @@ const GB1 = 1024 * 1024 * 1024;
 const MMAP = 1n;
 const INIT_SHARED = 2n;
 const HUGETLB = 4n;
-const size1G = 30n << 56n;
-const size2M = 21n << 56n;
+const size1G = 30n << 58n;
+const size2M = 21n << 58n;
 
 function hugeVm() {
   const kvm = openModel('hugetlb');
@@ -27,13 +29,13 @@ function hugeVm() {
 }
 
 describe('profile hugetlb: huge pages', () => {
-  it('HUGETLB picks 2 MiB pages, or the size in bits 61:56; the rules of creation', () => {
+  it('HUGETLB picks 2 MiB pages, or the log2 size in bits 63:58 (RFC v2); the rules of creation', () => {
     using h = hugeVm();
     const vm = h.vm;
     assert.equal(modelInode(vm.createGuestMemfd({ size: MB2, flags: MMAP | HUGETLB }))!.pageLog2, 21);
     assert.equal(modelInode(vm.createGuestMemfd({ size: GB1, flags: MMAP | HUGETLB | size1G }))!.pageLog2, 30);
     expectCode(() => vm.createGuestMemfd({ size: MB2, flags: MMAP | size2M }), 'EINVAL', 'a size without HUGETLB');
-    expectCode(() => vm.createGuestMemfd({ size: MB2, flags: MMAP | HUGETLB | (25n << 56n) }), 'EINVAL', '32 MiB pages are not offered');
+    expectCode(() => vm.createGuestMemfd({ size: MB2, flags: MMAP | HUGETLB | (25n << 58n) }), 'EINVAL', '32 MiB pages are not offered');
     expectCode(() => vm.createGuestMemfd({ size: MB2, flags: MMAP | HUGETLB | INIT_SHARED }), 'EINVAL', 'HUGETLB with INIT_SHARED');
     expectCode(() => vm.createGuestMemfd({ size: MB2 + P, flags: MMAP | HUGETLB }), 'EINVAL', 'not a whole number of huge pages');
   });
@@ -82,9 +84,9 @@ describe('flags past bit 31', () => {
     const low = supportedGuestMemfdFlags(kvm);
     const all = supportedGuestMemfdFlags(kvm, hi);
     assert.equal(low, 7n);
-    assert.equal(all, 7n | (0x3fn << 56n));
+    assert.equal(all, 7n | (0x1fn << 58n), 'bit 63 of the field cannot be enumerated (an answer with bit 31 set reads as an error)');
     assert.equal(all & size1G, size1G, 'the 1 GiB size is enumerable only through FLAGS_HI');
-    assert.equal(kvm.checkExtension(hi), 0x3f000000);
+    assert.equal(kvm.checkExtension(hi), 0x7c000000);
     using plain = openModel('linux-6.18');
     assert.equal(supportedGuestMemfdFlags(plain, hi), 3n, 'a kernel without FLAGS_HI answers 0 for it');
   });
@@ -106,8 +108,9 @@ describe('profile no-direct-map', () => {
 });
 
 describe('profile granular: READ and WRITE opt-ins, withdrawable', () => {
-  const WRITE = 8n;
-  const READ = 16n;
+  // WRITE has its own posting's bit (1<<2); READ, never posted, the model's.
+  const WRITE = getProfile('granular').gmemFlags.write!;
+  const READ = getProfile('granular').gmemFlags.read!;
   function granular(flags: bigint, size = 4 * P) {
     const kvm = openModel('granular');
     const vm = kvm.createVm(0);
@@ -164,5 +167,22 @@ describe('docs/profiles.md', () => {
     const { profilesTable } = await import('../../src/docs/profilesTable.js');
     const committed = readFileSync(fileURLToPath(new URL('../../../docs/profiles.md', import.meta.url)), 'utf8');
     assert.equal(committed, profilesTable(), 'docs/profiles.md is stale: run npm run docs');
+  });
+  it('names a source for every feature every profile has', async () => {
+    const { missingSources } = await import('../../src/docs/profilesTable.js');
+    assert.deepEqual(missingSources(), []);
+  });
+});
+
+describe('proposal numbers never collide with upstream', () => {
+  it("the hypothetical FLAGS_HI capability is no released, upstream-assigned or in-place series number", () => {
+    const taken = new Set<number>([...PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.earlier, PROPOSED_CAPS.KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES.latest]);
+    for (const name of profileNames()) {
+      const n = getProfile(name).flagsHiCapability;
+      if (n === undefined || n === null) continue;
+      assert.equal(KVM_CAPS.nameOf(n), undefined, `${name}: ${n} is a released capability`);
+      assert.equal(UPSTREAM_CAPS_AFTER_244.nameOf(n), undefined, `${name}: upstream gave ${n} to something else`);
+      assert.ok(!taken.has(n), `${name}: ${n} was the in-place capability in some revision`);
+    }
   });
 });

@@ -6,6 +6,7 @@
 import type { GmemConvertWords, MemoryAttributes2Words } from '../../requests.js';
 import { MEMORY_ATTRIBUTES } from '../../uapi/flags.js';
 import { PAGE_SIZE_N, U64_MAX, isPageAligned, pageOf, pageOffset } from '../../uapi/memory.js';
+import { ERROR_OFFSET_ERRNOS } from '../../uapi/proposals.js';
 import { supportedGmemMemoryAttributes } from '../caps.js';
 import { fail, hex } from '../fail.js';
 import { PRIVATE, SHARED, type GmemInode } from './inode.js';
@@ -18,7 +19,7 @@ export function convertPages(inode: GmemInode, start: number, end: number, toPri
   const target = toPrivate ? PRIVATE : SHARED;
   if (inode.attributes.findFirst(start, end, (v) => v !== target) < 0) return; // Already so: nothing to do.
   const injected = inode.vm.takeInjectedFault(operation);
-  if (injected) fail(injected, 'injected fault (model fault injection)', { errorOffset: pageOffset(start) });
+  if (injected) fail(injected, 'injected fault (model fault injection)', ERROR_OFFSET_ERRNOS.has(injected) ? { errorOffset: pageOffset(start) } : {});
   if (toPrivate) {
     // The kernel first zaps every host mapping of the range; the model's mappings ask the
     // attribute on every access, so there is nothing to zap. Then the busy check:

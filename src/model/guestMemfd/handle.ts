@@ -30,7 +30,10 @@ export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBacken
   ) {
     inode.get(); // The descriptor's reference.
     super(process, { kind: 'guest_memfd', inode, put: () => inode.put() });
-    this.conversion = inode.vm.profile.inPlace?.ioctl;
+    // Where the series is built in but switched off, its ioctl still exists and answers ENOTTY,
+    // as on the kernel backend (which then issues it too).
+    const profile = inode.vm.profile;
+    this.conversion = profile.inPlace?.ioctl ?? (profile.gmemInPlaceConversion !== undefined ? 'attributes2' : undefined);
     if (inode.vm.profile.seals) this.addSeals = (flags) => gmemAddSeals(inode, flags);
   }
 
