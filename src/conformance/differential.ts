@@ -38,5 +38,6 @@ export function compareReports(instance: ScenarioInstance, model: ScenarioReport
     cause ??= known;
     rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);
   }
-  return { compared: Math.min(model.steps.length, kernel.steps.length), rows };
+  const limitedAt = model.steps.findIndex((s, i) => s.limited || kernel.steps[i]?.limited);
+  return { compared: limitedAt >= 0 ? limitedAt : Math.min(model.steps.length, kernel.steps.length), rows };
 }
