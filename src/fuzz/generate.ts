@@ -154,7 +154,7 @@ const BREADTH: Generator[] = [
     const step: StepOf<'setUserMemoryRegion2'> = {
       do: 'setUserMemoryRegion2',
       vm,
-      slot: r.pick(['0', '1', '2', '3', '32763', '32764', '65536', '65537', String(r.int(70000))]),
+      slot: r.pick(['0', '1', '2', '3', '32763', '32764', '65536', '65537', '131072', String(r.int(70000))]),
       flags: r.chance(0.7) ? r.pick(['0x4', '0x4', '0x0', '0x1', '0x2', '0x5', '0x6']) : flagBits(r, 4, 0.2),
       guestPhysAddr: r.pick(['0', '0x100000', '0x200000', '2^32', '2^52-4096', '2^52', '2^64-4096', String(r.int(16) * P), '1']),
       memorySize: r.pick(['0', '4096', '8192', '16384', '4097', '2^43', '2^47', '65536']),
@@ -338,6 +338,8 @@ const TARGETED: Generator[] = [
 
 /** Hits after which a rule counts as well met. */
 const SATURATED = 200;
+/** Sequences without a new rule met after which the rules still open count as out of reach. */
+const STALE_AFTER = 1500;
 
 /**
  * Steering: a generator's weight grows with the rules it aims at that the run has not met yet,
@@ -345,6 +347,8 @@ const SATURATED = 200;
  */
 export class Steering {
   private readonly open: Set<string>;
+  private sequences = 0;
+  private lastProgress = 0;
 
   constructor(
     private readonly profile: Profile,
@@ -355,17 +359,23 @@ export class Steering {
 
   /** The weights for the next sequence, given what has been met so far. */
   weights(gens: readonly Generator[]): number[] {
+    this.sequences++;
+    const before = this.open.size;
     for (const id of this.open) if (this.coverage.counts.has(id)) this.open.delete(id);
+    if (this.open.size < before) this.lastProgress = this.sequences;
+    // Rules this kernel cannot show (a VM type it lacks) stay open for good: after a while with
+    // no new rule met, steering stops paying for them.
+    const stale = this.sequences - this.lastProgress > STALE_AFTER;
     return gens.map((g) => {
       const aims = (id: string) => g.targets.some((t) => id === t || id.startsWith(t));
       let missing = 0;
       for (const id of this.open) if (aims(id)) missing++;
-      if (missing) return g.weight * (1 + Math.min(missing, 4));
-      // Every rule it aims at is well met: it steps back for the others (guest accesses and
-      // whole VMs are the dearest calls on a kernel), but keeps a share of the breadth.
+      if (missing && !stale) return g.weight * (1 + Math.min(missing, 4));
+      // Every rule it aims at is well met (or out of reach): it steps back for the others (guest
+      // accesses and whole VMs are the dearest calls on a kernel), but keeps a share of the breadth.
       let least = Infinity;
       for (const [id, n] of this.coverage.counts) if (aims(id)) least = Math.min(least, n);
-      return g.targets.length && least >= SATURATED ? g.weight * 0.3 : g.weight;
+      return g.targets.length && (stale || least >= SATURATED) ? g.weight * 0.3 : g.weight;
     });
   }
 
