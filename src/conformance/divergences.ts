@@ -6,6 +6,7 @@
  * fuzzer's random sequences have no such marks, so it recognizes divergences with the predicates
  * below, keyed by name.
  */
+import { existsSync } from 'node:fs';
 import { divergenceEntries, divergenceEntry, type DivergenceEntry } from '../scenario/divergenceData.js';
 import type { Outcome, Step } from '../scenario/types.js';
 import { u64Value } from '../scenario/values.js';
@@ -16,7 +17,19 @@ export type KnownDivergence = DivergenceEntry;
 /** Recognizes a divergence in any step (the fuzzer's random sequences): the step, and both answers. */
 type Recognizer = (step: Step, model: Outcome, kernel: Outcome) => boolean;
 
+/**
+ * This host's paravirtual MMU (kvm_pvm) exits KVM_EXIT_MMIO for every guest access it cannot
+ * back, where upstream serves it from the file or fails with EFAULT. Only on that host: on any
+ * other kernel the same answer is a finding.
+ */
+const ON_PVM_HOST = existsSync('/sys/module/kvm_pvm');
+const pvmGuestMmio: Recognizer = (step, model, kernel) =>
+  ON_PVM_HOST && (step.do === 'guestRead' || step.do === 'guestWrite') && 'exit' in kernel && kernel.exit === 'KVM_EXIT_MMIO' && !('exit' in model && model.exit === 'KVM_EXIT_MMIO');
+
 export const RECOGNIZERS: Readonly<Record<string, Recognizer>> = {
+  // Which of the two: a model EFAULT is the error-pfn path, anything else a slot served by its file.
+  'pvm-hva-fault-mmio': (step, model, kernel) => pvmGuestMmio(step, model, kernel) && 'errno' in model,
+  'pvm-gmem-uaddr0-mmio': (step, model, kernel) => pvmGuestMmio(step, model, kernel) && !('errno' in model),
   'gmem-bind-loff-overflow': (step, model, kernel) => {
     if (step.do !== 'setUserMemoryRegion2' || !('ok' in kernel) || !('errno' in model) || model.errno !== 'EINVAL') return false;
     try {

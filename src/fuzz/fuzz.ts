@@ -1,8 +1,11 @@
 /**
- * The differential fuzzer: random operation sequences run on the kernel and on the model
- * configured like it; the first step where they disagree (and that is not a known divergence) is a
- * finding. A finding is shrunk to the fewest steps that still disagree and written out as a
- * scenario file that reproduces it (`gmem run FILE --backend both`).
+ * The fuzzer: random operation sequences run on the model and, when a kernel is given, on the
+ * kernel too. Differential: the first step where the two disagree (and that is not a known
+ * divergence) is a finding. Model-only: a step after which the model's own invariants fail
+ * (src/fuzz/invariants.ts) is a finding. A finding is shrunk to the fewest steps that still show
+ * it and written out as a scenario file that reproduces it (`gmem run FILE --backend both`).
+ * Every model step is also counted against the model's rules (src/fuzz/coverage.ts), and the
+ * counts steer generation towards the rules not yet met (src/fuzz/generate.ts).
  */
 import type { Kvm } from '../api.js';
 import { compareReports } from '../conformance/differential.js';
@@ -10,10 +13,12 @@ import { openModel } from '../open.js';
 import type { Profile } from '../model/profile.js';
 import { scenarioInstances } from '../scenario/load.js';
 import { describeOutcome } from '../scenario/outcome.js';
-import { runInstance } from '../scenario/runner.js';
-import type { Expectation, Outcome, Scenario, Step } from '../scenario/types.js';
+import { runInstance, type RunObserver, type ScenarioReport } from '../scenario/runner.js';
+import type { Expectation, Outcome, Scenario, ScenarioInstance, Step } from '../scenario/types.js';
 import { ScenarioError } from '../scenario/values.js';
-import { randomSteps } from './generate.js';
+import { Coverage } from './coverage.js';
+import { Steering, randomSteps } from './generate.js';
+import { InvariantError, checkInvariants } from './invariants.js';
 import { Random } from './random.js';
 
 export interface Finding {
@@ -21,7 +26,10 @@ export interface Finding {
   /** Index of the disagreeing step in `steps`. */
   at: number;
   model: Outcome;
-  kernel: Outcome;
+  /** The kernel's answer; absent for a model-only finding. */
+  kernel?: Outcome;
+  /** The broken invariant, for a model-only finding. */
+  invariant?: string;
 }
 
 export interface FuzzStats {
@@ -30,46 +38,132 @@ export interface FuzzStats {
   /** Steps where the two disagreed as a known divergence describes. */
   knownDivergences: Record<string, number>;
   findings: Finding[];
+  /** Milliseconds spent running steps on each backend (the rest is generation and comparison). */
+  modelMs: number;
+  kernelMs: number;
+  /** Sequences the kernel backend could not run (its guest program failed). */
+  backendErrors: number;
+  /** The run stopped at its deadline inside a sequence. */
+  cutShort: boolean;
 }
 
-/** Compare one sequence; the first unexplained disagreement, or undefined. */
-function compare(steps: Step[], openKernel: () => Kvm, profile: Profile, stats?: FuzzStats): Finding | undefined {
-  let instance;
+/** Thrown by a step observer when the run's time is up: the sequence stops where it is. */
+class DeadlineReached extends Error {}
+
+/** What one run of a sequence needs besides the steps. */
+interface Context {
+  profile: Profile;
+  openKernel?: () => Kvm;
+  coverage?: Coverage;
+  deadline: number;
+  stats?: FuzzStats;
+}
+
+function instanceOf(steps: Step[]): ScenarioInstance | undefined {
   try {
-    [instance] = scenarioInstances({ name: 'fuzz', steps });
+    return scenarioInstances({ name: 'fuzz', steps })[0];
   } catch (err) {
     if (err instanceof ScenarioError) return undefined; // A shrink candidate that lost a handle's maker.
     throw err;
   }
-  const kvmK = openKernel();
-  const kvmM = openModel(profile);
+}
+
+/** The model's run, observed step by step: coverage, invariants (model-only), the deadline. */
+function runModel(instance: ScenarioInstance, ctx: Context, invariants: boolean): { report: ScenarioReport; broken?: { at: number; what: string } } {
+  const kvm = openModel(ctx.profile);
+  let broken: { at: number; what: string } | undefined;
+  const observer: RunObserver = {
+    afterStep(handles, report) {
+      const step = instance.steps[report.index]!;
+      ctx.coverage?.afterStep(step, report);
+      if (ctx.stats) ctx.stats.operations++;
+      if (invariants && !broken) {
+        try {
+          checkInvariants(step, report, handles);
+        } catch (err) {
+          if (!(err instanceof InvariantError)) throw err;
+          broken = { at: report.index, what: err.message };
+        }
+      }
+      if (Date.now() > ctx.deadline) throw new DeadlineReached();
+    },
+  };
+  const t0 = performance.now();
+  ctx.coverage?.listen();
   try {
-    const k = runInstance(kvmK, instance!);
-    const m = runInstance(kvmM, instance!);
-    const first = compareReports(instance!, m, k, { recognize: true }).rows[0];
-    if (!first) return undefined;
-    if (first.divergence) {
-      // What follows a known divergence follows from it.
-      if (stats) stats.knownDivergences[first.divergence] = (stats.knownDivergences[first.divergence] ?? 0) + 1;
-      return undefined;
-    }
-    return { steps, at: first.step, model: first.aOutcome, kernel: first.bOutcome };
+    const report = runInstance(kvm, instance, observer);
+    return { report, ...(broken ? { broken } : {}) };
   } finally {
-    kvmK.close();
-    kvmM.close();
+    ctx.coverage?.stop();
+    kvm.close();
+    if (ctx.stats) ctx.stats.modelMs += performance.now() - t0;
   }
 }
 
-/** Remove steps while the disagreement (of the same kind of step) remains. */
-export function shrink(finding: Finding, openKernel: () => Kvm, profile: Profile): Finding {
+/** Run one sequence; the first unexplained disagreement or broken invariant, or undefined. */
+function check(steps: Step[], ctx: Context): Finding | undefined {
+  const instance = instanceOf(steps);
+  if (!instance) return undefined;
+  if (!ctx.openKernel) {
+    const m = runModel(instance, ctx, true);
+    return m.broken ? { steps, at: m.broken.at, model: m.report.steps[m.broken.at]!.outcome, invariant: m.broken.what } : undefined;
+  }
+  const kvmK = ctx.openKernel();
+  const deadlineObserver: RunObserver = {
+    afterStep() {
+      if (Date.now() > ctx.deadline) throw new DeadlineReached();
+    },
+  };
+  const t0 = performance.now();
+  let k;
+  try {
+    k = runInstance(kvmK, instance, deadlineObserver);
+  } catch (err) {
+    // The kernel backend's own machinery failed (its guest program stopped): no answer to compare.
+    if ((err as { code?: unknown }).code !== 'ERR_GUEST_PROGRAM') throw err;
+    if (ctx.stats) ctx.stats.backendErrors++;
+    return undefined;
+  } finally {
+    kvmK.close();
+    if (ctx.stats) ctx.stats.kernelMs += performance.now() - t0;
+  }
+  const m = runModel(instance, ctx, false);
+  const first = compareReports(instance, m.report, k, { recognize: true }).rows[0];
+  if (!first) return undefined;
+  // A step one side did not run (a scenario limit kept a huge allocation off the kernel) says
+  // nothing about either: it is not a disagreement.
+  if ('notRun' in first.aOutcome || 'notRun' in first.bOutcome) return undefined;
+  if (first.divergence) {
+    // What follows a known divergence follows from it.
+    if (ctx.stats) ctx.stats.knownDivergences[first.divergence] = (ctx.stats.knownDivergences[first.divergence] ?? 0) + 1;
+    return undefined;
+  }
+  return { steps, at: first.step, model: first.aOutcome, kernel: first.bOutcome };
+}
+
+/** What an outcome is, without its addresses and bytes. */
+const outcomeKind = (o: Outcome): string =>
+  'errno' in o ? o.errno : 'signal' in o ? o.signal : 'exit' in o ? o.exit : 'ok' in o ? 'ok' : 'unsupported' in o ? 'unsupported' : 'notRun';
+
+/** A finding's kind: its step, and the two answers (or the broken invariant's first words). */
+const findingKind = (f: Finding): string =>
+  `${f.steps[f.at]!.do}:${outcomeKind(f.model)}:${f.kernel ? outcomeKind(f.kernel) : f.invariant!.split(':')[0]}`;
+
+/** The same finding: the same kind of step, and the same broken invariant when model-only. */
+const sameKind = (a: Finding, b: Finding) =>
+  a.steps[a.at]!.do === b.steps[b.at]!.do && (a.invariant === undefined) === (b.invariant === undefined);
+
+/** Remove steps while the finding (of the same kind of step) remains. */
+export function shrink(finding: Finding, openKernel: (() => Kvm) | undefined, profile: Profile): Finding {
+  const ctx: Context = { profile, deadline: Infinity, ...(openKernel ? { openKernel } : {}) };
   let best = finding;
   let changed = true;
   while (changed) {
     changed = false;
     for (let i = best.steps.length - 1; i >= 0; i--) {
       const candidate = best.steps.filter((_s, j) => j !== i);
-      const again = compare(candidate, openKernel, profile);
-      if (again && again.steps[again.at]!.do === best.steps[best.at]!.do) {
+      const again = check(candidate, ctx);
+      if (again && sameKind(again, best)) {
         best = again;
         changed = true;
       }
@@ -91,13 +185,26 @@ function expectation(step: Step, o: Outcome): Expectation {
   return 'ok';
 }
 
+/** One line that says what a finding is. */
+export function describeFinding(f: Finding): string {
+  const step = `step ${f.at} ${f.steps[f.at]!.do}`;
+  return f.kernel
+    ? `${step}: model ${describeOutcome(f.model)}, kernel ${describeOutcome(f.kernel)}`
+    : `${step}: the model's invariant broke: ${f.invariant}`;
+}
+
 /** The scenario that reproduces a finding: the steps, the disagreeing one expecting the model's (upstream's) answer. */
 export function findingScenario(f: Finding, seed: number, index: number): Scenario {
+  const what = f.kernel
+    ? `the model answers ${describeOutcome(f.model)}, the kernel ${describeOutcome(f.kernel)}. Run it with: gmem run FILE --backend both`
+    : `the model answers ${describeOutcome(f.model)} and its invariant breaks: ${f.invariant}`;
   return {
     name: `fuzz.seed${seed}.finding${index}`,
-    description: `Found by the differential fuzzer (seed ${seed}). Step ${f.at} (${f.steps[f.at]!.do}): the model answers ${describeOutcome(f.model)}, the kernel ${describeOutcome(f.kernel)}. Run it with: gmem run FILE --backend both`,
+    description: `Found by the ${f.kernel ? 'differential' : 'model-only'} fuzzer (seed ${seed}). Step ${f.at} (${f.steps[f.at]!.do}): ${what}`,
     source: 'gmem differential fuzzer',
-    steps: f.steps.map((s, i) => (i === f.at ? { ...s, expect: expectation(s, f.model), note: `the kernel answered ${describeOutcome(f.kernel)}` } : s)),
+    steps: f.steps.map((s, i) =>
+      i === f.at ? { ...s, expect: expectation(s, f.model), note: f.kernel ? `the kernel answered ${describeOutcome(f.kernel)}` : `invariant: ${f.invariant}` } : s,
+    ),
   };
 }
 
@@ -108,27 +215,41 @@ export interface FuzzOptions {
   /** ...or after this many sequences, whichever comes first. */
   sequences?: number;
   maxLength?: number;
+  /** Count rule coverage into this (and steer towards the rules it has not met). */
+  coverage?: Coverage;
+  /** Generate without steering: the random breadth alone (for comparisons). */
+  unsteered?: boolean;
   onProgress?: (stats: FuzzStats) => void;
 }
 
-export function fuzz(openKernel: () => Kvm, profile: Profile, opts: FuzzOptions): FuzzStats {
+/** Fuzz the model against the kernel, or (openKernel undefined) the model against its invariants. */
+export function fuzz(openKernel: (() => Kvm) | undefined, profile: Profile, opts: FuzzOptions): FuzzStats {
   const rng = new Random(opts.seed);
-  const stats: FuzzStats = { sequences: 0, operations: 0, knownDivergences: {}, findings: [] };
+  const stats: FuzzStats = { sequences: 0, operations: 0, knownDivergences: {}, findings: [], modelMs: 0, kernelMs: 0, backendErrors: 0, cutShort: false };
   const deadline = Date.now() + (opts.seconds ?? 3600) * 1000;
   const maxLength = opts.maxLength ?? 24;
+  const coverage = opts.coverage ?? new Coverage(profile);
+  const steering = opts.unsteered ? undefined : new Steering(profile, coverage);
+  const ctx: Context = { profile, coverage, deadline, stats, ...(openKernel ? { openKernel } : {}) };
   const seen = new Set<string>();
   while (Date.now() < deadline && stats.sequences < (opts.sequences ?? Infinity)) {
-    const steps = randomSteps(rng, 3 + rng.int(maxLength - 2));
+    const steps = randomSteps(rng, 3 + rng.int(Math.max(1, maxLength - 2)), { profile, steering, deadline });
     stats.sequences++;
-    stats.operations += steps.length;
-    const finding = compare(steps, openKernel, profile, stats);
+    let finding: Finding | undefined;
+    try {
+      finding = check(steps, ctx);
+    } catch (err) {
+      if (!(err instanceof DeadlineReached)) throw err;
+      stats.cutShort = true;
+      break;
+    }
     if (finding) {
-      const small = shrink(finding, openKernel, profile);
-      // One finding per kind of step and pair of answers: the same bug found again adds nothing.
-      const key = `${small.steps[small.at]!.do}:${describeOutcome(small.model)}:${describeOutcome(small.kernel)}`;
+      // One finding per kind of step and pair of answers (addresses aside): the same bug found
+      // again adds nothing, and shrinking it again would cost the run most of its time.
+      const key = findingKind(finding);
       if (!seen.has(key)) {
         seen.add(key);
-        stats.findings.push(small);
+        stats.findings.push(shrink(finding, openKernel, profile));
       }
     }
     if (stats.sequences % 50 === 0) opts.onProgress?.(stats);

@@ -6,8 +6,18 @@ import { Errno, type ErrnoDetails } from '../errors.js';
  * when it turns this into the caller's KvmError, as it does for the kernel backend.
  */
 export function fail(code: Errno['code'], reason: string, extra: Omit<ErrnoDetails, 'reason'> = {}): never {
+  failureObserver?.(code, reason);
   throw new Errno(code, { reason, ...extra });
 }
 
 /** A u64 in hex, as kernel people write addresses and sizes. */
 export const hex = (value: bigint | number): string => `0x${value.toString(16)}`;
+
+/**
+ * Who is told of every refusal before it is thrown: the fuzzer's rule coverage (src/fuzz/rules.ts
+ * names each one from its reason). One slot, unset outside coverage runs, so it costs one check.
+ */
+let failureObserver: ((code: string, reason: string) => void) | undefined;
+export function observeFailures(observer: ((code: string, reason: string) => void) | undefined): void {
+  failureObserver = observer;
+}

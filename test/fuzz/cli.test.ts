@@ -1,0 +1,72 @@
+/**
+ * The fuzzer's command line (issue #15): help, usage errors with exit 2 and no stack trace, the
+ * deadline kept inside a long sequence, no silent pass without a kernel, findings written to a
+ * directory of the caller's choosing, and the coverage and throughput it reports.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+const MAIN = new URL('../../src/fuzz/main.js', import.meta.url).pathname;
+
+function fuzzCli(args: string[], env: Record<string, string> = {}) {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
+}
+
+describe('fuzz command line', () => {
+  it('--help prints the usage and exits 0', () => {
+    const r = fuzzCli(['--help']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^usage: npm run fuzz/);
+    assert.match(r.stdout, /--model-only/);
+  });
+
+  for (const args of [['--bogus'], ['--seconds', '-5'], ['--seconds', 'abc'], ['--seconds', '0'], ['--max-length', 'abc'], ['--max-length', '99999999'], ['--seed', '1.5'], ['--profile', 'linux-9.9'], ['extra']]) {
+    it(`${args.join(' ')} is a usage error (exit 2, no stack trace)`, () => {
+      const r = fuzzCli([...args, '--model-only']);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^fuzz: [^]+?\n\nusage:/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+  }
+
+  it('--differential without a kernel exits 2 and says why', () => {
+    const r = fuzzCli(['--differential', '--seconds', '1'], { GMEM_KVM_DEVICE: '/nonexistent/kvm' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /nothing to compare/);
+  });
+
+  it('without a kernel it checks the model alone, and says so', () => {
+    const out = mkdtempSync(join(tmpdir(), 'gmem-fuzz-test-'));
+    try {
+      const r = fuzzCli(['--seconds', '1', '--out', out], { GMEM_KVM_DEVICE: '/nonexistent/kvm' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /checking the model alone against its invariants/);
+      assert.match(r.stdout, /throughput: \d+ operations\/s overall; model [\d.]+ s/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('a huge --max-length still stops at the deadline', () => {
+    const r = fuzzCli(['--model-only', '--seconds', '2', '--max-length', '100000']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.seconds < 20, `took ${r.seconds} s for a 2 s run`);
+  });
+
+  it('--json reports coverage per rule and throughput', () => {
+    const r = fuzzCli(['--model-only', '--seconds', '2', '--json', '--profile', 'inplace']);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { mode: string; coverage: { profile: string; rules: number; hit: number; counts: Record<string, number> }; throughput: { operationsPerSecond: number } };
+    assert.equal(report.mode, 'model-only');
+    assert.equal(report.coverage.profile, 'inplace');
+    assert.ok(report.coverage.hit > report.coverage.rules / 2, `only ${report.coverage.hit} of ${report.coverage.rules} rules in 2 s`);
+    assert.ok(report.coverage.counts['conversion.pinned']! > 0, 'the targeted pin generator reached EAGAIN');
+    assert.ok(report.throughput.operationsPerSecond > 0);
+  });
+});
