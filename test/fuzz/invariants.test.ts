@@ -9,7 +9,7 @@ import { InvariantError, checkInvariants } from '../../src/fuzz/invariants.js';
 import { Random } from '../../src/fuzz/random.js';
 import type { GmemInode } from '../../src/model/guestMemfd/inode.js';
 import { modelInode, modelMapping, modelVmState } from '../../src/model/inspect.js';
-import { INPLACE, LINUX_6_18, type Profile } from '../../src/model/profile.js';
+import { INPLACE_V13 as INPLACE, LINUX_6_18, type Profile } from '../../src/model/profile.js';
 import { openModel } from '../../src/open.js';
 import { scenarioInstances } from '../../src/scenario/load.js';
 import { runInstance, type StepReport } from '../../src/scenario/runner.js';
