@@ -7,7 +7,7 @@ import { formatKtap } from '../conformance/report/ktap.js';
 import { formatPretty } from '../conformance/report/pretty.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { describeOutcome } from '../scenario/outcome.js';
-import { DEFAULT_PROFILE } from '../model/profile.js';
+import { DEFAULT_PROFILE, getProfile, type Profile } from '../model/profile.js';
 import { chooseBackend, openKvm } from '../open.js';
 import type { Streams } from './streams.js';
 
@@ -21,15 +21,16 @@ export interface ConformArgs {
   json?: boolean;
 }
 
-type Plan = { kind: 'one'; label: string; open: () => Kvm; reason: string } | { kind: 'both'; open: () => Kvm };
+type Plan = { kind: 'one'; label: string; open: () => Kvm; reason: string } | { kind: 'both'; open: () => Kvm; profile?: Profile };
 
 /** Which backend(s) to run, from --backend and --profile ('both' needs the kernel). */
 function plan(args: ConformArgs): Plan {
   const requested = args.backend ?? (args.profile !== undefined ? 'model' : 'auto');
   if (requested === 'both') {
-    if (args.profile !== undefined) throw new Error('--backend both configures the model like the kernel; --profile does not apply');
+    // The release profile is chosen for the kernel; --profile overrides the choice (configuration still comes from the kernel).
+    const profile = args.profile !== undefined ? getProfile(args.profile) : undefined;
     const choice = chooseBackend('kernel');
-    return { kind: 'both', open: () => openKvm({ backend: choice.backend }) };
+    return { kind: 'both', open: () => openKvm({ backend: choice.backend }), ...(profile ? { profile } : {}) };
   }
   const choice = chooseBackend(requested as 'auto');
   if (choice.backend === 'kernel') {
@@ -53,7 +54,7 @@ function progress(io: Streams): RunOptions {
 }
 
 function execute(p: Plan, entries: CatalogEntry[], io: Streams): ConformanceRun {
-  if (p.kind === 'both') return runBoth(p.open, entries, progress(io));
+  if (p.kind === 'both') return runBoth(p.open, entries, progress(io), p.profile);
   return { runs: [{ backend: p.label, results: runOn(p.open, p.label, entries, progress(io)) }], disagreements: [] };
 }
 
@@ -85,6 +86,7 @@ export function conform(args: ConformArgs, io: Streams): number {
   else if (format === 'json') io.stdout.write(formatJson(run, { tool: 'gmem conform', filter: args.filter ?? null }));
   else {
     if (p.kind === 'one') io.stdout.write(`backend: ${p.label} (${p.reason})\n\n`);
+    if (run.profileNote) io.stdout.write(`${run.profileNote}\n\n`);
     io.stdout.write(formatPretty(run, { verbose: args.verbose ?? false }));
   }
   return failed(run) ? 1 : 0;

@@ -34,7 +34,8 @@ Options:
   --backend B  auto (default: the kernel when /dev/kvm is usable, else the model) | kernel | model
                | both (conform, run: the model configured like the kernel, side by side;
                explore: kernel and both show the kernel's outcome beside the model's)
-  --profile P  the model's profile: ${profileNames().join(', ')} (default linux-6.18)
+  --profile P  the model's profile: ${profileNames().join(', ')} (default linux-6.18;
+               with both: instead of the release profile chosen for the kernel)
   --format F   conform: pretty (default) | ktap | json
   --filter G   conform: only checks whose id matches the glob G (e.g. 'selftest.*')
   --list       conform: list the checks and exit

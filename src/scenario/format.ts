@@ -101,6 +101,7 @@ export type StepKind = keyof typeof STEP_KINDS;
 /** The fields every step may have, whatever its kind. */
 export const COMMON_FIELDS = {
   expect: 'what the step must produce (default "ok"); see below',
+  expectBy: 'what the step must produce on the named releases instead of "expect", written once per release whose kernel answers differently: { "linux-7.3": EXPECT } (a release profile name; a kernel is judged by the release profile chosen for it)',
   note: 'why this step is here (shown in reports)',
   divergence: 'the name of a known divergence of this host (catalog/divergences.json) this step shows on the kernel',
 } as const;
