@@ -137,7 +137,7 @@ export const LINUX_6_18: Profile = {
 export const LINUX_7_3: Profile = {
   ...LINUX_6_18,
   name: 'linux-7.3',
-  description: 'guest_memfd as released in Linux 7.3: 6.18 with EEXIST for overlapping bindings, the bind offset check without wrap, NUMA policy, MADV_COLLAPSE refused',
+  description: 'guest_memfd as released in Linux 7.3: 6.18 with EEXIST for overlapping bindings, the bind offset check without wrap, NUMA policy',
   release: rulesAfter618('linux-7.3', '7.3'),
 };
 

@@ -5,6 +5,8 @@
  * read fields through the types derived from it, so the three cannot drift apart.
  */
 
+import { MADV_ADVICE } from '../uapi/flags.js';
+
 /** What a field holds; each kind has one JSON Schema shape and one TypeScript type. */
 export type FieldType =
   | { type: 'define'; doc?: string } // names the handle the step makes
@@ -71,6 +73,7 @@ export const STEP_KINDS = {
   unmap: { doc: 'munmap(2).', fields: { map: use() } },
   mappingLength: { doc: "A mapping's length: the requested length rounded up to whole pages.", fields: { map: use() } },
   mprotect: { doc: 'mprotect(2) of the whole mapping.', fields: { map: use(), prot: req(flags) } },
+  madvise: { doc: 'madvise(2) of the whole mapping.', fields: { map: use(), advice: req({ type: 'enum', values: MADV_ADVICE.entries().map(([n]) => n) }) } },
   hostRead: { doc: 'Read through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64) } },
   hostWrite: { doc: 'Write through a host mapping.', fields: { map: use(), offset: req(u64), bytes: req(bytes) } },
   hostFill: { doc: 'memset through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64), byte: req({ type: 'byte' }) } },
