@@ -81,7 +81,7 @@ export function formatProbe(r: ProbeReport): string {
   const lines = [
     `backend: ${r.backend} (${r.backendReason})`,
     `profile: ${r.profile}${r.profileDescription ? ` — ${r.profileDescription}` : ' (the running kernel)'}`,
-    ...(r.releaseProfile ? [`release profile: ${r.releaseProfile.note}`] : []),
+    ...(r.releaseProfile ? [`release ${r.releaseProfile.note}`] : []),
     ...(r.noGuestMemfd ? [r.noGuestMemfd] : []),
     `KVM_GET_API_VERSION: ${r.apiVersion}`,
     '',
