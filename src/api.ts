@@ -371,6 +371,8 @@ export interface HostMapping {
   fill(offset: U64Input, length: U64Input, byte: number): void;
   /** mprotect(2) of the whole mapping. */
   mprotect(prot: number): void;
+  /** madvise(2) of the whole mapping: a MADV_* name or number among those that change no contents, or MADV_COLLAPSE. */
+  madvise(advice: number | string): void;
   /** munmap(2). Idempotent; afterwards every access is an EBADF KvmError. */
   unmap(): void;
   [Symbol.dispose](): void;

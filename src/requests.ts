@@ -6,7 +6,7 @@
 import type { AccessKind, GuestAccessOptions, CreateGuestMemfdArgs, FdHandle, GmemConvertArgs, MemoryAttributes2Args, MemoryAttributesArgs, MmapOptions, UserMemoryRegion2 } from './api.js';
 import { bufferLength, invalidArgType, invalidArgValue, options, optionalU32, optionalU64, outOfRange, requireKeys, u32, u64 } from './args.js';
 import { KvmError } from './errors.js';
-import { MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_FLAGS, PROT_READ, PROT_WRITE } from './uapi/flags.js';
+import { MADV_ADVICE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, PROT_EXEC, PROT_FLAGS, PROT_READ, PROT_WRITE } from './uapi/flags.js';
 import { U64_MAX } from './uapi/memory.js';
 
 export type MemoryRegionIoctl = 'KVM_SET_USER_MEMORY_REGION' | 'KVM_SET_USER_MEMORY_REGION2';
@@ -105,6 +105,17 @@ export function memoryAttributesWords(args: unknown): MemoryAttributesWords {
 }
 
 /** PROT_* bits: only READ, WRITE and EXEC are accepted by this API. */
+/** madvise advice: a MADV_* name or its number, one of the advice the API offers (MADV_ADVICE). */
+export function adviceWord(value: unknown): number {
+  if (typeof value === 'string') {
+    if (!MADV_ADVICE.has(value)) throw invalidArgValue(`advice ${JSON.stringify(value)} is not one of ${MADV_ADVICE.entries().map(([n]) => n).join(', ')}`, 'RangeError');
+    return MADV_ADVICE.byName[value];
+  }
+  const advice = u32(value, 'advice');
+  if (MADV_ADVICE.nameOf(advice) === undefined) throw invalidArgValue(`advice ${advice} is not one of ${MADV_ADVICE.entries().map(([n, v]) => `${n} (${v})`).join(', ')}`, 'RangeError');
+  return advice;
+}
+
 export function protWord(value: unknown): number {
   const prot = u32(value, 'prot');
   if (prot & ~VALID_PROT) throw invalidArgValue(`prot 0x${prot.toString(16)} has bits other than PROT_READ|PROT_WRITE|PROT_EXEC`, 'RangeError');

@@ -4,8 +4,10 @@
  * - --backend is auto (the default), kernel, model, or both (commands that compare only).
  * - --profile P names a configuration of the model, so on its own (or with --backend auto or
  *   model) it means "the model with P".
- * - The kernel is not a profile: --profile with --backend kernel is an error, and so is
- *   --profile with --backend both, whose model is configured like the kernel.
+ * - The kernel is not a profile: --profile with --backend kernel is an error. With --backend
+ *   both the model takes the release profile chosen for the kernel, configured like it; --profile
+ *   P overrides that choice (the configuration still comes from the kernel), e.g. to judge a
+ *   7.3 kernel by 6.18's rules, or an in-place kernel by an in-place profile.
  * - kernel and both need a usable kernel: when it is not, the reason is an error here, before
  *   any work, never a stack trace later.
  */
@@ -19,7 +21,7 @@ export const BACKEND_VALUES = ['auto', 'kernel', 'model', 'both'] as const;
 export type ResolvedBackend =
   | { backend: 'model'; profile: string; reason: string }
   | { backend: 'kernel'; reason: string }
-  | { backend: 'both'; reason: string };
+  | { backend: 'both'; reason: string; profile?: string };
 
 export interface BackendArgs {
   backend?: string | undefined;
@@ -38,8 +40,12 @@ export function resolveBackend(args: BackendArgs, allowBoth: boolean): ResolvedB
   if (requested === 'both' && !allowBoth) throw new UsageError('--backend both compares two backends: conform, run and explore only');
   if (args.profile !== undefined) {
     if (requested === 'kernel') throw new UsageError('--profile names a configuration of the model; the kernel is not a profile (drop --backend kernel or --profile)');
-    if (requested === 'both') throw new UsageError('--backend both configures the model like the kernel; --profile does not apply');
     getProfile(args.profile); // An unknown name fails here, with the list of known ones.
+    if (requested === 'both') {
+      const kernel = kernelAvailability();
+      if (!kernel.usable) throw new UsageError(`--backend both needs the kernel: ${kernel.reason}`);
+      return { backend: 'both', profile: args.profile, reason: 'requested' };
+    }
     return { backend: 'model', profile: args.profile, reason: `--profile ${args.profile}` };
   }
   if (requested === 'model') return { backend: 'model', profile: DEFAULT_PROFILE, reason: 'requested' };

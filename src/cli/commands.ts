@@ -33,7 +33,7 @@ const backend = (both: boolean): OptionSpec => ({
 const profile: OptionSpec = {
   type: 'string',
   value: 'P',
-  help: `the model with profile P: ${profileNames().join(', ')}; alone it means --backend model (not with kernel or both)`,
+  help: `the model with profile P: ${profileNames().join(', ')}; alone it means --backend model; with both it replaces the release profile chosen for the kernel (not with kernel)`,
 };
 const limit: OptionSpec = {
   type: 'string',

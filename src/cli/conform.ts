@@ -7,6 +7,7 @@ import { formatKtap } from '../conformance/report/ktap.js';
 import { formatPretty } from '../conformance/report/pretty.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { describeOutcome } from '../scenario/outcome.js';
+import { getProfile, type Profile } from '../model/profile.js';
 import { openKvm } from '../open.js';
 import { resolveBackend } from './backendOption.js';
 import type { Streams } from './streams.js';
@@ -22,12 +23,13 @@ export interface ConformArgs {
   json?: boolean;
 }
 
-type Plan = { kind: 'one'; label: string; open: () => Kvm; reason: string } | { kind: 'both'; open: () => Kvm };
+type Plan = { kind: 'one'; label: string; open: () => Kvm; reason: string } | { kind: 'both'; open: () => Kvm; profile?: Profile };
 
 /** Which backend(s) to run: the shared rule of resolveBackend. */
 function plan(args: ConformArgs): Plan {
   const r = resolveBackend(args, true);
-  if (r.backend === 'both') return { kind: 'both', open: () => openKvm({ backend: 'kernel' }) };
+  // The release profile is chosen for the kernel; --profile overrides the choice (configuration still comes from the kernel).
+  if (r.backend === 'both') return { kind: 'both', open: () => openKvm({ backend: 'kernel' }), ...(r.profile ? { profile: getProfile(r.profile) } : {}) };
   if (r.backend === 'kernel') return { kind: 'one', label: 'kernel', open: () => openKvm({ backend: 'kernel' }), reason: r.reason };
   const profile = r.profile;
   return { kind: 'one', label: `model (${profile})`, open: () => openKvm({ backend: 'model', profile }), reason: r.reason };
@@ -55,7 +57,7 @@ function progress(io: Streams): RunOptions {
 }
 
 function execute(p: Plan, entries: CatalogEntry[], io: Streams): ConformanceRun {
-  if (p.kind === 'both') return runBoth(p.open, entries, progress(io));
+  if (p.kind === 'both') return runBoth(p.open, entries, progress(io), p.profile);
   return { runs: [{ backend: p.label, results: runOn(p.open, p.label, entries, progress(io)) }], disagreements: [] };
 }
 
@@ -101,6 +103,7 @@ export function conform(args: ConformArgs, io: Streams): number {
   else if (format === 'json') io.stdout.write(formatJson(run, { tool: 'gmem conform', filter: args.filter ?? null }));
   else {
     if (p.kind === 'one') io.stdout.write(`backend: ${p.label} (${p.reason})\n\n`);
+    if (run.profileNote) io.stdout.write(`${run.profileNote}\n\n`);
     io.stdout.write(formatPretty(run, { verbose: args.verbose ?? false }));
   }
   return failed(run) ? 1 : 0;

@@ -7,6 +7,8 @@ import { GUEST_MEMFD_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
 import { supportedGuestMemfdFlags } from '../capabilities.js';
 import { UPSTREAM_CAPS_AFTER_244 } from '../uapi/proposals.js';
+import { releaseOfKernel } from '../model/hostConfig.js';
+import { noGuestMemfd } from '../scenario/runner.js';
 
 export interface ProbeReport {
   backend: string;
@@ -14,6 +16,10 @@ export interface ProbeReport {
   backendReason: string;
   profile: string;
   profileDescription?: string;
+  /** On the kernel: the release profile it matches (what conform --backend both judges it by), and why. */
+  releaseProfile?: { name: string; note: string };
+  /** On a kernel without guest_memfd: the one sentence that says so. */
+  noGuestMemfd?: string;
   apiVersion: number;
   capabilities: CapabilityLine[];
   vmTypes: VmTypeReport[];
@@ -28,11 +34,16 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
   const profile = features.profileData;
   const description = profile?.description;
   const flags = profile ? gmemFlagTable(profile) : GUEST_MEMFD_FLAGS;
+  const inPlaceCap = features.inPlaceCapability;
+  const release = kvm.backend === 'kernel' ? releaseOfKernel(kvm) : undefined;
+  const none = noGuestMemfd(kvm);
   return {
     backend: kvm.backend,
     backendReason,
     profile: kvm.profile,
     ...(description ? { profileDescription: description } : {}),
+    ...(release ? { releaseProfile: { name: release.profile.name, note: release.note } } : {}),
+    ...(none ? { noGuestMemfd: none } : {}),
     apiVersion: kvm.getApiVersion(),
     capabilities: capabilityLines(kvm, undefined, flags),
     vmTypes: vmTypeReports(kvm, flags),
@@ -88,6 +99,8 @@ export function formatProbe(r: ProbeReport): string {
   const lines = [
     `backend: ${r.backend} (${r.backendReason})`,
     `profile: ${r.profile}${r.profileDescription ? ` — ${r.profileDescription}` : ' (the running kernel)'}`,
+    ...(r.releaseProfile ? [`release ${r.releaseProfile.note}`] : []),
+    ...(r.noGuestMemfd ? [r.noGuestMemfd] : []),
     `KVM_GET_API_VERSION: ${r.apiVersion}`,
     '',
     'Capabilities at system scope (KVM_CHECK_EXTENSION on /dev/kvm):',

@@ -25,6 +25,8 @@ export interface Comparison {
 export interface CompareOptions {
   /** Also recognize divergences on steps that carry no mark (the fuzzer's random steps). */
   recognize?: boolean;
+  /** The release profile the kernel is judged by: divergences of other releases are not accepted. */
+  release?: string;
 }
 
 /** Compare the model's and the kernel's reports of the same instance. */
@@ -34,7 +36,7 @@ export function compareReports(instance: ScenarioInstance, model: ScenarioReport
   let cause: KnownDivergence | undefined;
   for (const d of disagreements(model, kernel)) {
     const step = instance.steps[d.step];
-    const known = knownDivergence(step, d.bOutcome) ?? (opts.recognize && step ? recognizeDivergence(step, d.aOutcome, d.bOutcome) : undefined);
+    const known = knownDivergence(step, d.bOutcome, opts.release) ?? (opts.recognize && step ? recognizeDivergence(step, d.aOutcome, d.bOutcome, opts.release) : undefined);
     cause ??= known;
     rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);
   }

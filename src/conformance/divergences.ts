@@ -50,13 +50,22 @@ export function showsDivergence(d: KnownDivergence, kernel: Outcome): boolean {
   return Object.entries(d.kernel).every(([k, v]) => (kernel as Record<string, unknown>)[k] === v);
 }
 
-/** The divergence a kernel outcome of this step shows: the one the step names, if the kernel answered as it says. */
-export function knownDivergence(step: Step | undefined, kernel: Outcome): KnownDivergence | undefined {
+/** Can a kernel judged by this release show it? (Undefined release: any.) */
+export function divergenceOfRelease(d: KnownDivergence, release: string | undefined): boolean {
+  return release === undefined || d.releases === undefined || d.releases.includes(release);
+}
+
+/**
+ * The divergence a kernel outcome of this step shows: the one the step names, if the kernel
+ * answered as it says and its release is one that shows it (on a release that fixed it, the
+ * same answer is a plain failure).
+ */
+export function knownDivergence(step: Step | undefined, kernel: Outcome, release?: string): KnownDivergence | undefined {
   const d = step?.divergence === undefined ? undefined : divergenceEntry(step.divergence);
-  return d && showsDivergence(d, kernel) ? d : undefined;
+  return d && showsDivergence(d, kernel) && divergenceOfRelease(d, release) ? d : undefined;
 }
 
 /** The known divergence a step of a random sequence shows, if any. */
-export function recognizeDivergence(step: Step, model: Outcome, kernel: Outcome): KnownDivergence | undefined {
-  return divergenceEntries().find((d) => RECOGNIZERS[d.name]?.(step, model, kernel));
+export function recognizeDivergence(step: Step, model: Outcome, kernel: Outcome, release?: string): KnownDivergence | undefined {
+  return divergenceEntries().find((d) => divergenceOfRelease(d, release) && RECOGNIZERS[d.name]?.(step, model, kernel));
 }

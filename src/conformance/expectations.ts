@@ -40,7 +40,7 @@ function canonical(spec: FieldSpec | undefined, value: unknown, handles: Map<str
 function describeStep(step: Step, handles: Map<string, string>): string {
   const fields: Readonly<Record<string, FieldSpec>> = STEP_KINDS[step.do].fields;
   const args = Object.entries(step)
-    .filter(([k]) => k !== 'do' && k !== 'as' && k !== 'expect' && k !== 'note' && k !== 'divergence')
+    .filter(([k]) => k !== 'do' && k !== 'as' && k !== 'expect' && k !== 'expectBy' && k !== 'note' && k !== 'divergence')
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${canonical(fields[k], v, handles)}`);
   return `${step.do}(${args.join(', ')})`;

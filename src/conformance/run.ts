@@ -5,8 +5,9 @@
  */
 import type { Kvm } from '../api.js';
 import { openModel } from '../open.js';
-import { profileOfKernel } from '../model/hostConfig.js';
-import { runInstance, unmetRequirement, type ScenarioReport } from '../scenario/runner.js';
+import { kernelProfileChoice } from '../model/hostConfig.js';
+import type { Profile } from '../model/profile.js';
+import { noGuestMemfd, runInstance, unmetRequirement, type ScenarioReport } from '../scenario/runner.js';
 import type { CatalogEntry } from './catalog.js';
 import { compareReports, type DisagreementRow } from './differential.js';
 import { knownDivergence } from './divergences.js';
@@ -31,22 +32,27 @@ export interface ConformanceRun {
   disagreements: DisagreementRow[];
   /** With two backends: how many steps both ran and were compared. */
   compared?: number;
+  /** With two backends: which release profile the kernel is judged by, and why. */
+  profileNote?: string;
 }
 
-function runEntry(kvm: Kvm, entry: CatalogEntry): CheckResult {
+function runEntry(kvm: Kvm, entry: CatalogEntry, release: string | undefined): CheckResult {
   if (entry.kind === 'scenario') {
-    const report = runInstance(kvm, entry.instance);
+    const report = runInstance(kvm, entry.instance, undefined, release ?? kvm.features().profileData?.release.release);
     const base = { id: entry.id, description: entry.description, report };
     if (report.status !== 'fail' || kvm.backend !== 'kernel') return { ...base, status: report.status, ...(report.reason ? { reason: report.reason } : {}) };
     // A kernel failure whose first failing step is a known divergence of this host (with the listed
     // answer) is not a failure; the steps after it only follow from it.
     const first = report.steps.find((s) => s.failure)!;
-    const known = knownDivergence(entry.instance.steps[first.index], first.outcome);
+    const known = knownDivergence(entry.instance.steps[first.index], first.outcome, release);
     if (known) return { ...base, status: 'known-divergence', reason: `${known.name}: ${report.reason}` };
     return { ...base, status: 'fail', reason: report.reason! };
   }
-  const unmet = unmetRequirement(kvm, { id: entry.id, scenario: { name: entry.id, steps: [] }, requires: entry.check.requires, steps: [], origin: 'code' });
-  const skip = unmet ?? entry.check.notApplicable?.(kvm);
+  // Every code check makes a guest_memfd: on a kernel without one, that is the reason to skip.
+  const skip =
+    noGuestMemfd(kvm) ??
+    unmetRequirement(kvm, { id: entry.id, scenario: { name: entry.id, steps: [] }, requires: entry.check.requires, steps: [], origin: 'code' }) ??
+    entry.check.notApplicable?.(kvm);
   if (skip) return { id: entry.id, description: entry.description, status: 'skip', reason: skip };
   const failure = entry.check.run(kvm);
   return failure ? { id: entry.id, description: entry.description, status: 'fail', reason: failure } : { id: entry.id, description: entry.description, status: 'pass' };
@@ -55,6 +61,8 @@ function runEntry(kvm: Kvm, entry: CatalogEntry): CheckResult {
 export interface RunOptions {
   /** Called after each check (progress on a terminal). */
   onResult?: (backend: string, result: CheckResult, index: number, total: number) => void;
+  /** The release profile a kernel is judged by (its `expectBy` entries and divergences). */
+  release?: string;
 }
 
 /** Run the entries on one Kvm (each check gets a fresh Kvm from `open`). */
@@ -62,7 +70,7 @@ export function runOn(open: () => Kvm, label: string, entries: CatalogEntry[], o
   return entries.map((entry, i) => {
     const kvm = open();
     try {
-      const result = runEntry(kvm, entry);
+      const result = runEntry(kvm, entry, opts.release);
       opts.onResult?.(label, result, i, entries.length);
       return result;
     } finally {
@@ -71,23 +79,28 @@ export function runOn(open: () => Kvm, label: string, entries: CatalogEntry[], o
   });
 }
 
-/** The model (configured like the kernel) and the kernel, side by side. */
-export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: RunOptions = {}): ConformanceRun {
-  const profile = profileOfKernel(openKernel);
+/**
+ * The model (configured like the kernel) and the kernel, side by side. The model follows `base`
+ * (--profile) or the release profile chosen for the kernel, and the kernel is judged by the same
+ * release (its `expectBy` entries, its divergences).
+ */
+export function runBoth(openKernel: () => Kvm, entries: CatalogEntry[], opts: RunOptions = {}, base?: Profile): ConformanceRun {
+  const { profile, note } = kernelProfileChoice(openKernel, base);
+  const release = profile.release.release;
   const modelLabel = `model (${profile.name})`;
-  const model = runOn(() => openModel(profile), modelLabel, entries, opts);
-  const kernel = runOn(openKernel, 'kernel', entries, opts);
+  const model = runOn(() => openModel(profile), modelLabel, entries, { ...opts, release });
+  const kernel = runOn(openKernel, 'kernel', entries, { ...opts, release });
   const rows: DisagreementRow[] = [];
   let compared = 0;
   entries.forEach((e, i) => {
     const m = model[i]!.report;
     const k = kernel[i]!.report;
     if (!m || !k || e.kind !== 'scenario') return;
-    const c = compareReports(e.instance, m, k);
+    const c = compareReports(e.instance, m, k, { release });
     compared += c.compared;
     rows.push(...c.rows);
   });
-  return { runs: [{ backend: modelLabel, results: model }, { backend: 'kernel', results: kernel }], disagreements: rows, compared };
+  return { runs: [{ backend: modelLabel, results: model }, { backend: 'kernel', results: kernel }], disagreements: rows, compared, profileNote: note };
 }
 
 /** Did the run fail? Known divergences do not count. */

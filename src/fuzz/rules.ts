@@ -71,6 +71,8 @@ export const RULES: readonly Rule[] = [
   r('create.hugetlb.init-shared', 'EINVAL', /^HUGETLB with INIT_SHARED/, { applies: huge }),
   ok('create.ok', ['createGuestMemfd']),
   // KVM_SET_MEMORY_ATTRIBUTES (VM-wide).
+  r('create.no-guest-memfd', 'ENOTTY', /^this kernel has no guest_memfd/, { applies: (p) => !p.release.guestMemfd }),
+  r('mmap.madvise.collapse', 'EINVAL', /^MADV_COLLAPSE: /),
   r('attributes.vm.absent', 'ENOTTY', /^this kernel is built without VM memory attributes$/, { applies: noVmAttributes }),
   r('attributes.flags', 'EINVAL', /^flags .* must be 0$/, { applies: vmAttributes, steps: ['setMemoryAttributes'] }),
   r('attributes.unsupported', 'EINVAL', /^attributes .* are not in the supported set/, { applies: vmAttributes }),
@@ -104,7 +106,9 @@ export const RULES: readonly Rule[] = [
   r('memslot.bind.not-gmem', 'EINVAL', /^descriptor -?\d+ is a .*, not a guest_memfd$/),
   r('memslot.bind.other-vm', 'EINVAL', /^the guest_memfd belongs to another VM$/),
   r('memslot.bind.past-eof', 'EINVAL', /does not fit in the file/),
-  r('memslot.bind.overlap', 'EINVAL', /^that range of the file is already bound to another slot$/),
+  // The errno changed after 6.18 (src/model/releases.ts): one rule per answer, each on the releases that give it.
+  r('memslot.bind.overlap', 'EINVAL', /^that range of the file is already bound to another slot$/, { applies: (p) => p.release.overlappingBindingErrno === 'EINVAL' }),
+  r('memslot.bind.overlap.eexist', 'EEXIST', /^that range of the file is already bound to another slot$/, { applies: (p) => p.release.overlappingBindingErrno === 'EEXIST' }),
   ok('memslot.create.ok', ['setUserMemoryRegion', 'setUserMemoryRegion2'], (s) => !sizeZero(s) && !(flagsOf(s) & 4n)),
   ok('memslot.bind.ok', ['setUserMemoryRegion2'], (s) => !sizeZero(s) && !!(flagsOf(s) & 4n)),
   ok('memslot.delete.ok', ['setUserMemoryRegion', 'setUserMemoryRegion2'], sizeZero),

@@ -131,6 +131,8 @@ export interface MappingBackend {
   fill(start: bigint, length: bigint, byte: number): void;
   /** mprotect(2) of the whole mapping. */
   mprotect(prot: number): void;
+  /** madvise(2) of the whole mapping (advice checked by requests.ts). */
+  madvise(advice: number): void;
   /** munmap(2). */
   munmap(): void;
 }

@@ -7,7 +7,7 @@
 import type { BytesInput, HostMapping, U64Input } from '../api.js';
 import { bytes, byteValue, invalidArgType } from '../args.js';
 import { KvmError } from '../errors.js';
-import { mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
+import { adviceWord, mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
 import { PROT_NONE } from '../uapi/flags.js';
 import type { MappingBackend } from './backend.js';
 import { whenCollected, type Release } from './finalizer.js';
@@ -104,6 +104,16 @@ export class HostMappingHandle implements HostMapping {
       throw named(err, 'mprotect', 'mprotect');
     }
     this.#prot = p;
+  }
+
+  madvise(advice: number | string): void {
+    const a = adviceWord(advice);
+    const backend = this.mappedBackend('madvise');
+    try {
+      backend.madvise(a);
+    } catch (err) {
+      throw named(err, 'madvise', 'madvise');
+    }
   }
 
   unmap(): void {

@@ -36,6 +36,10 @@ export class KernelHostMapping implements MappingBackend {
     this.settle('fill', start, this.native.guardedFill(this.address + start, length, value), Number(length));
   }
 
+  madvise(advice: number): void {
+    check(this.native.madvise(this.address, this.length, advice));
+  }
+
   mprotect(prot: number): void {
     check(this.native.mprotect(this.address, this.length, prot));
   }

@@ -19,6 +19,8 @@ export interface NativeAddon {
   mmap(length: bigint, prot: number, flags: number, fd: number, offset: bigint): bigint | number;
   munmap(address: bigint, length: bigint): number;
   mprotect(address: bigint, length: bigint, prot: number): number;
+  /** madvise of exactly one whole mapping the addon made, with one of the advice values MADV_ADVICE lists. */
+  madvise(address: bigint, length: bigint, advice: number): number;
   fallocate(fd: number, mode: number, offset: bigint, len: bigint): number;
   /** A fresh object with exactly the fields the API returns (one shape, declared in api.ts). */
   fstat(fd: number): GuestMemfdStat | number;

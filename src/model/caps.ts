@@ -52,8 +52,9 @@ export function capabilityAnswer(profile: Profile, cap: number, vmType: number |
     case C.KVM_CAP_IMMEDIATE_EXIT:
     case C.KVM_CAP_USER_MEMORY2:
     case C.KVM_CAP_MEMORY_FAULT_INFO:
-    case C.KVM_CAP_GUEST_MEMFD:
       return 1;
+    case C.KVM_CAP_GUEST_MEMFD:
+      return profile.release.guestMemfd ? 1 : 0;
     case C.KVM_CAP_NR_MEMSLOTS:
       return profile.userMemSlots;
     case C.KVM_CAP_MAX_VCPU_ID:

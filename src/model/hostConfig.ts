@@ -6,8 +6,10 @@
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
 import { readFileSync } from 'node:fs';
+import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
 import { LINUX_6_18, type Profile } from './profile.js';
+import { chooseRelease, type ReleaseChoice } from './releaseChoice.js';
 
 /** What /proc/cpuinfo says about the address widths the MMU and the kernel use. */
 export interface CpuAddressing {
@@ -68,16 +70,32 @@ export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddres
     userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
     commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
     userMemSlots: kvm.checkExtension('KVM_CAP_NR_MEMSLOTS') || base.userMemSlots,
+    // KVM_MAX_VCPU_IDS follows CONFIG_KVM_MAX_NR_VCPUS (Debian's 7.3: 16384, this host: 4096).
+    maxVcpuId: kvm.checkExtension('KVM_CAP_MAX_VCPU_ID') || base.maxVcpuId,
     // The capability answers 0 when the kernel has a single address space (no SMM).
     addressSpaces: Math.max(1, kvm.checkExtension('KVM_CAP_MULTI_ADDRESS_SPACE')),
   };
 }
 
-/** The model configured like the kernel `open` reaches (it is opened to ask, and closed again). */
-export function profileOfKernel(open: () => Kvm): Profile {
+/** The release profile of the kernel `kvm` reaches: its uname release and whether it has guest_memfd. */
+export function releaseOfKernel(kvm: Kvm, uname: string = unameRelease()): ReleaseChoice {
+  return chooseRelease(uname, kvm.checkExtension('KVM_CAP_GUEST_MEMFD') !== 0);
+}
+
+/**
+ * The model configured like the kernel `open` reaches (it is opened to ask, and closed again):
+ * `base` when given (--profile), else the release profile chosen for it.
+ */
+export function profileOfKernel(open: () => Kvm, base?: Profile): Profile {
+  return kernelProfileChoice(open, base).profile;
+}
+
+/** profileOfKernel, with the choice and the note saying which release profile and why. */
+export function kernelProfileChoice(open: () => Kvm, base?: Profile): ReleaseChoice {
   const kvm = open();
   try {
-    return profileLike(kvm);
+    const choice: ReleaseChoice = base ? { profile: base, note: `profile ${base.name} (--profile)` } : releaseOfKernel(kvm);
+    return { ...choice, profile: profileLike(kvm, choice.profile) };
   } finally {
     kvm.close();
   }

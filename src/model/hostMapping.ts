@@ -10,7 +10,7 @@ import { protAllows } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
 import type { GmemInode } from './guestMemfd/inode.js';
-import { gmemMprotect } from './guestMemfd/mmap.js';
+import { gmemMadvise, gmemMprotect } from './guestMemfd/mmap.js';
 import type { ModelProcess } from './process.js';
 
 export class ModelHostMapping implements MappingBackend {
@@ -46,6 +46,10 @@ export class ModelHostMapping implements MappingBackend {
   fill(start: bigint, length: bigint, value: number): void {
     // A range operation: a 1 TiB zero fill costs what the file's ranges cost, not 2^28 pages.
     this.eachRange(start, length, (from, to) => this.inode.contents.fillRange(from, to, value));
+  }
+
+  madvise(advice: number): void {
+    gmemMadvise(advice);
   }
 
   mprotect(prot: number): void {

@@ -29,7 +29,8 @@ export function setMemoryRegion(vm: VmState, ioctl: MemoryRegionIoctl, mem: Memo
   if (id >= profile.userMemSlots) refuse('EINVAL', `slot id ${id} is not below KVM_USER_MEM_SLOTS (${profile.userMemSlots})`);
 
   // check_memory_region_flags
-  let valid = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_GUEST_MEMFD;
+  // A kernel built without guest_memfd (Debian's 6.12) does not know the flag at all.
+  let valid = KVM_MEM_LOG_DIRTY_PAGES | (profile.release.guestMemfd ? KVM_MEM_GUEST_MEMFD : 0);
   if (mem.flags & KVM_MEM_GUEST_MEMFD) valid &= ~KVM_MEM_LOG_DIRTY_PAGES; // no dirty logging of guest_memfd
   const readonlyOk = capabilityAnswer(profile, KVM_CAPS.byName.KVM_CAP_READONLY_MEM, vm.type) === 1;
   if (readonlyOk && !(mem.flags & KVM_MEM_GUEST_MEMFD)) valid |= KVM_MEM_READONLY; // private memory cannot be read-only
@@ -127,7 +128,7 @@ function checkBinding(
   mem: MemoryRegionWords,
   npages: number,
   lookupFd: FdLookup,
-  refuse: (code: 'EINVAL' | 'EBADF', reason: string) => never,
+  refuse: (code: 'EINVAL' | 'EBADF' | 'EEXIST', reason: string) => never,
 ): GmemBinding {
   const file = lookupFd(mem.guestMemfd);
   if (!file) return refuse('EBADF', `descriptor ${mem.guestMemfd} is not open`);
@@ -139,7 +140,8 @@ function checkBinding(
     return refuse('EINVAL', `guest_memfd_offset ${hex(mem.guestMemfdOffset)} + memory_size ${hex(mem.memorySize)} does not fit in the file (${hex(inode.size)})`);
   }
   const pgoff = Number(offset >> PAGE_SHIFT_N);
-  if (inode.isBound(pgoff, pgoff + npages)) return refuse('EINVAL', 'that range of the file is already bound to another slot');
+  // EINVAL up to 6.18, EEXIST since the change the release data names (releases.ts).
+  if (inode.isBound(pgoff, pgoff + npages)) return refuse(vm.profile.release.overlappingBindingErrno, 'that range of the file is already bound to another slot');
   return { inode, pgoff, gmemOnly: inode.supportsMmap };
 }
 

@@ -7,6 +7,7 @@ import { KVM_X86_VM_TYPES, VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../uapi/flags.js';
 import { flagTable, type FlagTable } from '../uapi/table.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
+import { LINUX_6_12_DEBIAN_RULES, LINUX_6_18_RULES, rulesAfter618, type ReleaseRules } from './releases.js';
 
 const T = KVM_X86_VM_TYPES.byName;
 
@@ -103,6 +104,8 @@ export interface Profile {
   readonly gmemInPlaceConversion?: boolean;
   /** Where each feature of the profile comes from: the kernel change or posting (docs/profiles.md). */
   readonly sources: ProfileSources;
+  /** The rules that differ between released kernels (releases.ts); proposals keep their base's. */
+  readonly release: ReleaseRules;
 }
 
 /** The features docs/profiles.md compares, one row each. */
@@ -156,6 +159,30 @@ export const LINUX_6_18: Profile = {
     vmAttributes: 'Linux 6.8: KVM_SET_MEMORY_ATTRIBUTES (CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES)',
     conversion: 'Linux 6.8: PRIVATE is a VM attribute, set with KVM_SET_MEMORY_ATTRIBUTES',
   },
+  release: LINUX_6_18_RULES,
+};
+
+/** Linux 7.3, the latest stable release: 6.18 with the changes releases.ts lists after it. */
+export const LINUX_7_3: Profile = {
+  ...LINUX_6_18,
+  name: 'linux-7.3',
+  description: 'guest_memfd as released in Linux 7.3: 6.18 with EEXIST for overlapping bindings, the bind offset check without wrap, NUMA policy',
+  release: rulesAfter618('linux-7.3', '7.3'),
+};
+
+/**
+ * Linux 6.12 (LTS) as Debian builds it: no guest_memfd at all (releases.ts says what upstream
+ * 6.12 offers in builds that have it), and so no SW_PROTECTED, SNP or TDX VM.
+ */
+export const LINUX_6_12: Profile = {
+  ...LINUX_6_18,
+  name: 'linux-6.12',
+  description: "Linux 6.12 as Debian builds it: no guest_memfd (KVM_CAP_GUEST_MEMFD 0, KVM_CREATE_GUEST_MEMFD ENOTTY)",
+  // What KVM_CAP_VM_TYPES answered under gmem vm: no SW_PROTECTED (not built), SNP and TDX need guest_memfd.
+  vmTypes: [T.KVM_X86_DEFAULT_VM],
+  // No MMAP/INIT_SHARED flag and no KVM_CAP_GUEST_MEMFD_FLAGS before 6.18, even where guest_memfd is built.
+  gmemFlags: { mmap: 0n, initShared: 0n, initPrivate: 0n, names: {} },
+  release: LINUX_6_12_DEBIAN_RULES,
 };
 
 /**
@@ -320,7 +347,7 @@ export const GRANULAR: Profile = {
   },
 };
 
-const PROFILES: ReadonlyMap<string, Profile> = new Map([LINUX_6_18, INPLACE_V13, INPLACE_V13_VMATTRS, INPLACE_V13_LEGACY, RFC_1G_V2, HUGETLB, NO_DIRECT_MAP, GRANULAR].map((p) => [p.name, p]));
+const PROFILES: ReadonlyMap<string, Profile> = new Map([LINUX_6_18, LINUX_7_3, LINUX_6_12, INPLACE_V13, INPLACE_V13_VMATTRS, INPLACE_V13_LEGACY, RFC_1G_V2, HUGETLB, NO_DIRECT_MAP, GRANULAR].map((p) => [p.name, p]));
 
 export const DEFAULT_PROFILE = LINUX_6_18.name;
 

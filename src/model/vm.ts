@@ -4,6 +4,7 @@ import { UnsupportedError } from '../errors.js';
 import type { GuestMemfdBackend, VcpuBackend, VmBackend } from '../handles/backend.js';
 import type { CreateGuestMemfdWords, GuestAccessRequest, MemoryAttributesWords, MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import { capabilityAnswerFor } from './caps.js';
+import { fail } from './fail.js';
 import { ModelGuestAccess } from './guest.js';
 import { startsShared, validateCreate } from './guestMemfd/create.js';
 import { ModelGuestMemfd } from './guestMemfd/handle.js';
@@ -42,6 +43,7 @@ export class ModelVm extends ModelDescriptor implements VmBackend {
   createGuestMemfd({ size, flags }: CreateGuestMemfdWords): GuestMemfdBackend {
     // 6.18 does not check the reserved words.
     const profile = this.state.profile;
+    if (!profile.release.guestMemfd) fail('ENOTTY', `this kernel has no guest_memfd (${profile.name})`);
     const pageLog2 = validateCreate(profile, this.type, size, flags);
     const inode = new GmemInode(this.state, size, flags, (flags & profile.gmemFlags.mmap) !== 0n, startsShared(profile, flags), pageLog2);
     return new ModelGuestMemfd(this.process, inode);

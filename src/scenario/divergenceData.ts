@@ -17,6 +17,8 @@ export interface DivergenceEntry {
   kernel: Record<string, unknown>;
   /** Where a reader can check the upstream behaviour: a kernel function or a docs/ anchor. */
   source: string;
+  /** The release profiles whose kernels show it (a later change fixed it); absent: every release. */
+  releases?: string[];
 }
 
 let cache: readonly DivergenceEntry[] | undefined;

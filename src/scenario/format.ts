@@ -5,6 +5,8 @@
  * read fields through the types derived from it, so the three cannot drift apart.
  */
 
+import { MADV_ADVICE } from '../uapi/flags.js';
+
 /** What a field holds; each kind has one JSON Schema shape and one TypeScript type. */
 export type FieldType =
   | { type: 'define'; doc?: string } // names the handle the step makes
@@ -71,6 +73,7 @@ export const STEP_KINDS = {
   unmap: { doc: 'munmap(2).', fields: { map: use() } },
   mappingLength: { doc: "A mapping's length: the requested length rounded up to whole pages.", fields: { map: use() } },
   mprotect: { doc: 'mprotect(2) of the whole mapping.', fields: { map: use(), prot: req(flags) } },
+  madvise: { doc: 'madvise(2) of the whole mapping.', fields: { map: use(), advice: req({ type: 'enum', values: MADV_ADVICE.entries().map(([n]) => n) }) } },
   hostRead: { doc: 'Read through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64) } },
   hostWrite: { doc: 'Write through a host mapping.', fields: { map: use(), offset: req(u64), bytes: req(bytes) } },
   hostFill: { doc: 'memset through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64), byte: req({ type: 'byte' }) } },
@@ -101,6 +104,7 @@ export type StepKind = keyof typeof STEP_KINDS;
 /** The fields every step may have, whatever its kind. */
 export const COMMON_FIELDS = {
   expect: 'what the step must produce (default "ok"); see below',
+  expectBy: 'what the step must produce on the named releases instead of "expect", written once per release whose kernel answers differently: { "linux-7.3": EXPECT } (a release profile name; a kernel is judged by the release profile chosen for it)',
   note: 'why this step is here (shown in reports)',
   divergence: 'the name of a known divergence of this host (catalog/divergences.json) this step shows on the kernel',
 } as const;

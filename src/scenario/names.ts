@@ -9,7 +9,8 @@ import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import { STEP_KINDS, type FieldSpec } from './format.js';
 import { didYouMean } from './suggest.js';
-import type { Requires, Step } from './types.js';
+import type { Expectation, Requires, Step } from './types.js';
+import { getProfile, profileNames } from '../model/profile.js';
 import { ScenarioError, flagNames, u64Value } from './values.js';
 import { divergenceNames } from './divergenceData.js';
 
@@ -36,6 +37,7 @@ const VM_TYPES = names(KVM_X86_VM_TYPES);
 const CAPS = names(KVM_CAPS);
 const ERRNO_NAMES = names(ERRNOS);
 const EXITS = names(KVM_EXIT_REASONS);
+const releaseProfileNames = (): Set<string> => new Set(profileNames().filter((n) => getProfile(n).status === 'released'));
 
 function checkField(spec: FieldSpec, value: unknown, where: string): void {
   if (spec.type === 'flags') checkFlags(value, where);
@@ -54,10 +56,12 @@ export function checkNames(steps: Step[], requires: Requires, origin: string): v
       if (spec) checkField(spec, value, `${where}.${name}`);
     }
     if (step.divergence !== undefined) checkName(step.divergence, divergenceNames(), 'divergence name', `${where}.divergence`);
-    const e = step.expect;
-    if (e && typeof e === 'object') {
-      if (e.errno !== undefined) checkName(e.errno, ERRNO_NAMES, 'errno', `${where}.expect.errno`);
-      if (e.exit !== undefined) checkName(e.exit, EXITS, 'exit reason', `${where}.expect.exit`);
+    const expectations: [string, Expectation | undefined][] = [['expect', step.expect], ...Object.entries(step.expectBy ?? {}).map(([r, e]): [string, Expectation] => [`expectBy.${r}`, e])];
+    for (const [field, e] of expectations) {
+      if (field !== 'expect') checkName(field.slice('expectBy.'.length), releaseProfileNames(), 'release profile', `${where}.${field}`);
+      if (!e || typeof e !== 'object') continue;
+      if (e.errno !== undefined) checkName(e.errno, ERRNO_NAMES, 'errno', `${where}.${field}.errno`);
+      if (e.exit !== undefined) checkName(e.exit, EXITS, 'exit reason', `${where}.${field}.exit`);
     }
   });
 }

@@ -115,6 +115,7 @@ export const EXECUTORS: { [K in StepKind]: Executor<K> } = {
   unmap: (ctx, s, w) => map(ctx, s, w).unmap(),
   mappingLength: (ctx, s, w) => map(ctx, s, w).length,
   mprotect: (ctx, s, w) => map(ctx, s, w).mprotect(small(flags(s.prot, `${w}.prot`), `${w}.prot`)),
+  madvise: (ctx, s, w) => map(ctx, s, w).madvise(s.advice),
   hostRead: (ctx, s, w) => map(ctx, s, w).read(u64(s.offset, `${w}.offset`), small(u64(s.length, `${w}.length`), `${w}.length`)),
   hostWrite: (ctx, s, w) => map(ctx, s, w).write(u64(s.offset, `${w}.offset`), hexBytes(s.bytes, `${w}.bytes`)),
   hostFill: (ctx, s, w) => map(ctx, s, w).fill(u64(s.offset, `${w}.offset`), u64(s.length, `${w}.length`), s.byte),

@@ -9,6 +9,7 @@ import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome
 import type { Outcome, ScenarioInstance, Step } from './types.js';
 import { ScenarioError, flagsValue } from './values.js';
 import { ScenarioBudget } from './budget.js';
+import { expectationFor } from './expectBy.js';
 import { ScenarioLimitError, allocLimitFor, scenarioLimits } from './limits.js';
 
 export interface StepReport {
@@ -42,10 +43,21 @@ function gmemFlagNames(instance: ScenarioInstance): string[] {
   return [...names];
 }
 
+/**
+ * The one sentence for a kernel built without guest_memfd (Debian's 6.12): every check that makes
+ * a guest_memfd skips with it, rather than failing on ENOTTY.
+ */
+export function noGuestMemfd(kvm: Kvm): string | undefined {
+  if (kvm.checkExtension('KVM_CAP_GUEST_MEMFD') !== 0) return undefined;
+  return 'this kernel has no guest_memfd: KVM_CAP_GUEST_MEMFD answers 0 and KVM_CREATE_GUEST_MEMFD is not an ioctl (built without it, as Debian builds 6.12)';
+}
+
 /** Why this backend cannot run the instance, or undefined when it can. */
 export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string | undefined {
   const r = instance.requires;
   if (r.backend && kvm.backend !== r.backend) return `runs on the ${r.backend} backend only`;
+  const noGmem = instance.steps.some((s) => s.do === 'createGuestMemfd') ? noGuestMemfd(kvm) : undefined;
+  if (noGmem) return noGmem;
   const features = kvm.features();
   const known = features.gmemFlagNames;
   const missing = known && gmemFlagNames(instance).find((n) => !known.has(n));
@@ -130,8 +142,12 @@ export interface RunObserver {
   afterStep(handles: ReadonlyMap<string, unknown>, report: StepReport): void;
 }
 
-/** Run an instance on an open Kvm. The Kvm stays open; everything the steps made is closed. */
-export function runInstance(kvm: Kvm, instance: ScenarioInstance, observer?: RunObserver): ScenarioReport {
+/**
+ * Run an instance on an open Kvm. The Kvm stays open; everything the steps made is closed.
+ * `release` picks the steps' `expectBy` entries: the model's own profile's release by default; a
+ * kernel is judged by the release profile chosen for it (the caller's), else by `expect` alone.
+ */
+export function runInstance(kvm: Kvm, instance: ScenarioInstance, observer?: RunObserver, release = kvm.features().profileData?.release.release): ScenarioReport {
   let unmet: string | undefined;
   try {
     unmet = unmetRequirement(kvm, instance);
@@ -154,12 +170,13 @@ export function runInstance(kvm: Kvm, instance: ScenarioInstance, observer?: Run
         limited = err.message;
       }
       const { outcome, detail } = limited !== undefined ? { outcome: { notRun: limited }, detail: undefined } : runStep(ctx, step, index);
-      const failure = 'notRun' in outcome ? outcome.notRun : mismatch(step.expect, outcome);
+      const expect = expectationFor(step, release);
+      const failure = 'notRun' in outcome ? outcome.notRun : mismatch(expect, outcome);
       const report: StepReport = {
         index,
         do: step.do,
         ...(step.note ? { note: step.note } : {}),
-        expected: describeExpectation(step.expect),
+        expected: describeExpectation(expect),
         outcome,
         ...(failure ? { failure } : {}),
         ...(detail ? { detail } : {}),

@@ -49,6 +49,13 @@ function stepSchema(kind: keyof typeof STEP_KINDS): Json {
     properties: {
       do: { const: kind },
       expect: ref('expect'),
+      expectBy: {
+        type: 'object',
+        description: COMMON_FIELDS.expectBy,
+        propertyNames: { pattern: '^linux-[0-9]+\\.[0-9]+$' },
+        additionalProperties: ref('expect'),
+        minProperties: 1,
+      },
       note: { type: 'string', description: 'Why this step is here (shown in reports).' },
       divergence: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: COMMON_FIELDS.divergence },
       ...Object.fromEntries(fields.map(([name, f]) => [name, f.doc ? { ...(fieldSchema(f) as object), description: f.doc } : fieldSchema(f)])),

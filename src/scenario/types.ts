@@ -66,6 +66,8 @@ type RequiredKeys<F> = { [P in keyof F]: F[P] extends { required: true } ? P : n
 /** The fields every step may have. */
 export interface CommonStepFields {
   expect?: Expectation;
+  /** The expectation on the named releases (release profile names), where it differs from `expect`. */
+  expectBy?: Record<string, Expectation>;
   note?: string;
   /** A known divergence (catalog/divergences.json) this step shows on the kernel. */
   divergence?: string;

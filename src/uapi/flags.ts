@@ -1,5 +1,5 @@
 /** Flag words of the guest_memfd uAPI, as bit numbers (see table.ts for decoding). */
-import { flagTable } from './table.js';
+import { constantTable, flagTable } from './table.js';
 
 /** KVM_CREATE_GUEST_MEMFD flags in Linux 6.18. Later proposals add bits through profiles. */
 export const GUEST_MEMFD_FLAGS = flagTable('guest_memfd', {
@@ -66,3 +66,17 @@ export const MAP_SHARED_VALIDATE = 0x03;
 export const MAP_TYPE = 0x0f;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
+
+/**
+ * madvise(2) advice the API passes on a guest_memfd mapping: hints that change no page contents
+ * (DONTNEED, REMOVE, FREE and the like would, and are not offered), and MADV_COLLAPSE.
+ */
+export const MADV_ADVICE = constantTable('madvise advice', {
+  MADV_NORMAL: 0,
+  MADV_RANDOM: 1,
+  MADV_SEQUENTIAL: 2,
+  MADV_WILLNEED: 3,
+  MADV_HUGEPAGE: 14,
+  MADV_NOHUGEPAGE: 15,
+  MADV_COLLAPSE: 25,
+});

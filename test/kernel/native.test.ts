@@ -168,6 +168,23 @@ describe('kernel backend guarantees', { skip: kernel.skip }, () => {
     expectCode(() => map.read(0, 1), 'EBADF');
     expectCode(() => map.write(0, new Uint8Array(1)), 'EBADF');
     expectCode(() => map.mprotect(1), 'EBADF');
+    expectCode(() => map.madvise('MADV_NORMAL'), 'EBADF');
+  });
+
+  it('madvise reaches the kernel only for a whole mapping of ours and advice that keeps contents', () => {
+    using kvm = kernel.open();
+    using vm = kvm.createVm(0);
+    using file = vm.createGuestMemfd({ size: 8192, flags: 3n });
+    using map = file.mmap();
+    map.madvise('MADV_WILLNEED');
+    assert.throws(() => map.madvise('MADV_DONTNEED'), RangeError, 'advice that drops contents is not offered');
+    assert.throws(() => map.madvise(4), RangeError);
+    assert.ok(native.ok);
+    const addon = native.addon;
+    // The addon checks again: part of a mapping, or advice outside the list, never reaches madvise(2).
+    assert.equal(addon.madvise(map.address, 4096n, 0), BAD_ARGUMENTS);
+    assert.equal(addon.madvise(map.address, 8192n, 4), BAD_ARGUMENTS);
+    assert.equal(addon.madvise(map.address, 8192n, 0), 0);
   });
 });
 

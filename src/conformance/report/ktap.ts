@@ -29,6 +29,7 @@ export function formatKtap(run: ConformanceRun): string {
   if (run.runs.length === 1) out.push(...lines(run.runs[0]!.results, ''));
   else {
     out.push(`1..${run.runs.length}`);
+    if (run.profileNote) out.push(`# ${run.profileNote}`);
     run.runs.forEach((r, i) => {
       out.push(`    KTAP version 1`, `    # Subtest: ${r.backend}`, ...lines(r.results, '    '));
       const bad = r.results.some((c) => c.status === 'fail');

@@ -238,6 +238,13 @@ Napi::Value Mprotect(const Napi::CallbackInfo& info) {
   return Errno(info.Env(), gmem::ProtectRegistered(addr, length, prot));
 }
 
+Napi::Value Madvise(const Napi::CallbackInfo& info) {
+  uint64_t addr, length;
+  int advice;
+  if (!ToU64(info[0], &addr) || !ToU64(info[1], &length) || !ToI32(info[2], &advice)) return Bad(info.Env());
+  return Errno(info.Env(), gmem::AdviseRegistered(addr, length, advice));
+}
+
 Napi::Value Fallocate(const Napi::CallbackInfo& info) {
   int fd, mode;
   uint64_t offset, len;
@@ -403,6 +410,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mmap", Napi::Function::New(env, Mmap));
   exports.Set("munmap", Napi::Function::New(env, Munmap));
   exports.Set("mprotect", Napi::Function::New(env, Mprotect));
+  exports.Set("madvise", Napi::Function::New(env, Madvise));
   exports.Set("fallocate", Napi::Function::New(env, Fallocate));
   exports.Set("fstat", Napi::Function::New(env, Fstat));
   exports.Set("read", Napi::Function::New(env, Read));

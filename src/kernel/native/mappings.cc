@@ -104,4 +104,24 @@ long ProtectRegistered(uint64_t address, uint64_t length, int prot) {
   return 0;
 }
 
+long AdviseRegistered(uint64_t address, uint64_t length, int advice) {
+  switch (advice) {
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+    case MADV_HUGEPAGE:
+    case MADV_NOHUGEPAGE:
+    case 25:  // MADV_COLLAPSE (older libc headers lack the name)
+      break;
+    default:
+      return kBadArguments;
+  }
+  std::unique_lock<std::mutex> held(g_lock);
+  auto it = Exact(held, address, length);
+  if (it == Registry().end()) return kBadArguments;
+  if (madvise(reinterpret_cast<void*>(address), length, advice) < 0) return -errno;
+  return 0;
+}
+
 }  // namespace gmem

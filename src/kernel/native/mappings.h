@@ -32,5 +32,8 @@ void RegisterMapping(uint64_t address, uint64_t length, int prot);
 // Returns the syscall's result (0 or -errno), or kBadArguments when the range is not one of ours.
 long UnmapRegistered(uint64_t address, uint64_t length);
 long ProtectRegistered(uint64_t address, uint64_t length, int prot);
+// madvise of exactly one whole registered mapping, with advice that changes no page contents
+// (or MADV_COLLAPSE); any other advice is kBadArguments, as the JavaScript side offers no other.
+long AdviseRegistered(uint64_t address, uint64_t length, int advice);
 
 }  // namespace gmem

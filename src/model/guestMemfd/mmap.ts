@@ -2,7 +2,7 @@
  * The mmap(2) rule for a guest_memfd: the generic checks of the mmap system call and do_mmap
  * in their order, then guest_memfd's own mmap method. Returns where the mapping goes.
  */
-import { MAP_PRIVATE, PROT_EXEC, PROT_WRITE } from '../../uapi/flags.js';
+import { MADV_ADVICE, MAP_PRIVATE, PROT_EXEC, PROT_WRITE } from '../../uapi/flags.js';
 import type { MmapRequest } from '../../requests.js';
 import { LOFF_MAX, isAlignedTo, isPageAligned, pageRoundUp } from '../../uapi/memory.js';
 import { fail, hex } from '../fail.js';
@@ -40,6 +40,17 @@ export function gmemMmap(
   if (!inode.supportsMmap) refuse('ENODEV', 'the file was created without GUEST_MEMFD_FLAG_MMAP');
   if (req.flags === MAP_PRIVATE) refuse('EINVAL', 'guest_memfd mappings must be shared (MAP_PRIVATE would copy on write)');
   return { address: address!, length };
+}
+
+/**
+ * madvise(2) on a guest_memfd mapping, for the advice the API offers: the hints change nothing
+ * the model keeps; MADV_COLLAPSE cannot make a transparent huge page of guest_memfd memory, so the
+ * kernel refuses it with EINVAL (6.18 and 7.x alike, seen on Debian's builds).
+ */
+export function gmemMadvise(advice: number): void {
+  if (advice === MADV_ADVICE.byName.MADV_COLLAPSE) {
+    fail('EINVAL', 'MADV_COLLAPSE: guest_memfd memory cannot be collapsed into a transparent huge page');
+  }
 }
 
 /** mprotect(2) on a guest_memfd mapping: executable is refused, as the mount is noexec. */
