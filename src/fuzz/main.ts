@@ -4,8 +4,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelAvailability } from '../kernel/kvm.js';
-import { profileLike } from '../model/hostConfig.js';
-import { getProfile, profileNames } from '../model/profile.js';
+import { kernelProfileChoice } from '../model/hostConfig.js';
+import { DEFAULT_PROFILE, getProfile, profileNames } from '../model/profile.js';
 import { openKvm } from '../open.js';
 import { Coverage, formatCoverage } from './coverage.js';
 import { describeFinding, findingScenario, fuzz, type FuzzStats } from './fuzz.js';
@@ -20,7 +20,8 @@ options:
   --seconds N        how long to run (default 60)
   --seed S           the random seed, an integer >= 0 (default 1)
   --max-length N     the longest sequence, 3..100000 steps (default 24)
-  --profile NAME     the model's profile (default linux-6.18; against a kernel, configured like it)
+  --profile NAME     the model's profile (default: against a kernel, the release profile chosen
+                     for it, configured like it; alone, linux-6.18)
                      one of: ${profileNames().join(', ')}
   --model-only       do not compare with the kernel: check the model's invariants (automatic
                      when no kernel can be used)
@@ -50,7 +51,7 @@ function parse() {
         seed: { type: 'string', default: '1' },
         out: { type: 'string' },
         'max-length': { type: 'string', default: '24' },
-        profile: { type: 'string', default: 'linux-6.18' },
+        profile: { type: 'string' },
         'model-only': { type: 'boolean', default: false },
         differential: { type: 'boolean', default: false },
         coverage: { type: 'boolean', default: false },
@@ -102,22 +103,20 @@ if (values.help) {
 const seconds = numberOption('seconds', values.seconds!, 0.001, 7 * 24 * 3600, false);
 const seed = numberOption('seed', values.seed!, 0, 2 ** 32 - 1, true);
 const maxLength = numberOption('max-length', values['max-length']!, 3, 100_000, true);
-if (!profileNames().includes(values.profile!)) usageError(`unknown --profile ${JSON.stringify(values.profile)}; one of ${profileNames().join(', ')}`);
+if (values.profile !== undefined && !profileNames().includes(values.profile)) usageError(`unknown --profile ${JSON.stringify(values.profile)}; one of ${profileNames().join(', ')}`);
 if (values['model-only'] && values.differential) usageError('--model-only and --differential exclude each other');
 
-let base = getProfile(values.profile);
+let base = getProfile(values.profile ?? DEFAULT_PROFILE);
 let open: (() => ReturnType<typeof openKvm>) | undefined;
 const say = (text: string) => (values.json ? process.stderr : process.stdout).write(text);
 if (!values['model-only']) {
   const available = kernelAvailability();
   if (available.usable) {
     open = () => openKvm({ backend: 'kernel' });
-    const kvm = open();
-    try {
-      base = profileLike(kvm, base);
-    } finally {
-      kvm.close();
-    }
+    // The same choice as conform --backend both: the kernel's release profile, configured like it.
+    const choice = kernelProfileChoice(open, values.profile !== undefined ? base : undefined);
+    base = choice.profile;
+    say(`fuzz: ${choice.note}\n`);
   } else if (values.differential) {
     process.stderr.write(`fuzz: --differential, but the kernel backend is unavailable (${available.reason}): there is nothing to compare the model with\n`);
     process.exit(2);
