@@ -1,15 +1,10 @@
 /** Per-command help, usage errors that show the command's usage, and "did you mean". */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { main } from '../src/cli/main.js';
 import { golden } from './golden.js';
+import { runGmem } from './helpers.js';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
-}
+const run = runGmem;
 
 describe('gmem help', () => {
   for (const command of ['conform', 'run', 'explore', 'probe']) {

@@ -1,10 +1,10 @@
 /** A mistake in a scenario file is a load error (exit 2) naming the field, on every backend choice. */
+import { runGmem } from './helpers.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { main } from '../src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmem-typos-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,12 +17,7 @@ const CASES: [string, object, RegExp][] = [
   ['a misspelled field in expect', { name: 'd', steps: [createVm, { do: 'createGuestMemfd', vm: 'vm', as: 'f', size: 4095, expect: { erno: 'EINVAL' } }] }, /steps\[1\]\.expect .*unknown field "erno" \(did you mean "errno"\?\)/],
 ];
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
-}
+const run = runGmem;
 
 describe('scenario mistakes are load errors', () => {
   for (const [what, scenario, pattern] of CASES) {

@@ -21,3 +21,12 @@ export function assertAllBytes(bytes: Uint8Array, value: number, what: string): 
   const i = bytes.findIndex((b) => b !== value);
   assert.equal(i, -1, `${what}: byte ${i} is 0x${(bytes[i] ?? 0).toString(16)}, expected 0x${value.toString(16)}`);
 }
+
+/** Run the gmem command in-process, capturing what it writes and its exit status. */
+export async function runGmem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { code, stdout, stderr };
+}

@@ -29,6 +29,14 @@ interface Names {
 
 const fresh = (n: Names, prefix: string) => `${prefix}${n.counter++}`;
 
+/** A new VM of `type` (1: SW_PROTECTED, which has private memory), recorded in the names. */
+function newVm(n: Names, type: number): string {
+  const vm = fresh(n, 'vm');
+  n.vms.push(vm);
+  if (type === 1) n.privateVms.push(vm);
+  return vm;
+}
+
 function u64(r: Random, size?: bigint): string {
   if (size !== undefined && r.chance(0.35)) return String(r.pick([size, size - 4096n, size + 4096n, size / 2n].filter((v) => v >= 0n)));
   if (r.chance(0.4)) return String(r.int(8) * P + (r.chance(0.15) ? r.pick([1, P - 1]) : 0));
@@ -84,11 +92,8 @@ function guestAddress(r: Random, n: Names, vm: string): bigint {
 
 const BREADTH: Generator[] = [
   { weight: 2, targets: ['vm.'], gen: (r, n) => {
-    const name = fresh(n, 'vm');
-    n.vms.push(name);
     const type = r.chance(0.9) ? r.pick([0, 0, 1]) : r.pick([1, 2, 5, 31, 32]);
-    if (type === 1) n.privateVms.push(name);
-    return { do: 'createVm', as: name, type };
+    return { do: 'createVm', as: newVm(n, type), type };
   } },
   { weight: 4, targets: ['create.'], gen: (r, n) => {
     const vm = vmOf(r, n);
@@ -247,11 +252,9 @@ const CONVERSION: Generator[] = [
 const TARGETED: Generator[] = [
   // One file bound by two slots over overlapping file ranges.
   { weight: 1, targets: ['memslot.bind.overlap', 'memslot.bind.ok'], gen: (r, n) => {
-    const vm = fresh(n, 'vm');
-    const f = fresh(n, 'f');
     const type = r.pick([0, 1]);
-    n.vms.push(vm);
-    if (type === 1) n.privateVms.push(vm);
+    const vm = newVm(n, type);
+    const f = fresh(n, 'f');
     n.files.push({ name: f, size: 4n * 4096n, vm });
     const second = r.pick(['0', '4096', '8192']);
     n.slots.push({ vm, gpa: 1n << 32n, pages: 2 }, { vm, gpa: 0x100000n, pages: 2 });
@@ -264,12 +267,10 @@ const TARGETED: Generator[] = [
   } },
   // An ordinary slot over a guest_memfd mapping: a private page behind it cannot be faulted in.
   { weight: 1, targets: ['guest.error-pfn', 'guest.access.ok', 'memslot.create.ok'], gen: (r, n) => {
-    const vm = fresh(n, 'vm');
+    const type = r.pick([0, 1]);
+    const vm = newVm(n, type);
     const f = fresh(n, 'f');
     const m = fresh(n, 'm');
-    const type = r.pick([0, 1]);
-    n.vms.push(vm);
-    if (type === 1) n.privateVms.push(vm);
     n.files.push({ name: f, size: 2n * 4096n, vm });
     n.maps.push({ name: m, pages: 2, file: f });
     n.slots.push({ vm, gpa: 0x100000n, pages: 2 });
@@ -285,10 +286,8 @@ const TARGETED: Generator[] = [
   } },
   // A private/shared mismatch: attributes say one thing, the access another.
   { weight: 1, targets: ['guest.memory-fault', 'attributes.set.ok'], gen: (r, n) => {
-    const vm = fresh(n, 'vm');
+    const vm = newVm(n, 1);
     const f = fresh(n, 'f');
-    n.vms.push(vm);
-    n.privateVms.push(vm);
     n.files.push({ name: f, size: 4n * 4096n, vm });
     n.slots.push({ vm, gpa: 1n << 32n, pages: 4 });
     const steps: Step[] = [
@@ -304,11 +303,9 @@ const TARGETED: Generator[] = [
   // A conversion of a pinned page.
   { weight: 1, targets: ['conversion.pinned', 'pin.'], gen: (r, n) => {
     if (!n.profile.inPlace) return undefined;
-    const vm = fresh(n, 'vm');
+    const vm = newVm(n, 1);
     const f = fresh(n, 'f');
     const pin = fresh(n, 'pin');
-    n.vms.push(vm);
-    n.privateVms.push(vm);
     n.files.push({ name: f, size: 4n * 4096n, vm });
     n.pins.push(pin);
     return [
@@ -320,11 +317,9 @@ const TARGETED: Generator[] = [
   } },
   // Lifetimes: a file or /dev/kvm closed under a live slot, then the guest touches it.
   { weight: 1, targets: ['guest.', 'close.ok'], gen: (r, n) => {
-    const vm = fresh(n, 'vm');
-    const f = fresh(n, 'f');
     const type = r.pick([0, 1]);
-    n.vms.push(vm);
-    if (type === 1) n.privateVms.push(vm);
+    const vm = newVm(n, type);
+    const f = fresh(n, 'f');
     n.slots.push({ vm, gpa: 1n << 32n, pages: 2 });
     return [
       { do: 'createVm', as: vm, type },
