@@ -5,14 +5,10 @@
  * (alignment, TASK_SIZE_MAX, wrap-around) are tried safely.
  */
 import { readFileSync } from 'node:fs';
-import { U64_MAX } from '../uapi/memory.js';
+import { TASK_SIZE_MAX, U64_MAX } from '../uapi/memory.js';
 
-/**
- * The end of the x86-64 user address space with 4-level paging (2^47 minus the guard page).
- * mmap() never places a mapping at or above it unless asked with a hint above 47 bits, which
- * this library never gives, so that holds with 5-level paging too.
- */
-export const TASK_SIZE_MAX = (1n << 47n) - 4096n;
+// mmap() never places a mapping at or above TASK_SIZE_MAX (4-level) unless asked with a hint
+// above 47 bits, which this library never gives, so that holds with 5-level paging too.
 
 /** vm.mmap_min_addr: nothing can be mapped below it (0 when it cannot be read: assume nothing). */
 function readMmapMinAddr(): bigint {

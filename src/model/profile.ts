@@ -6,6 +6,7 @@ import { invalidArgType, invalidArgValue } from '../args.js';
 import { KVM_X86_VM_TYPES, VM_TYPES_WITH_PRIVATE_MEMORY } from '../uapi/vmTypes.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../uapi/flags.js';
 import { flagTable, type FlagTable } from '../uapi/table.js';
+import { TASK_SIZE_MAX } from '../uapi/memory.js';
 import { PROPOSED_CAPS } from '../uapi/proposals.js';
 import { LINUX_6_12_DEBIAN_RULES, LINUX_6_18_RULES, rulesAfter618, type ReleaseRules } from './releases.js';
 
@@ -149,7 +150,7 @@ export const LINUX_6_18: Profile = {
   addressSpaces: 2,
   maxGpaBits: 52,
   // USER_PTR_MAX is TASK_SIZE_MAX, 2^47 - 4096 with 4-level paging.
-  userAddressMax: (1n << 47n) - 4096n,
+  userAddressMax: TASK_SIZE_MAX,
   maxPagesPerSlot: (1n << 31n) - 1n,
   maxVcpuId: 4096,
   commitLimitBytes: 16n << 30n,

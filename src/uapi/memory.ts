@@ -21,3 +21,6 @@ export const pageOf = (byteOffset: bigint): number => Number(byteOffset >> PAGE_
 export const pageOffset = (page: number): bigint => BigInt(page) << PAGE_SHIFT_N;
 /** A u64 read as the kernel's signed 64-bit loff_t. */
 export const asLoff = (value: bigint): bigint => BigInt.asIntN(64, value);
+
+/** x86-64 TASK_SIZE_MAX with 4-level paging: the end of the user address space (2^47 minus the guard page). */
+export const TASK_SIZE_MAX = (1n << 47n) - 4096n;
