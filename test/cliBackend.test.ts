@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
+import { explore } from '../src/cli/explore.js';
 
 const GMEM = fileURLToPath(new URL('../../bin/gmem.js', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('../../catalog/selftest/fallocate.json', import.meta.url));
@@ -20,11 +21,11 @@ function gmemWithoutKvm(args: string[]): { status: number | null; stdout: string
 }
 
 describe('--backend both without a usable kernel', () => {
-  for (const args of [['conform', '--backend', 'both'], ['run', SCENARIO, '--backend', 'both'], ['conform', '--backend', 'kernel']]) {
+  for (const args of [['conform', '--backend', 'both'], ['run', SCENARIO, '--backend', 'both'], ['conform', '--backend', 'kernel'], ['explore', '--backend', 'kernel', '--port', '0']]) {
     it(`gmem ${args.join(' ')} prints the reason and exits 2, without a stack trace`, () => {
       const r = gmemWithoutKvm(args);
       assert.equal(r.status, 2, r.stderr);
-      assert.match(r.stderr, /^gmem (conform|run): --backend (both|kernel) needs the kernel: /);
+      assert.match(r.stderr, /^gmem (conform|run|explore): --backend (both|kernel) needs the kernel: /);
       assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack frames');
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     });
@@ -86,5 +87,34 @@ describe('options are honoured or refused, never silently ignored', () => {
       assert.match(r.stderr, pattern);
       assert.equal(r.stdout, '');
     });
+  }
+});
+
+describe('gmem explore follows the same --backend/--profile rule as gmem run', () => {
+  // Every combination, on whatever this machine offers (with or without a usable kernel): explore
+  // refuses exactly what run refuses, with the same reason, and runs a kernel beside its model
+  // exactly when run runs the kernel. Its one difference is documented: without --backend it
+  // shows the model alone (the pictures come from the model).
+  for (const backend of [undefined, 'auto', 'model', 'kernel', 'both', 'qemu']) {
+    for (const profile of [undefined, 'linux-6.18', 'inplace-v13', 'no-such-profile']) {
+      const flags = [...(backend ? ['--backend', backend] : []), ...(profile ? ['--profile', profile] : [])];
+      it(`explore ${flags.join(' ') || '(no flags)'}`, async () => {
+        const ran = await run(['run', SCENARIO, ...flags]);
+        let out = '';
+        let err = '';
+        const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } };
+        const code = await explore(SCENARIO, { port: '0', ...(backend ? { backend } : {}), ...(profile ? { profile } : {}) }, io, Promise.resolve());
+        if (ran.code === 2) {
+          assert.equal(code, 2, out);
+          assert.equal(err.replace(/^gmem explore: /, ''), ran.stderr.replace(/^gmem run: /, ''));
+          return;
+        }
+        assert.equal(code, 0, err);
+        const runOnKernel = / on kernel: /.test(ran.stdout);
+        const besideKernel = /^ {2}backend: model \([^)]+\) beside the kernel /m.test(out);
+        assert.equal(besideKernel, backend !== undefined && runOnKernel, `${out}\n${ran.stdout}`);
+        if (profile) assert.match(out, new RegExp(`^  backend: model \\(${profile}[ )]`, 'm'), 'the named profile is the model\'s');
+      });
+    }
   }
 });

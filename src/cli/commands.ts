@@ -78,7 +78,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       backend: {
         type: 'string',
         value: 'B',
-        help: "model (default) | kernel | both | auto: kernel and both show the kernel's outcome beside the model's",
+        help: "model (default) | auto (the kernel when /dev/kvm is usable, else the model) | kernel | both: a kernel runs beside the model configured like it and each step shows both outcomes",
       },
       profile,
       port: { type: 'string', value: 'N', help: 'the loopback port (default 8418; 0 picks a free one)' },

@@ -1,6 +1,7 @@
 /** `gmem explore [SCENARIO]`: serve the explorer page on loopback until interrupted. */
-import { explorePlan, DEFAULT_SCENARIO } from '../explore/load.js';
+import { explorePlan, DEFAULT_SCENARIO, type ExploreBackends } from '../explore/load.js';
 import { startExplorer } from '../explore/server.js';
+import { resolveBackend } from './backendOption.js';
 import type { Streams } from './streams.js';
 
 export const DEFAULT_EXPLORER_PORT = 8418;
@@ -17,6 +18,22 @@ function parsePort(text: string | undefined): number {
   return Number(text);
 }
 
+/**
+ * --backend/--profile by the one rule every command follows (resolveBackend). The pictures come
+ * from the model, so explore's default is the model, and a kernel (kernel, both, or auto when
+ * /dev/kvm is usable) runs beside a model configured like it. With the model alone and no
+ * --profile, the first profile that can run the file is taken (the default file needs in-place
+ * conversion).
+ */
+function exploreBackends(args: ExploreCliArgs): { backends: ExploreBackends; reason: string } {
+  const r = resolveBackend({ backend: args.backend ?? 'model', profile: args.profile }, true);
+  if (r.backend === 'model') {
+    const reason = args.backend === undefined && args.profile === undefined ? "explore's default" : r.reason;
+    return { backends: { kind: 'model', ...(args.profile !== undefined ? { profile: args.profile } : {}) }, reason };
+  }
+  return { backends: { kind: 'beside-kernel', ...(r.backend === 'both' && r.profile !== undefined ? { profile: r.profile } : {}) }, reason: r.reason };
+}
+
 /** Runs until SIGINT/SIGTERM (or `stop` resolves, for tests). */
 export async function explore(scenario: string | undefined, args: ExploreCliArgs, io: Streams, stop?: Promise<void>): Promise<number> {
   let server;
@@ -24,12 +41,14 @@ export async function explore(scenario: string | undefined, args: ExploreCliArgs
     const port = parsePort(args.port);
     // The file is loaded and checked now; it is traced when the page first asks for it, so the
     // server is up at once whatever the scenario costs (within its limits).
-    const plan = explorePlan({ ...(scenario !== undefined ? { scenario } : {}), ...args });
+    const { backends, reason } = exploreBackends(args);
+    const plan = explorePlan({ ...(scenario !== undefined ? { scenario } : {}), backends });
     server = await startExplorer(() => plan.trace(), port);
     const n = plan.instances.length;
     io.stdout.write(
       `gmem explore: ${server.url}\n` +
         `  scenario ${scenario ?? DEFAULT_SCENARIO} (${n} instance${n === 1 ? '' : 's'}, first: ${plan.instances[0]!.id}), traced when the page first loads\n` +
+        `  backend: ${plan.label} (${reason})\n` +
         `  loopback only; Ctrl-C stops it\n`,
     );
   } catch (err) {

@@ -4,7 +4,7 @@ import type { Kvm } from '../api.js';
 import { CATALOG_DIR } from '../conformance/catalog.js';
 import { profileOfKernel } from '../model/hostConfig.js';
 import { getProfile, profileNames } from '../model/profile.js';
-import { chooseBackend, openKvm, openModel } from '../open.js';
+import { openKvm, openModel } from '../open.js';
 import { unmetRequirement } from '../scenario/runner.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { ScenarioInstance } from '../scenario/types.js';
@@ -14,10 +14,21 @@ import type { Trace } from './traceTypes.js';
 /** Shown when no file is named: one file converted page by page, the heart of the design. */
 export const DEFAULT_SCENARIO = `${CATALOG_DIR}/conversion/indexing.json`;
 
+/**
+ * Which backends to trace on, already resolved by the command line's one rule
+ * (src/cli/backendOption.ts): the model alone, or the model configured like the kernel with the
+ * kernel beside it. The pictures always come from the model.
+ */
+export type ExploreBackends =
+  /** `profile` undefined: the first profile that can run the file's first instance. */
+  | { kind: 'model'; profile?: string }
+  /** `profile` replaces the release profile chosen for the kernel (--backend both --profile P). */
+  | { kind: 'beside-kernel'; profile?: string };
+
 export interface ExploreArgs {
   scenario?: string;
-  backend?: string;
-  profile?: string;
+  /** Default: the model alone. */
+  backends?: ExploreBackends;
 }
 
 /** The first profile that can run the instance: the scenario then opens without flags. */
@@ -33,25 +44,23 @@ function firstFittingProfile(instance: ScenarioInstance): string {
   return profileNames()[0]!;
 }
 
-function traceOptions(args: ExploreArgs, first: ScenarioInstance): TraceOptions {
-  const backend = args.backend ?? 'model';
-  if (backend === 'model') {
-    const profile = args.profile ?? firstFittingProfile(first);
+function traceOptions(backends: ExploreBackends, first: ScenarioInstance): TraceOptions {
+  if (backends.kind === 'model') {
+    const profile = backends.profile ?? firstFittingProfile(first);
     getProfile(profile); // An unknown name fails here, with the list.
     return { openModel: () => openKvm({ backend: 'model', profile }), modelLabel: `model (${profile})` };
   }
-  if (backend !== 'kernel' && backend !== 'both' && backend !== 'auto') throw new Error(`--backend must be auto, kernel, model or both, got ${JSON.stringify(backend)}`);
-  const choice = chooseBackend(backend === 'auto' ? 'auto' : 'kernel');
-  if (choice.backend === 'model') return traceOptions({ ...args, backend: 'model' }, first);
-  if (args.profile !== undefined) throw new Error(`--profile applies to the model; with --backend ${backend} the model is configured like the kernel`);
   const openKernel = (): Kvm => openKvm({ backend: 'kernel' });
-  const profile = profileOfKernel(openKernel); // Fails here, with the reason, when the kernel cannot be used.
+  // Opens the kernel to ask it: fails here, with the reason, when the kernel cannot be used.
+  const profile = profileOfKernel(openKernel, backends.profile !== undefined ? getProfile(backends.profile) : undefined);
   return { openModel: () => openModel(profile), modelLabel: `model (${profile.name})`, other: { open: openKernel, label: 'kernel' } };
 }
 
 /** A scenario file loaded and checked, and how to trace it: everything but the tracing itself. */
 export interface ExplorePlan {
   instances: ScenarioInstance[];
+  /** What the pictures come from, and what runs beside it: "model (inplace-v13)", "model (linux-6.18) beside the kernel". */
+  label: string;
   trace(): Trace[];
 }
 
@@ -62,8 +71,9 @@ export interface ExplorePlan {
 export function explorePlan(args: ExploreArgs): ExplorePlan {
   const instances = loadScenarioFile(args.scenario ?? DEFAULT_SCENARIO);
   if (instances.length === 0) throw new Error(`${args.scenario ?? DEFAULT_SCENARIO} has no scenario instances`);
-  const opts = traceOptions(args, instances[0]!);
-  return { instances, trace: () => instances.map((instance) => ({ ...traceInstance(instance, opts), origin: shortPath(instance.origin) })) };
+  const opts = traceOptions(args.backends ?? { kind: 'model' }, instances[0]!);
+  const label = opts.other ? `${opts.modelLabel} beside the ${opts.other.label}` : opts.modelLabel;
+  return { instances, label, trace: () => instances.map((instance) => ({ ...traceInstance(instance, opts), origin: shortPath(instance.origin) })) };
 }
 
 export function exploreTraces(args: ExploreArgs): Trace[] {

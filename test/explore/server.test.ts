@@ -155,7 +155,7 @@ describe('gmem explore', () => {
     [['explore', 'a.json', 'b.json'], /unexpected argument "b.json"/],
     [['explore', '/nonexistent/scenario.json'], /nonexistent\/scenario\.json/],
     [['explore', '--profile', 'no-such-profile', '--port', '0'], /no-such-profile/],
-    [['explore', '--backend', 'both', '--profile', 'inplace', '--port', '0'], /--profile applies to the model; with --backend both/],
+    [['explore', '--backend', 'kernel', '--profile', 'inplace', '--port', '0'], /the kernel is not a profile/],
     [['explore', '--backend', 'qemu', '--port', '0'], /--backend must be auto, kernel, model or both/],
   ] as const) {
     it(`refuses ${argv.slice(1).join(' ')} with exit 2 and the reason`, async () => {
