@@ -79,6 +79,10 @@ const SAME_WORDS_DIFFERENT_STATE: { where: string[]; why: string }[] = [
     where: ['conversion.before_allocation step 5', 'conversion.truncate step 11'],
     why: 'a private page never allocated reads zero (before_allocation); a private page the guest wrote and that was then punched reads zero (truncate)',
   },
+  {
+    where: ['conversion.forked_accesses step 7', 'conversion.rfc_gmem_convert step 15'],
+    why: 'flags 0x3 are MMAP|INIT_SHARED, converted to private, in forked_accesses, and SUPPORT_SHARED|INIT_PRIVATE (private from the start) in the RFC profile',
+  },
 ];
 
 describe('single home of expectations', () => {
