@@ -1,13 +1,12 @@
 /** The gmem command: golden output for the model, and its argument handling. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { golden } from './golden.js';
-import { runGmem } from './helpers.js';
+import { runGmem, runGmemBatch } from './helpers.js';
 
 const run = runGmem;
 
@@ -40,22 +39,16 @@ describe('gmem probe', () => {
 });
 
 describe('gmem probe on a machine without KVM', () => {
+  // One child process for both (GMEM_KVM_DEVICE is read when the library loads).
+  const [auto, kernel] = runGmemBatch([{ args: ['probe'] }, { args: ['probe', '--backend', 'kernel'] }], { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' });
   it('says so plainly and probes the model instead', () => {
-    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/gmem.js', import.meta.url)), 'probe'], {
-      encoding: 'utf8',
-      env: { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' },
-    });
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^backend: model \(auto: \/nonexistent\/kvm does not exist \(no KVM on this machine\); using the model\)$/m);
-    assert.match(r.stdout, /profile: linux-6.18/);
+    assert.equal(auto!.status, 0, auto!.stderr);
+    assert.match(auto!.stdout, /^backend: model \(auto: \/nonexistent\/kvm does not exist \(no KVM on this machine\); using the model\)$/m);
+    assert.match(auto!.stdout, /profile: linux-6.18/);
   });
   it('--backend kernel fails with the reason and exit status 2', () => {
-    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/gmem.js', import.meta.url)), 'probe', '--backend', 'kernel'], {
-      encoding: 'utf8',
-      env: { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' },
-    });
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /--backend kernel needs the kernel: \/nonexistent\/kvm does not exist/);
+    assert.equal(kernel!.status, 2);
+    assert.match(kernel!.stderr, /--backend kernel needs the kernel: \/nonexistent\/kvm does not exist/);
   });
 });
 

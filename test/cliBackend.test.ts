@@ -1,13 +1,14 @@
 /** The one rule for --backend/--profile (src/cli/backendOption.ts), and no stack trace when the kernel cannot be used. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
 import { explore } from '../src/cli/explore.js';
+import { runGmemBatch } from './helpers.js';
 
-const GMEM = fileURLToPath(new URL('../../bin/gmem.js', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('../../catalog/selftest/fallocate.json', import.meta.url));
+/** One instance of a few steps: enough for a command to resolve its backends and run. */
+const SMALL = fileURLToPath(new URL('../../catalog/create/sizes.json', import.meta.url));
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -16,20 +17,19 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-function gmemWithoutKvm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [GMEM, ...args], { encoding: 'utf8', env: { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' } });
-}
-
 describe('--backend both without a usable kernel', () => {
-  for (const args of [['conform', '--backend', 'both'], ['run', SCENARIO, '--backend', 'both'], ['conform', '--backend', 'kernel'], ['explore', '--backend', 'kernel', '--port', '0']]) {
+  const CASES = [['conform', '--backend', 'both'], ['run', SCENARIO, '--backend', 'both'], ['conform', '--backend', 'kernel'], ['explore', '--backend', 'kernel', '--port', '0']];
+  // One child process for all (GMEM_KVM_DEVICE is read when the library loads).
+  const results = runGmemBatch(CASES.map((args) => ({ args })), { ...process.env, GMEM_KVM_DEVICE: '/nonexistent/kvm' });
+  CASES.forEach((args, i) => {
     it(`gmem ${args.join(' ')} prints the reason and exits 2, without a stack trace`, () => {
-      const r = gmemWithoutKvm(args);
+      const r = results[i]!;
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, /^gmem (conform|run|explore): --backend (both|kernel) needs the kernel: /);
       assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack frames');
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     });
-  }
+  });
 });
 
 describe('--backend and --profile: one rule', () => {
@@ -99,11 +99,11 @@ describe('gmem explore follows the same --backend/--profile rule as gmem run', (
     for (const profile of [undefined, 'linux-6.18', 'inplace-v13', 'no-such-profile']) {
       const flags = [...(backend ? ['--backend', backend] : []), ...(profile ? ['--profile', profile] : [])];
       it(`explore ${flags.join(' ') || '(no flags)'}`, async () => {
-        const ran = await run(['run', SCENARIO, ...flags]);
+        const ran = await run(['run', SMALL, ...flags]);
         let out = '';
         let err = '';
         const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } };
-        const code = await explore(SCENARIO, { port: '0', ...(backend ? { backend } : {}), ...(profile ? { profile } : {}) }, io, Promise.resolve());
+        const code = await explore(SMALL, { port: '0', ...(backend ? { backend } : {}), ...(profile ? { profile } : {}) }, io, Promise.resolve());
         if (ran.code === 2) {
           assert.equal(code, 2, out);
           assert.equal(err.replace(/^gmem explore: /, ''), ran.stderr.replace(/^gmem run: /, ''));

@@ -1,85 +1,63 @@
-/** gmem vm and gmem kernels on bad input: each a clear message and exit status 2, before any QEMU starts. */
+/**
+ * gmem vm and gmem kernels on bad input: each a clear message and exit status 2, before any QEMU
+ * starts. The command lines run in one child process (runGmemBatch: one node start, not one
+ * each), under a private TMPDIR and kernel cache.
+ */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { fakeBzImage, fakeModule } from './fakes.js';
 import { qemuProcessesMentioning } from './guestProcesses.js';
+import { runGmemBatch } from '../helpers.js';
 
-const GMEM = fileURLToPath(new URL('../../../bin/gmem.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'gmem-vm-input-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function gmem(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [GMEM, ...args], { encoding: 'utf8', env: { ...process.env, TMPDIR: scratch, GMEM_KERNEL_CACHE: join(scratch, 'cache'), ...env }, timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 const kernel = join(scratch, 'vmlinuz-7.9.1-test');
 fakeBzImage(kernel, '7.9.1-test');
+const notAKernel = join(scratch, 'notes.txt');
+writeFileSync(notAKernel, 'not a kernel\n'.repeat(100));
+const noKvmTree = join(scratch, 'nokvm/7.9.1-test');
+fakeModule(join(noKvmTree, 'kernel/fs/ext4.ko'), 'ext4', []);
+const otherTree = join(scratch, 'other/7.9.2-test');
+fakeModule(join(otherTree, 'kvm-amd.ko'), 'kvm_amd', []);
+
+/** Each command line, what it is, and what its message must say. */
+const VM_CASES: { name: string; args: string[]; env?: Record<string, string>; stderr: RegExp }[] = [
+  { name: 'a file that is not a kernel', args: ['--kernel', notAKernel], stderr: /notes\.txt is not an x86 kernel image \(bzImage\/vmlinuz\): no "HdrS" boot header/ },
+  { name: 'a kernel file that does not exist', args: ['--kernel', join(scratch, 'missing')], stderr: /missing does not exist/ },
+  { name: 'a missing modules tree', args: ['--kernel', kernel, '--modules', join(scratch, 'lib/modules/7.9.1-test')], stderr: /modules tree .*7\.9\.1-test does not exist/ },
+  { name: 'a modules tree without KVM: the kernel has no KVM to load', args: ['--kernel', kernel, '--modules', noKvmTree], stderr: /has no kvm-amd module \(nor kvm-intel\): this kernel has no KVM as modules/ },
+  { name: "modules of another release than the kernel's", args: ['--kernel', kernel, '--modules', otherTree], stderr: /are for 7\.9\.2-test, but .* is 7\.9\.1-test/ },
+  { name: 'a cached-kernel name that is not cached says how to fetch it', args: ['--kernel', 'debian:7.3'], stderr: /no cached kernel matches debian:7\.3 .*gmem kernels get debian:7\.3/ },
+  { name: 'QEMU missing says how to install it', args: ['--kernel', kernel], env: { GMEM_QEMU: join(scratch, 'no-qemu-here') }, stderr: /is not installed: install QEMU with `apt-get install qemu-system-x86`/ },
+  { name: 'no --kernel', args: [], stderr: /--kernel IMAGE is required/ },
+  { name: 'an unknown option', args: ['--kernel', kernel, '--frob'], stderr: /unknown option "--frob"/ },
+  { name: 'nothing after --', args: ['--kernel', kernel, '--'], stderr: /nothing after --/ },
+  { name: 'a bad --timeout', args: ['--kernel', kernel, '--timeout', '-3'], stderr: /--timeout needs a positive number/ },
+  { name: 'a bad --memory', args: ['--kernel', kernel, '--memory', 'lots'], stderr: /--memory needs a positive number/ },
+  { name: 'a command too long for the kernel command line', args: ['--kernel', kernel, '--', 'echo', 'x'.repeat(3000)], stderr: /the command is too long for the kernel command line/ },
+];
+const KERNELS_CASES: { name: string; args: string[]; status: number; stdout?: RegExp; stderr?: RegExp }[] = [
+  { name: 'list on an empty cache says how to fetch one', args: ['list'], status: 0, stdout: /no kernels cached in .*gmem kernels get debian:7\.3/ },
+  { name: 'get wants a name like debian:7.3', args: ['get', 'ubuntu:24.04'], status: 2, stderr: /give one name like debian:7\.3/ },
+  { name: 'an unknown subcommand prints the usage', args: ['fetch'], status: 2, stderr: /unknown subcommand "fetch"[\s\S]*Usage: gmem kernels/ },
+];
+
+const results = runGmemBatch(
+  [...VM_CASES.map((c) => ({ args: ['vm', ...c.args], ...(c.env ? { env: c.env } : {}) })), ...KERNELS_CASES.map((c) => ({ args: ['kernels', ...c.args] }))],
+  { ...process.env, TMPDIR: scratch, GMEM_KERNEL_CACHE: join(scratch, 'cache') },
+);
 
 describe('gmem vm refuses bad input before booting', () => {
-  it('a file that is not a kernel', () => {
-    const file = join(scratch, 'notes.txt');
-    writeFileSync(file, 'not a kernel\n'.repeat(100));
-    const r = gmem(['vm', '--kernel', file]);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /notes\.txt is not an x86 kernel image \(bzImage\/vmlinuz\): no "HdrS" boot header/);
-  });
-  it('a kernel file that does not exist', () => {
-    const r = gmem(['vm', '--kernel', join(scratch, 'missing')]);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /missing does not exist/);
-  });
-  it('a missing modules tree', () => {
-    const r = gmem(['vm', '--kernel', kernel, '--modules', join(scratch, 'lib/modules/7.9.1-test')]);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /modules tree .*7\.9\.1-test does not exist/);
-  });
-  it('a modules tree without KVM: the kernel has no KVM to load', () => {
-    const tree = join(scratch, 'nokvm/7.9.1-test');
-    fakeModule(join(tree, 'kernel/fs/ext4.ko'), 'ext4', []);
-    const r = gmem(['vm', '--kernel', kernel, '--modules', tree]);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /has no kvm-amd module \(nor kvm-intel\): this kernel has no KVM as modules/);
-  });
-  it("modules of another release than the kernel's", () => {
-    const tree = join(scratch, 'other/7.9.2-test');
-    fakeModule(join(tree, 'kvm-amd.ko'), 'kvm_amd', []);
-    const r = gmem(['vm', '--kernel', kernel, '--modules', tree]);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /are for 7\.9\.2-test, but .* is 7\.9\.1-test/);
-  });
-  it('a cached-kernel name that is not cached says how to fetch it', () => {
-    const r = gmem(['vm', '--kernel', 'debian:7.3']);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /no cached kernel matches debian:7\.3 .*gmem kernels get debian:7\.3/);
-  });
-  it('QEMU missing says how to install it', () => {
-    const r = gmem(['vm', '--kernel', kernel], { GMEM_QEMU: join(scratch, 'no-qemu-here') });
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /is not installed: install QEMU with `apt-get install qemu-system-x86`/);
-  });
-  it('no --kernel, an unknown option, nothing after --, a bad number', () => {
-    for (const [args, pattern] of [
-      [[], /--kernel IMAGE is required/],
-      [['--kernel', kernel, '--frob'], /unknown option "--frob"/],
-      [['--kernel', kernel, '--'], /nothing after --/],
-      [['--kernel', kernel, '--timeout', '-3'], /--timeout needs a positive number/],
-      [['--kernel', kernel, '--memory', 'lots'], /--memory needs a positive number/],
-    ] as const) {
-      const r = gmem(['vm', ...args]);
-      assert.equal(r.status, 2, args.join(' '));
-      assert.match(r.stderr, pattern);
-    }
-  });
-  it('a command too long for the kernel command line', () => {
-    const r = gmem(['vm', '--kernel', kernel, '--', 'echo', 'x'.repeat(3000)]);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /the command is too long for the kernel command line/);
+  VM_CASES.forEach((c, i) => {
+    it(c.name, () => {
+      const r = results[i]!;
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, c.stderr);
+    });
   });
   it('none of these left a QEMU process or a socket directory behind', () => {
     assert.deepEqual(readdirSync(scratch).filter((n) => n.startsWith('gmem-vm-')), []);
@@ -88,19 +66,12 @@ describe('gmem vm refuses bad input before booting', () => {
 });
 
 describe('gmem kernels', () => {
-  it('list on an empty cache says how to fetch one', () => {
-    const r = gmem(['kernels', 'list']);
-    assert.equal(r.status, 0);
-    assert.match(r.stdout, /no kernels cached in .*gmem kernels get debian:7\.3/);
-  });
-  it('get wants a name like debian:7.3', () => {
-    const r = gmem(['kernels', 'get', 'ubuntu:24.04']);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /give one name like debian:7\.3/);
-  });
-  it('an unknown subcommand prints the usage', () => {
-    const r = gmem(['kernels', 'fetch']);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /unknown subcommand "fetch"[\s\S]*Usage: gmem kernels/);
+  KERNELS_CASES.forEach((c, i) => {
+    it(c.name, () => {
+      const r = results[VM_CASES.length + i]!;
+      assert.equal(r.status, c.status, r.stderr);
+      if (c.stdout) assert.match(r.stdout, c.stdout);
+      if (c.stderr) assert.match(r.stderr, c.stderr);
+    });
   });
 });
