@@ -1,4 +1,9 @@
-/** Parse one command's arguments against its table: unknown options are refused, with a suggestion. */
+/**
+ * Parse one command's arguments against its table: unknown options are refused, with a suggestion.
+ * node:util's parseArgs under our own table rather than commander: the table (commands.ts) also
+ * makes each command's help and the suggestions (the scenario loader's didYouMean), and a handful
+ * of commands needs no runtime dependency.
+ */
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../scenario/suggest.js';
 import { COMMANDS } from './commands.js';
