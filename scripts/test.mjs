@@ -2,10 +2,12 @@
 // Runs the compiled *.test.js under dist/ with Node's test runner: the spec reporter on a
 // terminal, TAP otherwise (CI reads its closing "# pass N" / "# fail N" lines). Node 20 cannot
 // glob, so the files are listed here. `node scripts/test.mjs dist/test/cli.test.js` runs one file.
+// At least two files run at once (see concurrencyFlags).
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { reporterFor, splitArgs } from './test-args.mjs';
+import { concurrencyFlags, reporterFor, splitArgs } from './test-args.mjs';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -20,5 +22,5 @@ if (all.length === 0) {
 }
 const { files, flags } = splitArgs(process.argv.slice(2), all);
 const reporter = reporterFor(process.stdout.isTTY === true, process.env);
-const result = spawnSync(process.execPath, ['--test', `--test-reporter=${reporter}`, ...flags, ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--test', `--test-reporter=${reporter}`, ...concurrencyFlags(flags, availableParallelism()), ...flags, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
