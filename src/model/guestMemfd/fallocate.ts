@@ -29,13 +29,12 @@ const FALLOC_FL_MODE_MASK =
 /** A refusal of fallocate's codes, thrown where the check fails (see failure()). */
 const refuse = (code: 'EINVAL' | 'EOPNOTSUPP' | 'EFBIG', reason: string): Errno => failure(code, reason);
 
-/** Checks of vfs_fallocate that come before the file system is asked. */
-function vfsChecks(mode: number, offset: bigint, len: bigint): void {
+/** Checks of vfs_fallocate that come before the file system is asked; returns offset + len. */
+function vfsChecks(mode: number, offset: bigint, len: bigint): bigint {
   if (offset < 0n) throw refuse('EINVAL', `offset ${offset} is negative as a loff_t`);
   if (len <= 0n) throw refuse('EINVAL', `len ${len} is not positive as a loff_t`);
-  // The mode in words only when refusing: formatting it on every call cost more than the checks.
-  const m = (): string => FALLOC_FLAGS.format(mode);
-  if (mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) throw refuse('EOPNOTSUPP', `mode ${m()} has bits no file system knows`);
+  // (The mode is put in words only when refusing: on every call that cost more than the checks.)
+  if (mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) throw refuse('EOPNOTSUPP', `mode ${FALLOC_FLAGS.format(mode)} has bits no file system knows`);
   switch (mode & FALLOC_FL_MODE_MASK) {
     case 0:
     case FALLOC_FL_UNSHARE_RANGE:
@@ -47,13 +46,15 @@ function vfsChecks(mode: number, offset: bigint, len: bigint): void {
     case FALLOC_FL_COLLAPSE_RANGE:
     case FALLOC_FL_INSERT_RANGE:
     case FALLOC_FL_WRITE_ZEROES:
-      if (mode & FALLOC_FL_KEEP_SIZE) throw refuse('EOPNOTSUPP', `mode ${m()} cannot be combined with KEEP_SIZE`);
+      if (mode & FALLOC_FL_KEEP_SIZE) throw refuse('EOPNOTSUPP', `mode ${FALLOC_FLAGS.format(mode)} cannot be combined with KEEP_SIZE`);
       break;
     default:
-      throw refuse('EOPNOTSUPP', `mode ${m()} names more than one operation`);
+      throw refuse('EOPNOTSUPP', `mode ${FALLOC_FLAGS.format(mode)} names more than one operation`);
   }
   // The guest_memfd file system's maximum file size is the largest loff_t.
-  if (offset + len > LOFF_MAX) throw refuse('EFBIG', `offset + len = ${hex(offset + len)} overflows a loff_t`);
+  const end = offset + len;
+  if (end > LOFF_MAX) throw refuse('EFBIG', `offset + len = ${hex(end)} overflows a loff_t`);
+  return end;
 }
 
 /**
@@ -63,7 +64,7 @@ function vfsChecks(mode: number, offset: bigint, len: bigint): void {
 export function gmemFallocate(inode: GmemInode, mode: number, rawOffset: bigint, rawLen: bigint): void {
   const offset = asLoff(rawOffset);
   const len = asLoff(rawLen);
-  vfsChecks(mode, offset, len);
+  const end = vfsChecks(mode, offset, len);
 
   if (!(mode & FALLOC_FL_KEEP_SIZE)) throw refuse('EOPNOTSUPP', 'guest_memfd has a fixed size: KEEP_SIZE is required');
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) {
@@ -77,11 +78,11 @@ export function gmemFallocate(inode: GmemInode, mode: number, rawOffset: bigint,
   const startPage = pageOf(offset);
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     // Past the end there is nothing to punch: success, nothing happens.
-    inode.punch(startPage, pageOf(offset + len));
+    inode.punch(startPage, pageOf(end));
     return;
   }
-  if (offset + len > inode.size) {
-    throw refuse('EINVAL', `allocating up to ${hex(offset + len)} goes past the file size ${hex(inode.size)}`);
+  if (end > inode.size) {
+    throw refuse('EINVAL', `allocating up to ${hex(end)} goes past the file size ${hex(inode.size)}`);
   }
-  inode.allocate(startPage, pageOf(offset + len));
+  inode.allocate(startPage, pageOf(end));
 }
