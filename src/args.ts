@@ -74,12 +74,18 @@ function toUnsigned(value: unknown, name: string, max: bigint, kind: string): bi
 
 /** A u64 argument: a safe integer number or a bigint in [0, 2^64). */
 export function u64(value: unknown, name: string): bigint {
+  // Fast path for what every call passes, a safe non-negative integer (always below 2^64): the
+  // same answer as toUnsigned, whose checks and messages decide everything else.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
   return toUnsigned(value, name, U64_MAX, 'u64');
 }
 
+const U32_MAX_N = BigInt(U32_MAX);
+
 /** A u32 argument, returned as a number. */
 export function u32(value: unknown, name: string): number {
-  return Number(toUnsigned(value, name, BigInt(U32_MAX), 'u32'));
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= U32_MAX) return value + 0; // + 0: -0 becomes 0, as BigInt(-0) does
+  return Number(toUnsigned(value, name, U32_MAX_N, 'u32'));
 }
 
 /** A u64 argument that may be omitted. */

@@ -61,29 +61,33 @@ export type ErrnoDetails = Pick<KvmErrorDetails, 'reason' | 'mappingOffset' | 'f
  * A backend's failure: the errno (or signal) and, where the backend knows it, why. It names no
  * call: the handle layer (src/handles) that made the call turns it into the KvmError the caller
  * sees, with that call's syscall and operation, so both backends name every call alike.
+ *
+ * Not an Error: it is thrown only between a backend and the handle layer, which always turns
+ * it into the KvmError (with the caller's stack) that anyone sees. An Error, even one built
+ * without a stack, cost some thirty times this object, on every refused call of either backend.
  */
-export class Errno extends Error {
+export class Errno {
   readonly code: KvmErrorCode;
   readonly details: ErrnoDetails;
 
   constructor(code: KvmErrorCode, details: ErrnoDetails = {}) {
-    // No stack: the KvmError made from it records where the caller called; a second capture
-    // would double the cost of every expected failure (the conformance loops make thousands).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      super(`${code}${details.reason ? `: ${details.reason}` : ''}`);
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-    this.name = 'Errno';
     this.code = code;
     this.details = details;
   }
 
+  /** Should one ever escape the handle layer (a bug), it still reads as what it is. */
+  get message(): string {
+    return `${this.code}${this.details.reason ? `: ${this.details.reason}` : ''}`;
+  }
+
+  toString(): string {
+    return `Errno: ${this.message}`;
+  }
+
   /** The KvmError for this failure of `operation` (a `syscall`). */
   named(syscall: string, operation: string): KvmError {
-    return new KvmError(this.code, { syscall, operation, ...this.details });
+    const { reason, mappingOffset, fileOffset, errorOffset } = this.details;
+    return new KvmError(this.code, { syscall, operation, reason, mappingOffset, fileOffset, errorOffset });
   }
 }
 

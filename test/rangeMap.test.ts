@@ -231,6 +231,34 @@ test('adjacent equal ranges merge into one fragment and splitting restores them'
   m.checkInvariants();
 });
 
+test('a fresh map holds no whole block of memory and widens as its first block fills, one fragment at a time', () => {
+  const n = 1000;
+  const m = new RangeMap(n, 0);
+  // A file's maps mostly keep a few fragments: they must not each cost a whole block's slab.
+  assert.ok(m.memoryBytes() < 256, `a fresh map holds ${m.memoryBytes()} bytes`);
+  const a = new Int32Array(n);
+  // Every other page set: one more fragment per step, through the narrow slab's end and the
+  // first block's (256) into a block split.
+  for (let i = 1; i < 2 * 300; i += 2) {
+    m.set(i, i + 1, 1);
+    a[i] = 1;
+    m.checkInvariants();
+    assert.equal(m.fragmentCount, i + 2, `fragments after setting page ${i}`);
+  }
+  assertSameFragments(m.ranges(), refRuns(a, 0, n), 'ranges() after the growth');
+  // With a block capacity of 9, a narrow slab holding 8 breakpoints overflows the block itself
+  // when a set inserts two: the split (rebuild) path must lay it out in whole blocks.
+  const split = new RangeMap(40, 0, { blockCapacity: 9 });
+  const b = new Int32Array(40);
+  for (const i of [1, 3, 5, 39]) (split.set(i, i + 1, 1), b.fill(1, i, i + 1));
+  assert.equal(split.fragmentCount, 8);
+  split.set(30, 31, 2);
+  b[30] = 2;
+  assert.equal(split.fragmentCount, 10);
+  split.checkInvariants();
+  assertSameFragments(split.ranges(), refRuns(b, 0, 40), 'ranges() after the split of a narrow slab');
+});
+
 test('update over 200k fragments spanning hundreds of blocks, then whole-space sets, keeps invariants and frees memory', () => {
   const n = 200_000;
   const m = new RangeMap(n, 0);

@@ -16,6 +16,13 @@ import type { ModelProcess } from './process.js';
 export class ModelHostMapping implements MappingBackend {
   readonly systemResource = false;
   private currentProt: number;
+  /**
+   * The file page where the mapping starts. An access is walked in numbers, not BigInt: mmap
+   * offsets are page aligned (so a byte's place in its page is the same in the mapping and in
+   * the file), a mapping is shorter than the 2^47-byte address space and file pages stay below
+   * 2^51, all safe integers.
+   */
+  private readonly offsetPage: number;
 
   constructor(
     private readonly process: ModelProcess<unknown>,
@@ -27,25 +34,42 @@ export class ModelHostMapping implements MappingBackend {
     prot: number,
   ) {
     this.currentProt = prot;
+    this.offsetPage = Number(offset / PAGE_SIZE_N);
     inode.get();
     process.occupy(address, length, this, () => inode.put());
   }
 
   read(start: bigint, out: Uint8Array): void {
-    this.eachPage(start, out.length, (filePage, inPage, done, n) => {
-      this.inode.contents.read(filePage, inPage, out, done, n);
-    });
+    const at = Number(start);
+    const end = this.faultedEnd(at, out.length);
+    const contents = this.inode.contents;
+    for (let done = 0, n = 0; at + done < end; done += n) {
+      const inPage = (at + done) % PAGE_SIZE;
+      n = Math.min(PAGE_SIZE - inPage, end - at - done);
+      contents.read(this.filePageAt(at + done), inPage, out, done, n);
+    }
+    this.refuseAt(at, end, out.length);
   }
 
   write(start: bigint, src: Uint8Array): void {
-    this.eachPage(start, src.byteLength, (filePage, inPage, done, n) => {
-      this.inode.contents.write(filePage, inPage, src, done, n);
-    });
+    const at = Number(start);
+    const end = this.faultedEnd(at, src.byteLength);
+    const contents = this.inode.contents;
+    for (let done = 0, n = 0; at + done < end; done += n) {
+      const inPage = (at + done) % PAGE_SIZE;
+      n = Math.min(PAGE_SIZE - inPage, end - at - done);
+      contents.write(this.filePageAt(at + done), inPage, src, done, n);
+    }
+    this.refuseAt(at, end, src.byteLength);
   }
 
   fill(start: bigint, length: bigint, value: number): void {
     // A range operation: a 1 TiB zero fill costs what the file's ranges cost, not 2^28 pages.
-    this.eachRange(start, length, (from, to) => this.inode.contents.fillRange(from, to, value));
+    const at = Number(start);
+    const len = Number(length);
+    const end = this.faultedEnd(at, len);
+    if (end > at) this.inode.contents.fillRange(this.offset + start, this.offset + BigInt(end), value);
+    this.refuseAt(at, end, len);
   }
 
   madvise(advice: number): void {
@@ -72,50 +96,38 @@ export class ModelHostMapping implements MappingBackend {
     return { inode: this.inode, page };
   }
 
-  /** Walk [start, start+len) page by page (bounded by the caller's buffer), faulting pages in first. */
-  private eachPage(
-    start: bigint,
-    len: number,
-    copy: (filePage: number, inPage: number, done: number, n: number) => void,
-  ): void {
-    const base = this.offset + start;
-    this.eachRange(start, BigInt(len), (from, to) => {
-      let done = Number(from - base);
-      const stop = Number(to - base);
-      while (done < stop) {
-        const fileOffset = base + BigInt(done);
-        const inPage = Number(fileOffset % PAGE_SIZE_N);
-        const n = Math.min(PAGE_SIZE - inPage, stop - done);
-        copy(Number(fileOffset / PAGE_SIZE_N), inPage, done, n);
-        done += n;
-      }
-    });
+  /** The file page behind mapping byte `at`. */
+  private filePageAt(at: number): number {
+    return this.offsetPage + Math.floor(at / PAGE_SIZE);
   }
 
   /**
-   * The access [start, start+len) as one range: the first page the file refuses is found with a
-   * range query, every page before it is faulted in at once and handed to `apply` as file byte
-   * offsets [from, to), then the refusal is a SIGBUS naming that page. So, as on the kernel, the
-   * bytes before a refused page are done and none from it on.
+   * An access of [at, at + len) (mapping offsets) as one range: the first page the file refuses
+   * is found with a range query, and every page before it is faulted in at once. Returns where
+   * the good part ends: at + len, or the start of the refused page. The caller copies up to
+   * there and then calls refuseAt: so, as on the kernel, the bytes before a refused page are
+   * done and none from it on.
    */
-  private eachRange(start: bigint, len: bigint, apply: (from: bigint, to: bigint) => void): void {
-    if (len === 0n) return;
-    const base = this.offset + start;
-    const firstPage = Number(base / PAGE_SIZE_N);
-    const endPage = Number((base + len + PAGE_SIZE_N - 1n) / PAGE_SIZE_N);
+  private faultedEnd(at: number, len: number): number {
+    if (len === 0) return at;
+    const firstPage = this.filePageAt(at);
+    const endPage = this.filePageAt(at + len - 1) + 1;
     const fault = this.inode.firstHostFault(firstPage, endPage);
-    const goodEnd = fault ? BigInt(fault.page) * PAGE_SIZE_N : base + len;
-    const goodLen = goodEnd > base ? goodEnd - base : 0n;
-    if (goodLen > 0n) {
-      this.inode.faultInRange(firstPage, fault ? fault.page : endPage);
-      apply(base, base + goodLen);
-    }
-    if (!fault) return;
-    const fileOffset = base + goodLen;
-    fail('SIGBUS', fault.verdict === 'past-eof'
+    const goodEnd = fault ? Math.max(at, (fault.page - this.offsetPage) * PAGE_SIZE) : at + len;
+    if (goodEnd > at) this.inode.faultInRange(firstPage, fault ? fault.page : endPage);
+    return goodEnd;
+  }
+
+  /** The SIGBUS for the page at mapping offset `end`, when the access [at, at + len) stopped short of its end. */
+  private refuseAt(at: number, end: number, len: number): void {
+    if (end >= at + len) return;
+    const page = this.filePageAt(end);
+    const verdict = this.inode.hostFault(page);
+    const fileOffset = this.offset + BigInt(end);
+    fail('SIGBUS', verdict === 'past-eof'
       ? `file offset ${hex(fileOffset)} is at or past the end of the file (${hex(this.inode.size)})`
       : `file offset ${hex(fileOffset)} is in a private page`, {
-      mappingOffset: start + goodLen,
+      mappingOffset: BigInt(end),
       fileOffset: fileOffset - (fileOffset % PAGE_SIZE_N),
     });
   }

@@ -40,6 +40,12 @@ export const MAX_BLOCK_CAPACITY = 1 << 16;
 
 /** Slab slots (blocks) allocated up front; tiny maps stay tiny. */
 const INITIAL_SLOTS = 1;
+/**
+ * Breakpoints the first slab holds before it widens to a whole block: most maps (three per
+ * guest_memfd) keep a few fragments all their life, and 8 doubles (64 bytes) is what V8 still
+ * allocates on its heap; a whole block's slab is an off-heap buffer costing a microsecond or more.
+ */
+const NARROW_SLAB = 8;
 
 function describe(x: unknown): string {
   return typeof x === 'number' ? String(x) : `${typeof x} ${String(x)}`;
@@ -103,8 +109,10 @@ export class RangeMap {
     this.size = size;
     this.cap = cap;
     this.minFill = cap >> 2;
-    this.keys = new Float64Array(INITIAL_SLOTS * cap);
-    this.vals = new Int32Array(INITIAL_SLOTS * cap);
+    // Narrow until the first block outgrows it (widen()): slot 0 only, at most NARROW_SLAB breakpoints.
+    const first = Math.min(cap, NARROW_SLAB);
+    this.keys = new Float64Array(first);
+    this.vals = new Int32Array(first);
     this.freeSlots = new Int32Array(INITIAL_SLOTS);
     for (let s = INITIAL_SLOTS - 1; s >= 0; s--) this.freeSlots[this.freeTop++] = s;
     this.firsts = new Float64Array(INITIAL_SLOTS);
@@ -177,8 +185,10 @@ export class RangeMap {
       if (pos >= end) break;
     }
     const m = starts.length;
-    const keys = new Float64Array(m + 1); // +1: room for the value restored at `end`
-    const vals = new Int32Array(m + 1);
+    // +1: room for the value restored at `end`. One piece (the common case: a page of one
+    // fragment) fits the buffers set() reuses; they are written only after fn has returned.
+    const keys = m === 1 ? this.setKeys : new Float64Array(m + 1);
+    const vals = m === 1 ? this.setVals : new Int32Array(m + 1);
     for (let j = 0; j < m; j++) {
       const nv = fn(olds[j]!);
       checkValue(nv, 'update result');
@@ -255,7 +265,9 @@ export class RangeMap {
     };
     const nb = this.nb;
     const cap = this.cap;
-    const slots = this.keys.length / cap;
+    const narrow = this.keys.length < cap;
+    const slots = narrow ? 1 : this.keys.length / cap;
+    if (narrow && (this.nb > 1 || this.count > this.keys.length)) fail(`a narrow slab of ${this.keys.length} holds ${this.nb} blocks, ${this.count} breakpoints`);
     if (!Number.isInteger(slots) || this.vals.length !== this.keys.length) fail(`slab sizes ${this.keys.length}/${this.vals.length} not whole blocks of ${cap}`);
     if (this.firsts.length < nb || this.slotOf.length < nb || this.counts.length < nb) fail(`per-block arrays shorter than ${nb} blocks`);
     if (this.freeSlots.length < slots || this.freeTop < 0 || this.freeTop > this.freeSlots.length) fail(`free-slot stack size ${this.freeTop}/${this.freeSlots.length} for ${slots} slots`);
@@ -443,6 +455,7 @@ export class RangeMap {
       const nn = n - del + k;
       if (nn <= this.cap) {
         // Common case: one block, memmove its tail only.
+        if (nn > this.keys.length) this.widen(); // (only a narrow slab is shorter than a block)
         const base = this.slotOf[bs]! * this.cap;
         const K = this.keys;
         const V = this.vals;
@@ -469,6 +482,7 @@ export class RangeMap {
    * blocks bs..be plus the new breakpoints, and lay them out again over as few blocks as fit.
    */
   private rebuild(bs: number, os: number, be: number, oe: number, keys: Float64Array, vals: Int32Array, k: number): void {
+    this.widen(); // Blocks are laid out whole from here on.
     const cap = this.cap;
     const baseS = this.slotOf[bs]! * cap;
     const baseE = this.slotOf[be]! * cap;
@@ -611,6 +625,7 @@ export class RangeMap {
 
   /** Grow the slab by at least `extra` slots (x1.5, amortised O(1) per slot) and push the new slots as free. */
   private growSlab(extra: number): void {
+    this.widen();
     const cap = this.cap;
     const slots = this.keys.length / cap;
     const grown = Math.max(slots + extra, Math.ceil(slots * 1.5), INITIAL_SLOTS);
@@ -644,6 +659,17 @@ export class RangeMap {
       free.set(this.freeSlots.subarray(0, this.freeTop));
       this.freeSlots = free;
     }
+    this.keys = K;
+    this.vals = V;
+  }
+
+  /** A narrow first slab (see NARROW_SLAB) becomes one whole block's, in place of slot 0. */
+  private widen(): void {
+    if (this.keys.length >= this.cap) return;
+    const K = new Float64Array(this.cap);
+    const V = new Int32Array(this.cap);
+    K.set(this.keys);
+    V.set(this.vals);
     this.keys = K;
     this.vals = V;
   }

@@ -29,6 +29,9 @@ export const PageState = {
 } as const;
 export type PageState = (typeof PageState)[keyof typeof PageState];
 
+const notUptodate = (state: number): boolean => state !== PageState.Uptodate;
+const holeToAllocated = (state: number): number => (state === PageState.Hole ? PageState.Allocated : state);
+
 /** Why a host touch of a page fails, or null when it may proceed. */
 export type HostFaultVerdict = null | 'past-eof' | 'private';
 
@@ -136,6 +139,8 @@ export class GmemInode extends RefCounted {
   /** faultIn for every page of [start, end), at the cost of the state's fragments there. */
   faultInRange(start: number, end: number): void {
     if (start >= end) return;
+    // Most touches are of pages already in use: one range query, and nothing to change.
+    if (this.pageState.findFirst(start, end, notUptodate) < 0) return;
     for (const piece of [...this.pageState.ranges(start, end)]) {
       if (piece.value !== PageState.Uptodate) this.contents.drop(piece.start, piece.end);
     }
@@ -144,7 +149,7 @@ export class GmemInode extends RefCounted {
 
   /** fallocate allocate: holes become allocated pages; pages in use are left as they are. */
   allocate(startPage: number, endPage: number): void {
-    this.pageState.update(startPage, endPage, (s) => (s === PageState.Hole ? PageState.Allocated : s));
+    this.pageState.update(startPage, endPage, holeToAllocated);
   }
 
   /** fallocate punch: the pages are freed (the part past the end of the file is ignored). */
