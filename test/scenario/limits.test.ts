@@ -46,15 +46,27 @@ afterEach(() => {
   delete process.env.GMEM_LIMITS;
 });
 
+/** The array, counting reads of its elements: an expansion reads them once per instance. */
+function countingReads(values: number[], reads: { count: number }): number[] {
+  return new Proxy(values, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) reads.count += 1;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 describe('scenario limits', () => {
   it('a matrix of 8 keys of 12 values (430 million instances) is refused at once, naming the limit and how to raise it', () => {
-    const matrix = Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`k${k}`, Array.from({ length: 12 }, (_, v) => v)]));
-    const t = performance.now();
+    const reads = { count: 0 };
+    const matrix = Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`k${k}`, countingReads(Array.from({ length: 12 }, (_, v) => v), reads)]));
     assert.throws(
       () => scenarioInstances({ name: 'bomb', matrix, steps: [{ do: 'createVm', as: 'vm' }] }),
       /the matrix expands into 429981696 instances, which exceeds the instances limit \(4096\); raise it with --limit instances=N or GMEM_LIMITS="instances=N"/,
     );
-    assert.ok(performance.now() - t < 1000);
+    // Validation may read each of the 96 values a few times; expanding even the first 4096
+    // instances would read them tens of thousands of times.
+    assert.ok(reads.count < 1000, `${reads.count} reads of matrix values before the refusal`);
   });
 
   it('too many steps are refused when loaded', () => {
@@ -64,10 +76,10 @@ describe('scenario limits', () => {
 
   it('a matrix that copies many steps many times is refused before it is expanded', () => {
     const steps = Array.from({ length: 2000 }, (_, i) => ({ do: 'checkExtension', cap: 'KVM_CAP_GUEST_MEMFD', note: String(i) }));
-    const matrix = { a: Array.from({ length: 64 }, (_, i) => i), b: Array.from({ length: 32 }, (_, i) => i) };
-    const t = performance.now();
+    const reads = { count: 0 };
+    const matrix = { a: countingReads(Array.from({ length: 64 }, (_, i) => i), reads), b: countingReads(Array.from({ length: 32 }, (_, i) => i), reads) };
     assert.throws(() => scenarioInstances({ name: 'copies', matrix, steps }), /2048 instances of 8001 values each, 16386048 values, exceeds the expandedValues limit \(2000000\)/);
-    assert.ok(performance.now() - t < 1000);
+    assert.ok(reads.count < 1000, `${reads.count} reads of matrix values before the refusal`);
   });
 
   it('a non-zero fill of 16 GiB on the model is refused by the allocation limit before anything is stored', () => {
@@ -78,11 +90,12 @@ describe('scenario limits', () => {
     assert.ok(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'no gigabytes were stored');
   });
 
-  it('a 1 TiB zero fill on the model allocates nothing and passes, quickly', () => {
-    const t = performance.now();
+  // The timeout only guards against a page-by-page walk of 2^28 pages (hours); no timing is asserted.
+  it('a 1 TiB zero fill on the model allocates nothing and passes', { timeout: 120_000 }, () => {
+    const rss = process.memoryUsage().rss;
     const report = runOnModel([...SHARED_FILE, { do: 'hostFill', map: 'm', offset: 0, length: '2^40', byte: 0 }]);
     assert.equal(report.status, 'pass', report.reason);
-    assert.ok(performance.now() - t < 2000);
+    assert.ok(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'no gigabytes were stored');
   });
 
   it('a 600 MB read is refused by the read limit with a clear error (not ERR_STRING_TOO_LONG), and the steps after it do not run', () => {
