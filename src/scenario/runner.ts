@@ -4,6 +4,7 @@ import { isKvmError } from '../errors.js';
 import { isArgumentError } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
+import { transparentHugepagesBuiltIn } from '../model/hostConfig.js';
 import { execute, type StepContext } from './ops.js';
 import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
 import type { Outcome, ScenarioInstance, Step } from './types.js';
@@ -63,6 +64,12 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
   const missing = known && gmemFlagNames(instance).find((n) => !known.has(n));
   if (missing) return `profile ${features.profile} has no ${missing}`;
   if (r.pins && !features.pins) return 'long-term pins are not available on this backend';
+  if (r.transparentHugepages !== undefined) {
+    // The kernel backend is the running kernel: its configuration is this machine's.
+    const thp = features.profileData ? features.profileData.transparentHugepages : transparentHugepagesBuiltIn();
+    const who = features.profileData ? `profile ${features.profile}` : 'this kernel';
+    if (thp !== r.transparentHugepages) return thp ? `${who} has transparent huge pages` : `${who} is built without transparent huge pages${features.profileData ? '' : ' (no /sys/kernel/mm/transparent_hugepage)'}`;
+  }
   const typeName = r.vmType ?? 'KVM_X86_DEFAULT_VM';
   if (!KVM_X86_VM_TYPES.has(typeName)) return `unknown VM type ${typeName}`;
   const type = KVM_X86_VM_TYPES.byName[typeName];
