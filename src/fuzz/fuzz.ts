@@ -43,6 +43,11 @@ export interface FuzzStats {
   kernelMs: number;
   /** Sequences the kernel backend could not run (its guest program failed). */
   backendErrors: number;
+  /**
+   * Sequences whose comparison ended at a step one backend cannot ask at all (an UnsupportedError:
+   * on the kernel, a guest access of a chosen kind on a VM with private memory), by step kind.
+   */
+  unsupported: Record<string, number>;
   /** The run stopped at its deadline inside a sequence. */
   cutShort: boolean;
 }
@@ -133,6 +138,13 @@ function check(steps: Step[], ctx: Context): Finding | undefined {
   // A step one side did not run (a scenario limit kept a huge allocation off the kernel) says
   // nothing about either: it is not a disagreement.
   if ('notRun' in first.aOutcome || 'notRun' in first.bOutcome) return undefined;
+  // Nor does a question one backend cannot ask (the kernel's guest program cannot choose private
+  // or shared on a VM with private memory: the hardware or the attributes decide). The two
+  // states part there, so the comparison ends there too.
+  if ('unsupported' in first.aOutcome || 'unsupported' in first.bOutcome) {
+    if (ctx.stats) ctx.stats.unsupported[steps[first.step]!.do] = (ctx.stats.unsupported[steps[first.step]!.do] ?? 0) + 1;
+    return undefined;
+  }
   if (first.divergence) {
     // What follows a known divergence follows from it.
     if (ctx.stats) ctx.stats.knownDivergences[first.divergence] = (ctx.stats.knownDivergences[first.divergence] ?? 0) + 1;
@@ -225,7 +237,7 @@ export interface FuzzOptions {
 /** Fuzz the model against the kernel, or (openKernel undefined) the model against its invariants. */
 export function fuzz(openKernel: (() => Kvm) | undefined, profile: Profile, opts: FuzzOptions): FuzzStats {
   const rng = new Random(opts.seed);
-  const stats: FuzzStats = { sequences: 0, operations: 0, knownDivergences: {}, findings: [], modelMs: 0, kernelMs: 0, backendErrors: 0, cutShort: false };
+  const stats: FuzzStats = { sequences: 0, operations: 0, knownDivergences: {}, findings: [], modelMs: 0, kernelMs: 0, backendErrors: 0, unsupported: {}, cutShort: false };
   const deadline = Date.now() + (opts.seconds ?? 3600) * 1000;
   const maxLength = opts.maxLength ?? 24;
   const coverage = opts.coverage ?? new Coverage(profile);

@@ -150,11 +150,12 @@ const throughput = {
   kernelOpsPerSecond: stats.kernelMs ? Math.round(stats.operations / (stats.kernelMs / 1000)) : 0,
 };
 if (values.json) {
-  process.stdout.write(JSON.stringify({ seed, profile: base.name, mode: open ? 'differential' : 'model-only', sequences: stats.sequences, operations: stats.operations, cutShort: stats.cutShort, knownDivergences: stats.knownDivergences, throughput, coverage: table, findings: stats.findings.map((f, i) => ({ file: files[i], summary: describeFinding(f) })) }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ seed, profile: base.name, mode: open ? 'differential' : 'model-only', sequences: stats.sequences, operations: stats.operations, cutShort: stats.cutShort, knownDivergences: stats.knownDivergences, unsupported: stats.unsupported, throughput, coverage: table, findings: stats.findings.map((f, i) => ({ file: files[i], summary: describeFinding(f) })) }, null, 2) + '\n');
 } else {
   stats.findings.forEach((f, i) => say(`finding ${i}: ${f.steps.length} steps; ${describeFinding(f)} -> ${files[i]}\n`));
   const known = Object.entries(stats.knownDivergences).map(([k, n]) => `${k} x${n}`).join(', ') || 'none';
-  say(`sequences run: ${stats.sequences}, operations run: ${stats.operations}, ${open ? 'disagreements' : 'broken invariants'} found: ${stats.findings.length}${open ? ` (known divergences met: ${known}${stats.backendErrors ? `; ${stats.backendErrors} sequences the kernel backend could not run` : ''})` : ''} in ${elapsed.toFixed(1)} s${stats.cutShort ? ' (the last sequence stopped at the deadline)' : ''}\n`);
+  const unsupported = Object.entries(stats.unsupported).map(([k, n]) => `${k} x${n}`).join(', ');
+  say(`sequences run: ${stats.sequences}, operations run: ${stats.operations}, ${open ? 'disagreements' : 'broken invariants'} found: ${stats.findings.length}${open ? ` (known divergences met: ${known}${stats.backendErrors ? `; ${stats.backendErrors} sequences the kernel backend could not run` : ''}${unsupported ? `; compared up to a step one backend cannot ask: ${unsupported}` : ''})` : ''} in ${elapsed.toFixed(1)} s${stats.cutShort ? ' (the last sequence stopped at the deadline)' : ''}\n`);
   say(`throughput: ${throughput.operationsPerSecond} operations/s overall; model ${throughput.modelSeconds.toFixed(1)} s (${throughput.modelOpsPerSecond} ops/s)${open ? `, kernel ${throughput.kernelSeconds.toFixed(1)} s (${throughput.kernelOpsPerSecond} ops/s)` : ''}\n`);
   say(values.coverage ? formatCoverage(table) : `rule coverage: ${table.hit} of ${table.rules} rules (${table.percent}%), ${table.reachableHit} of ${table.reachable} reachable (${table.reachablePercent}%); --coverage for the table\n`);
 }

@@ -73,6 +73,7 @@ export const RULES: readonly Rule[] = [
   // KVM_SET_MEMORY_ATTRIBUTES (VM-wide).
   r('create.no-guest-memfd', 'ENOTTY', /^this kernel has no guest_memfd/, { applies: (p) => !p.release.guestMemfd }),
   r('mmap.madvise.collapse', 'EINVAL', /^MADV_COLLAPSE: /),
+  r('mmap.madvise.no-thp', 'EINVAL', /the kernel is built without transparent huge pages$/, { applies: (p) => !p.transparentHugepages }),
   r('attributes.vm.absent', 'ENOTTY', /^this kernel is built without VM memory attributes$/, { applies: noVmAttributes }),
   r('attributes.flags', 'EINVAL', /^flags .* must be 0$/, { applies: vmAttributes, steps: ['setMemoryAttributes'] }),
   r('attributes.unsupported', 'EINVAL', /^attributes .* are not in the supported set/, { applies: vmAttributes }),

@@ -1,11 +1,12 @@
 /**
  * A profile configured like a given kernel: the same release rules, with the switches that are
  * kernel *configuration* (which VM types exist, whether VM memory attributes are built in,
- * two-dimensional paging) read from the kernel's own capability answers. This is what a
+ * two-dimensional paging) read from the kernel's own capability answers, and the machine's
+ * (address widths, the commit limit, transparent huge pages) from /proc and /sys. This is what a
  * differential run compares against, so that only behaviour can differ, never configuration.
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
 import { LINUX_6_18, type Profile } from './profile.js';
@@ -53,7 +54,16 @@ export function cpuAddressing(cpuinfo?: string): CpuAddressing {
   return { physicalBits: bits ? Number(bits) : undefined, la57: flags.split(/\s+/).includes('la57') };
 }
 
-export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddressing = cpuAddressing()): Profile {
+/**
+ * Whether the running kernel has transparent huge pages: the THP code creates this sysfs directory
+ * at boot (hugepage_init), and a kernel built without CONFIG_TRANSPARENT_HUGEPAGE has none. (A CPU
+ * without huge page support would also leave it out; no x86-64 CPU lacks it.)
+ */
+export function transparentHugepagesBuiltIn(dir = '/sys/kernel/mm/transparent_hugepage'): boolean {
+  return existsSync(dir);
+}
+
+export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddressing = cpuAddressing(), thp: boolean = transparentHugepagesBuiltIn()): Profile {
   const vmTypesBitmap = kvm.checkExtension('KVM_CAP_VM_TYPES') || 1;
   const vmTypes = base.vmTypes.filter((t) => (vmTypesBitmap >>> t) & 1);
   const tdp = kvm.checkExtension('KVM_CAP_PRE_FAULT_MEMORY') !== 0;
@@ -69,6 +79,7 @@ export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddres
     // USER_PTR_MAX is TASK_SIZE_MAX: 2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level.
     userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
     commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
+    transparentHugepages: thp,
     userMemSlots: kvm.checkExtension('KVM_CAP_NR_MEMSLOTS') || base.userMemSlots,
     // KVM_MAX_VCPU_IDS follows CONFIG_KVM_MAX_NR_VCPUS (Debian's 7.3: 16384, this host: 4096).
     maxVcpuId: kvm.checkExtension('KVM_CAP_MAX_VCPU_ID') || base.maxVcpuId,

@@ -73,7 +73,7 @@ export class ModelHostMapping implements MappingBackend {
   }
 
   madvise(advice: number): void {
-    gmemMadvise(advice);
+    gmemMadvise(advice, this.inode.vm.profile.transparentHugepages);
   }
 
   mprotect(prot: number): void {

@@ -102,6 +102,10 @@ export function setMemoryRegion(vm: VmState, ioctl: MemoryRegionIoctl, mem: Memo
   // The arch's last word: the range must lie below the highest guest frame the MMU can map.
   const maxGfn = 2 ** (profile.maxGpaBits - PAGE_SHIFT) - 1;
   if (baseGfn + npages - 1 > maxGfn) refuse('EINVAL', `the slot ends above the highest mappable guest frame (${hex(maxGfn)})`);
+  // Where it is EEXIST, the file-range overlap is checked when the binding is committed, after the
+  // arch's checks above (kvm_gmem_commit_memory_region in kvm_set_memslot); where it is EINVAL
+  // (6.18) kvm_gmem_bind checked it with the file, before them (checkBinding).
+  if (binding && profile.release.overlappingBindingErrno === 'EEXIST') refuseOverlappingBinding(binding, npages, profile.release.overlappingBindingErrno, refuse);
 
   if (change === 'move') {
     old!.baseGfn = baseGfn;
@@ -139,10 +143,23 @@ function checkBinding(
   if (offset < 0n || !isPageAligned(offset) || offset + mem.memorySize > inode.size) {
     return refuse('EINVAL', `guest_memfd_offset ${hex(mem.guestMemfdOffset)} + memory_size ${hex(mem.memorySize)} does not fit in the file (${hex(inode.size)})`);
   }
-  const pgoff = Number(offset >> PAGE_SHIFT_N);
-  // EINVAL up to 6.18, EEXIST since the change the release data names (releases.ts).
-  if (inode.isBound(pgoff, pgoff + npages)) return refuse(vm.profile.release.overlappingBindingErrno, 'that range of the file is already bound to another slot');
-  return { inode, pgoff, gmemOnly: inode.supportsMmap };
+  const binding = { inode, pgoff: Number(offset >> PAGE_SHIFT_N), gmemOnly: inode.supportsMmap };
+  const errno = vm.profile.release.overlappingBindingErrno;
+  if (errno === 'EINVAL') refuseOverlappingBinding(binding, npages, errno, refuse);
+  return binding;
+}
+
+/**
+ * A file range already bound to another slot: EINVAL up to 6.18, EEXIST since the change the
+ * release data names (releases.ts), which also moved the check from the bind to the commit.
+ */
+function refuseOverlappingBinding(
+  binding: GmemBinding,
+  npages: number,
+  errno: 'EINVAL' | 'EEXIST',
+  refuse: (code: 'EINVAL' | 'EBADF' | 'EEXIST', reason: string) => never,
+): void {
+  if (binding.inode!.isBound(binding.pgoff, binding.pgoff + npages)) refuse(errno, 'that range of the file is already bound to another slot');
 }
 
 function deleteSlot(vm: VmState, slot: Memslot): void {

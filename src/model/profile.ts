@@ -94,6 +94,12 @@ export interface Profile {
    * this (ENOMEM). Machine configuration, not a rule: profileLike reads the host's.
    */
   readonly commitLimitBytes: bigint;
+  /**
+   * Whether the kernel is built with transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE). Without
+   * them madvise does not know MADV_HUGEPAGE, MADV_NOHUGEPAGE or MADV_COLLAPSE (EINVAL). Machine
+   * configuration, not a rule: profileLike reads the host's.
+   */
+  readonly transparentHugepages: boolean;
   /** KVM_CAP_MAX_VCPU_ID: vCPU ids are below it (x86: four ids per possible vCPU). */
   readonly maxVcpuId: number;
   /** KVM_MEM_MAX_NR_PAGES: the most pages one slot may have. */
@@ -154,6 +160,8 @@ export const LINUX_6_18: Profile = {
   maxPagesPerSlot: (1n << 31n) - 1n,
   maxVcpuId: 4096,
   commitLimitBytes: 16n << 30n,
+  // Debian's kernels have them, as most distributions' do.
+  transparentHugepages: true,
   sources: {
     flags: 'Linux 6.18: MMAP (6.18) and INIT_SHARED (6.18), enumerated by KVM_CAP_GUEST_MEMFD_FLAGS',
     initShared: 'Linux 6.18: kvm_gmem_get_supported_flags offers INIT_SHARED only to VMs without private memory',

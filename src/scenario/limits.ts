@@ -23,6 +23,8 @@ export interface ScenarioLimits {
   allocBytes: number;
   /** Wall-clock milliseconds one instance may run (checked before each step). */
   timeMs: number;
+  /** Pages one KVM_SET_MEMORY_ATTRIBUTES may make the kernel walk (see budget.ts). */
+  attributePages: number;
 }
 export type LimitName = keyof ScenarioLimits;
 
@@ -52,6 +54,12 @@ export const LIMITS: Readonly<Record<LimitName, { default: number; unit: 'count'
     what: 'bytes one instance may make the backend allocate; on the kernel backend also at most half of MemAvailable unless set explicitly',
   },
   timeMs: { default: 60_000, unit: 'ms', what: 'wall-clock time of one instance, checked before each step' },
+  attributePages: {
+    // 2^20 pages (4 GiB of guest addresses): ~2 s and ~9 MiB of kernel memory under TCG (measured).
+    default: 2 ** 20,
+    unit: 'count',
+    what: 'pages one KVM_SET_MEMORY_ATTRIBUTES may make the kernel walk page by page, in one call nothing interrupts (kernel backend only)',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMITS) as LimitName[];

@@ -111,6 +111,7 @@ const REQUIRES: Json = {
     rfcConvert: { type: 'boolean', description: 'KVM_GMEM_CONVERT_* must be available (profile rfc-1g-v2).' },
     vmMemoryAttributes: { type: 'boolean', description: 'KVM_SET_MEMORY_ATTRIBUTES must accept PRIVATE for requires.vmType.' },
     pins: { type: 'boolean', description: 'The backend must support long-term pins.' },
+    transparentHugepages: { type: 'boolean', description: 'true: the kernel (or the model\'s profile) has transparent huge pages; false: it is built without them.' },
     backend: { enum: ['model', 'kernel'], description: 'Only on this backend.' },
   },
 };

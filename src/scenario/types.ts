@@ -36,6 +36,7 @@ export interface Requires {
   rfcConvert?: boolean;
   vmMemoryAttributes?: boolean;
   pins?: boolean;
+  transparentHugepages?: boolean;
   backend?: 'model' | 'kernel';
 }
 

@@ -21,6 +21,7 @@ const CATALOG_GAPS: Record<string, string> = {
   'create.no-guest-memfd': 'on linux-6.12 the catalog skips every check that makes a guest_memfd, with that reason, instead of asking',
   'create.hugetlb.size-not-offered': 'no catalog scenario asks for an unoffered huge page size yet (hugetlb profile only)',
   'attributes.vm.absent': 'only a profile without VM memory attributes has it; none of the catalog profiles lacks them',
+  'mmap.madvise.no-thp': 'only a model configured like a kernel without transparent huge pages has it (mmap.madvise_hugepage_without_thp, run by conform --backend both there); no named profile lacks them',
   'memslot.modify.hva': 'no catalog scenario yet; the model-only fuzzer meets it',
   'memslot.modify.size': 'no catalog scenario yet; the model-only fuzzer meets it',
   'file.io.private': 'granular-flags profile only; no catalog scenario reads a private page with read(2) yet',

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
-import { cpuAddressing, profileLike } from '../../src/model/hostConfig.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadCatalog } from '../../src/conformance/catalog.js';
+import { cpuAddressing, profileLike, transparentHugepagesBuiltIn } from '../../src/model/hostConfig.js';
 import { openModel } from '../../src/open.js';
-import { LINUX_6_18 } from '../../src/model/profile.js';
+import { LINUX_6_18, LINUX_7_3 } from '../../src/model/profile.js';
+import { runInstance } from '../../src/scenario/runner.js';
+import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
 
 it('cpuAddressing reads MAXPHYADDR and la57 from /proc/cpuinfo text', () => {
   assert.deepEqual(cpuAddressing('flags\t\t: fpu vme la57 pse\naddress sizes\t: 46 bits physical, 57 bits virtual\n'), { physicalBits: 46, la57: true });
@@ -24,4 +30,43 @@ it('profileLike takes configuration from the kernel\'s answers and the CPU, neve
   assert.equal(host.maxGpaBits, 52, 'shadow paging maps 52 bits');
   assert.equal(host.vmMemoryAttributes, false);
   assert.equal(host.addressSpaces, 1);
+});
+
+it('transparent huge pages are read from the host (the THP sysfs directory), and profileLike carries them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gmem-thp-'));
+  try {
+    assert.equal(transparentHugepagesBuiltIn(dir), true);
+    assert.equal(transparentHugepagesBuiltIn(join(dir, 'missing')), false);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+  using kvm = openModel();
+  assert.equal(profileLike(kvm, LINUX_6_18, { physicalBits: 46, la57: false }, false).transparentHugepages, false);
+  assert.equal(profileLike(kvm, LINUX_6_18, { physicalBits: 46, la57: false }, true).transparentHugepages, true);
+  assert.equal(profileLike(kvm, LINUX_6_18, { physicalBits: 46, la57: false }).transparentHugepages, transparentHugepagesBuiltIn());
+});
+
+describe('madvise follows the THP configuration: the catalog runs the check that fits it and skips the other', () => {
+  const checks = loadCatalog('mmap.madvise*').flatMap((e) => (e.kind === 'scenario' ? [e] : []));
+  const byId = (id: string) => checks.find((c) => c.id === id)!.instance;
+
+  for (const thp of [true, false]) {
+    it(`a kernel ${thp ? 'with' : 'without'} transparent huge pages`, () => {
+      using kvm = openModel({ ...LINUX_7_3, transparentHugepages: thp });
+      const run = (id: string) => runInstance(kvm, byId(id));
+      assert.equal(run('mmap.madvise').status, 'pass', run('mmap.madvise').reason);
+      const [runs, skips] = thp ? ['mmap.madvise_hugepage', 'mmap.madvise_hugepage_without_thp'] : ['mmap.madvise_hugepage_without_thp', 'mmap.madvise_hugepage'];
+      assert.equal(run(runs).status, 'pass', run(runs).reason);
+      const skipped = run(skips);
+      assert.equal(skipped.status, 'skip');
+      assert.match(skipped.reason!, thp ? /profile linux-7.3 has transparent huge pages/ : /profile linux-7.3 is built without transparent huge pages/);
+      const f = kvm.createVm(0).createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED });
+      const m = f.mmap();
+      for (const advice of ['MADV_HUGEPAGE', 'MADV_NOHUGEPAGE'] as const) {
+        if (thp) m.madvise(advice);
+        else assert.throws(() => m.madvise(advice), { code: 'EINVAL', message: new RegExp(`madvise does not know ${advice}: the kernel is built without transparent huge pages`) });
+      }
+      assert.throws(() => m.madvise('MADV_COLLAPSE'), { code: 'EINVAL' }, 'COLLAPSE is EINVAL either way');
+    });
+  }
 });

@@ -15,7 +15,9 @@ import { main } from '../../src/cli/main.js';
 import { openModel } from '../../src/open.js';
 import { LIMITS, LIMIT_NAMES, allocLimitFor, configureLimits, formatLimit, memAvailable, parseLimitOverrides, scenarioLimits } from '../../src/scenario/limits.js';
 import { loadScenarioFile, scenarioInstances } from '../../src/scenario/load.js';
+import { ScenarioBudget } from '../../src/scenario/budget.js';
 import { runInstance } from '../../src/scenario/runner.js';
+import type { Step } from '../../src/scenario/types.js';
 import { kernelCase } from '../backends.js';
 
 const GiB = 2 ** 30;
@@ -143,6 +145,64 @@ describe('scenario limits', () => {
     assert.equal(allocLimitFor('kernel', { ...limits, allocBytes: 8 * GiB }, new Set(['allocBytes']), 512 * 2 ** 20), 8 * GiB);
     assert.equal(memAvailable('MemTotal:       24000000 kB\nMemAvailable:   2048 kB\n'), 2048 * 1024);
     assert.ok((memAvailable() ?? 1) > 0);
+  });
+
+  describe('KVM_SET_MEMORY_ATTRIBUTES on the kernel backend: the kernel walks (and, setting, reserves) every page of the range in one call', () => {
+    // A real VM handle answers the VM-scope capability the budget asks; the model's linux-7.3
+    // answers as the SW_PROTECTED 7.3 kernel does (PRIVATE on SW_PROTECTED, nothing on DEFAULT).
+    function charger(kernel: boolean, allocLimit = GiB) {
+      const kvm = openModel('linux-7.3');
+      const handles = new Map<string, unknown>([['kvm', kvm], ['sw', kvm.createVm(1)], ['default', kvm.createVm(0)]]);
+      const { limits } = scenarioLimits();
+      const budget = new ScenarioBudget(limits, allocLimit, kernel);
+      return { charge: (step: Record<string, unknown>) => budget.charge({ kvm, handles }, { do: 'setMemoryAttributes', flags: 0, ...step } as Step), close: () => kvm.close() };
+    }
+    const whole = { address: 0, size: '2^64-4096' };
+
+    it('setting or clearing 2^52 pages on a SW_PROTECTED VM is not run: it would never return and fills kernel memory (the fuzzer was OOM-killed by it)', () => {
+      const c = charger(true);
+      try {
+        for (const attributes of [8, 0]) {
+          assert.throws(() => c.charge({ vm: 'sw', ...whole, attributes }), /a range of 4503599627370495 pages, which the kernel walks page by page in one uninterruptible call, exceeds the attributePages limit \(1048576\); raise it with --limit attributePages=N/);
+        }
+      } finally {
+        c.close();
+      }
+    });
+
+    it('a call the kernel refuses before walking, or a VM that supports no attribute, costs nothing', () => {
+      const c = charger(true, 1);
+      try {
+        c.charge({ vm: 'default', ...whole, attributes: 0 }); // No attribute can be set there, so none is cleared.
+        c.charge({ vm: 'default', ...whole, attributes: 8 }); // EINVAL: PRIVATE is not supported on DEFAULT.
+        c.charge({ vm: 'sw', ...whole, attributes: 8, flags: 1 }); // EINVAL: flags.
+        c.charge({ vm: 'sw', ...whole, attributes: 16 }); // EINVAL: unsupported bit.
+        c.charge({ vm: 'sw', address: 4096, size: '2^64-4096', attributes: 8 }); // EINVAL: wraps.
+        c.charge({ vm: 'sw', address: 0, size: '2^40+1', attributes: 8 }); // EINVAL: unaligned.
+        c.charge({ vm: 'sw', address: 0, size: 0, attributes: 8 }); // EINVAL: size 0.
+      } finally {
+        c.close();
+      }
+    });
+
+    it('setting charges the xarray entries it reserves (10 bytes a page) against allocBytes; clearing reserves none', () => {
+      const c = charger(true, 10 * 2 ** 20 - 1);
+      try {
+        c.charge({ vm: 'sw', address: 0, size: '2^32', attributes: 0 });
+        assert.throws(() => c.charge({ vm: 'sw', address: 0, size: '2^32', attributes: 8 }), /allocating up to 10485760 bytes, after 0 .*exceeds the allocBytes limit/);
+      } finally {
+        c.close();
+      }
+    });
+
+    it('the model keeps attributes as ranges and is not limited', () => {
+      const c = charger(false, 1);
+      try {
+        c.charge({ vm: 'sw', ...whole, attributes: 8 });
+      } finally {
+        c.close();
+      }
+    });
   });
 
   describe('on the kernel backend', { skip: kernelCase().skip }, () => {

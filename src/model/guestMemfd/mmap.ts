@@ -42,12 +42,19 @@ export function gmemMmap(
   return { address: address!, length };
 }
 
+const THP_ADVICE: readonly number[] = [MADV_ADVICE.byName.MADV_HUGEPAGE, MADV_ADVICE.byName.MADV_NOHUGEPAGE, MADV_ADVICE.byName.MADV_COLLAPSE];
+
 /**
  * madvise(2) on a guest_memfd mapping, for the advice the API offers: the hints change nothing
  * the model keeps; MADV_COLLAPSE cannot make a transparent huge page of guest_memfd memory, so the
- * kernel refuses it with EINVAL (6.18 and 7.x alike, seen on Debian's builds).
+ * kernel refuses it with EINVAL (6.18 and 7.x alike, seen on Debian's builds). A kernel without
+ * transparent huge pages does not know the three THP advice values at all (madvise_behavior_valid
+ * lists them only under CONFIG_TRANSPARENT_HUGEPAGE): EINVAL before the range is looked at.
  */
-export function gmemMadvise(advice: number): void {
+export function gmemMadvise(advice: number, transparentHugepages: boolean): void {
+  if (!transparentHugepages && THP_ADVICE.includes(advice)) {
+    fail('EINVAL', `madvise does not know ${MADV_ADVICE.nameOf(advice)}: the kernel is built without transparent huge pages`);
+  }
   if (advice === MADV_ADVICE.byName.MADV_COLLAPSE) {
     fail('EINVAL', 'MADV_COLLAPSE: guest_memfd memory cannot be collapsed into a transparent huge page');
   }
