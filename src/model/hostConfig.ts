@@ -6,6 +6,7 @@
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
 import { readFileSync } from 'node:fs';
+import { memoryNodes } from '../hostNodes.js';
 import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
 import { LINUX_6_18, type Profile } from './profile.js';
@@ -69,6 +70,7 @@ export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddres
     // USER_PTR_MAX is TASK_SIZE_MAX: 2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level.
     userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
     commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
+    memoryNodes: memoryNodes() ?? base.memoryNodes,
     userMemSlots: kvm.checkExtension('KVM_CAP_NR_MEMSLOTS') || base.userMemSlots,
     // KVM_MAX_VCPU_IDS follows CONFIG_KVM_MAX_NR_VCPUS (Debian's 7.3: 16384, this host: 4096).
     maxVcpuId: kvm.checkExtension('KVM_CAP_MAX_VCPU_ID') || base.maxVcpuId,

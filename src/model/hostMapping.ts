@@ -5,7 +5,9 @@
  * The handle (src/handles/hostMapping.ts) has checked the span, the protection and that the
  * mapping is still there.
  */
-import type { MappingBackend } from '../handles/backend.js';
+import type { MappingBackend, MempolicyWords } from '../handles/backend.js';
+import { modelGetMempolicy, modelMbind, type PolicyTarget } from './mempolicy.js';
+import { PolicyRanges } from './policyRanges.js';
 import { protAllows } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
@@ -16,6 +18,7 @@ import type { ModelProcess } from './process.js';
 export class ModelHostMapping implements MappingBackend {
   readonly systemResource = false;
   private currentProt: number;
+  private vmaPolicy: PolicyRanges | undefined;
 
   constructor(
     private readonly process: ModelProcess<unknown>,
@@ -52,6 +55,14 @@ export class ModelHostMapping implements MappingBackend {
     gmemMadvise(advice);
   }
 
+  mbind(start: bigint, length: bigint, mode: number, mask: Uint8Array | null, maxnode: bigint, flags: number): void {
+    modelMbind(this.policyTarget(), this.inode.vm.profile, start, length, mode, mask, maxnode, flags);
+  }
+
+  getMempolicy(start: bigint): MempolicyWords {
+    return modelGetMempolicy(this.policyTarget(), start);
+  }
+
   mprotect(prot: number): void {
     gmemMprotect(prot);
     this.currentProt = prot;
@@ -70,6 +81,18 @@ export class ModelHostMapping implements MappingBackend {
     const page = Number((this.offset + offset) / PAGE_SIZE_N);
     if (this.inode.hostFault(page) !== null) return undefined;
     return { inode: this.inode, page };
+  }
+
+  /** The VMA's policies (made on first use: most mappings never get one) and the file's, where the release shares them. */
+  private policyTarget(): PolicyTarget {
+    this.vmaPolicy ??= new PolicyRanges();
+    const inode = this.inode;
+    return {
+      vma: this.vmaPolicy,
+      file: inode.vm.profile.release.mempolicy ? inode.sharedPolicy() : null,
+      pgoff: Number(this.offset / PAGE_SIZE_N),
+      populated: (from, to) => inode.anyPageIn(from, to),
+    };
   }
 
   /** Walk [start, start+len) page by page (bounded by the caller's buffer), faulting pages in first. */

@@ -94,6 +94,13 @@ export interface Profile {
    * this (ENOMEM). Machine configuration, not a rule: profileLike reads the host's.
    */
   readonly commitLimitBytes: bigint;
+  /**
+   * NUMA nodes with memory this task may use (N_MEMORY within cpuset's mems_allowed): machine
+   * configuration, read from the host by profileLike. A policy's nodes are limited to these.
+   */
+  readonly memoryNodes: readonly number[];
+  /** MAX_NUMNODES (1 << CONFIG_NODES_SHIFT): Debian's x86 builds have 1024; mbind refuses mask bits at or above it. */
+  readonly maxNumNodes: number;
   /** KVM_CAP_MAX_VCPU_ID: vCPU ids are below it (x86: four ids per possible vCPU). */
   readonly maxVcpuId: number;
   /** KVM_MEM_MAX_NR_PAGES: the most pages one slot may have. */
@@ -154,6 +161,8 @@ export const LINUX_6_18: Profile = {
   maxPagesPerSlot: (1n << 31n) - 1n,
   maxVcpuId: 4096,
   commitLimitBytes: 16n << 30n,
+  memoryNodes: [0],
+  maxNumNodes: 1024,
   sources: {
     flags: 'Linux 6.18: MMAP (6.18) and INIT_SHARED (6.18), enumerated by KVM_CAP_GUEST_MEMFD_FLAGS',
     initShared: 'Linux 6.18: kvm_gmem_get_supported_flags offers INIT_SHARED only to VMs without private memory',

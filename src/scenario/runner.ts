@@ -63,6 +63,9 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
   const missing = known && gmemFlagNames(instance).find((n) => !known.has(n));
   if (missing) return `profile ${features.profile} has no ${missing}`;
   if (r.pins && !features.pins) return 'long-term pins are not available on this backend';
+  if (r.memoryNodes !== undefined && features.memoryNodes.length < r.memoryNodes) {
+    return `needs ${r.memoryNodes} NUMA nodes with memory; this ${kvm.backend === 'model' ? 'profile' : 'machine'} has ${features.memoryNodes.length} (${features.memoryNodes.join(',')})`;
+  }
   const typeName = r.vmType ?? 'KVM_X86_DEFAULT_VM';
   if (!KVM_X86_VM_TYPES.has(typeName)) return `unknown VM type ${typeName}`;
   const type = KVM_X86_VM_TYPES.byName[typeName];

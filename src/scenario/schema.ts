@@ -94,6 +94,7 @@ const EXPECT: Json = {
         gpa: ref('u64'),
         isWrite: { type: 'boolean' },
         exitFlags: ref('u64'),
+        policy: { type: 'string', pattern: '^MPOL_[A-Z_]+(\\|MPOL_F_[A-Z_]+)*( nodes=[0-9]+(,[0-9]+)*)?$' },
         unsupported: { const: true },
       },
     },
@@ -112,6 +113,7 @@ const REQUIRES: Json = {
     vmMemoryAttributes: { type: 'boolean', description: 'KVM_SET_MEMORY_ATTRIBUTES must accept PRIVATE for requires.vmType.' },
     pins: { type: 'boolean', description: 'The backend must support long-term pins.' },
     backend: { enum: ['model', 'kernel'], description: 'Only on this backend.' },
+    memoryNodes: { type: 'integer', minimum: 1, description: 'At least this many NUMA nodes with memory (a policy naming node 1 needs 2).' },
   },
 };
 

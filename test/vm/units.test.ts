@@ -15,7 +15,7 @@ import { NotAKernelError, readKernelImage } from '../../src/vm/kernelImage.js';
 import { kvmModules, moduleDepends, ModulesError } from '../../src/vm/kvmModules.js';
 import { kernelCacheDir } from '../../src/vm/paths.js';
 import { parseGuestLine, shellQuote } from '../../src/vm/protocol.js';
-import { commandParameter } from '../../src/vm/qemu.js';
+import { commandParameter, memoryArgs } from '../../src/vm/qemu.js';
 import { which } from '../../src/vm/run.js';
 import { fakeBzImage, fakeModule } from './fakes.js';
 
@@ -61,6 +61,18 @@ describe('the guest console protocol', () => {
     const argv = ['gmem', 'conform', '--filter', 'create.*', "it's", 'a b', ''];
     const r = spawnSync('sh', ['-c', `set -- ${shellQuote(argv)}; printf '%s\\n' "$@"`], { encoding: 'utf8' });
     assert.equal(r.stdout, argv.join('\n') + '\n');
+  });
+  it('--numa N gives QEMU one RAM backend per node, the shares adding up to -m, the vCPU on node 0', () => {
+    assert.deepEqual(memoryArgs(1536), ['-m', '1536']);
+    const args = memoryArgs(1537, 2);
+    assert.deepEqual(args, [
+      '-m', '1537',
+      '-object', 'memory-backend-ram,id=gmemnode0,size=769M', '-numa', 'node,nodeid=0,memdev=gmemnode0,cpus=0',
+      '-object', 'memory-backend-ram,id=gmemnode1,size=768M', '-numa', 'node,nodeid=1,memdev=gmemnode1',
+    ]);
+    assert.throws(() => memoryArgs(100, 2), /too little for 2 NUMA nodes/);
+    assert.throws(() => memoryArgs(1536, 9), RangeError);
+    assert.throws(() => memoryArgs(1536, 0), RangeError);
   });
   it('a command too long for the kernel command line is a RangeError', () => {
     assert.match(commandParameter(['true']), /^gmem\.cmd=[A-Za-z0-9+/=]+$/);

@@ -70,6 +70,9 @@ describe('gmem vm refuses bad input before booting', () => {
       [['--kernel', kernel, '--'], /nothing after --/],
       [['--kernel', kernel, '--timeout', '-3'], /--timeout needs a positive number/],
       [['--kernel', kernel, '--memory', 'lots'], /--memory needs a positive number/],
+      [['--kernel', kernel, '--numa', '1.5'], /--numa needs a whole number of nodes from 1 to 8/],
+      [['--kernel', kernel, '--numa', '9'], /--numa needs a whole number of nodes from 1 to 8/],
+      [['--kernel', kernel, '--memory', '100', '--numa', '2'], /100 MiB is too little for 2 NUMA nodes/],
     ] as const) {
       const r = gmem(['vm', ...args]);
       assert.equal(r.status, 2, args.join(' '));

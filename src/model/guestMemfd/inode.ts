@@ -12,6 +12,7 @@ import { RefCounted } from '../refCounted.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../uapi/memory.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
 import { PinSet } from './pins.js';
+import { PolicyRanges } from '../policyRanges.js';
 import { liveModelObjects } from '../stats.js';
 
 /** The two values of a page's attribute in the inode. */
@@ -69,6 +70,8 @@ export class GmemInode extends RefCounted {
   readonly pins = new PinSet();
   /** READ/WRITE withdrawn for good (the granular-flags profile). */
   seals = 0n;
+  /** The shared memory policy by file page; undefined until an mbind sets one. */
+  private policy: PolicyRanges | undefined;
   /** Per page: 0 when unbound, else the binding slot's key + 1. */
   private readonly bindings: RangeMap;
   private readonly boundSlots = new Map<number, BoundSlot>();
@@ -103,6 +106,17 @@ export class GmemInode extends RefCounted {
     this.pins.detach(0, this.pageCount);
     liveModelObjects.inodes--;
     this.vm.put();
+  }
+
+  /** The file's shared memory policy (7.x's guest_memfd set_policy), made on the first mbind. */
+  sharedPolicy(): PolicyRanges {
+    return (this.policy ??= new PolicyRanges());
+  }
+
+  /** Whether any page of [start, end) (clipped to the file) holds memory. */
+  anyPageIn(start: number, end: number): boolean {
+    const to = Math.min(end, this.pageCount);
+    return start < to && this.pageState.findFirst(start, to, (v) => v !== PageState.Hole) >= 0;
   }
 
   /** The host fault rule (kvm_gmem_fault_user_mapping): past the end, or private, is a SIGBUS. */

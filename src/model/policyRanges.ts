@@ -1,0 +1,62 @@
+/**
+ * Memory policies by page range: a VMA's policy (per page of a mapping) or a file's shared policy
+ * (per file page, any page number: the kernel's tree is keyed by page offset, not bounded by the
+ * file size). Sparse: only ranges that have a policy are kept, sorted and disjoint, adjacent equal
+ * ones merged. mbind is rare and its ranges few, so plain arrays do; nothing here is on a hot path.
+ */
+import { samePolicy, type Policy } from './mempolicy.js';
+
+export interface PolicyRun {
+  start: number;
+  end: number;
+  /** null: no policy (MPOL_DEFAULT). */
+  policy: Policy | null;
+}
+
+export class PolicyRanges {
+  private runs: { start: number; end: number; policy: Policy }[] = [];
+
+  /** The policy of page `index`, or null. */
+  at(index: number): Policy | null {
+    for (const r of this.runs) if (index >= r.start && index < r.end) return r.policy;
+    return null;
+  }
+
+  /** [start, end) cut into maximal runs of one policy (null where none), in order. */
+  pieces(start: number, end: number): PolicyRun[] {
+    const out: PolicyRun[] = [];
+    let pos = start;
+    for (const r of this.runs) {
+      if (r.end <= pos) continue;
+      if (r.start >= end) break;
+      if (r.start > pos) out.push({ start: pos, end: r.start, policy: null });
+      const to = Math.min(r.end, end);
+      out.push({ start: Math.max(r.start, pos), end: to, policy: r.policy });
+      pos = to;
+    }
+    if (pos < end) out.push({ start: pos, end, policy: null });
+    return out;
+  }
+
+  /** Give [start, end) `policy` (null removes any). */
+  set(start: number, end: number, policy: Policy | null): void {
+    const kept: { start: number; end: number; policy: Policy }[] = [];
+    for (const r of this.runs) {
+      if (r.end <= start || r.start >= end) {
+        kept.push(r);
+        continue;
+      }
+      if (r.start < start) kept.push({ start: r.start, end: start, policy: r.policy });
+      if (r.end > end) kept.push({ start: end, end: r.end, policy: r.policy });
+    }
+    if (policy) kept.push({ start, end, policy });
+    kept.sort((a, b) => a.start - b.start);
+    const merged: typeof kept = [];
+    for (const r of kept) {
+      const last = merged[merged.length - 1];
+      if (last && last.end === r.start && samePolicy(last.policy, r.policy)) last.end = r.end;
+      else merged.push({ ...r });
+    }
+    this.runs = merged;
+  }
+}
