@@ -91,6 +91,7 @@ export class ModelHostMapping implements MappingBackend {
       vma: this.vmaPolicy,
       file: inode.vm.profile.release.mempolicy ? inode.sharedPolicy() : null,
       pgoff: Number(this.offset / PAGE_SIZE_N),
+      pages: Number(this.length / PAGE_SIZE_N),
       populated: (from, to) => inode.anyPageIn(from, to),
     };
   }

@@ -148,6 +148,8 @@ export interface PolicyTarget {
   readonly file: PolicyRanges | null;
   /** The mapping's first file page. */
   readonly pgoff: number;
+  /** The mapping's length in pages. */
+  readonly pages: number;
   /** Whether any file page in [from, to) holds memory (a page the walk could find mapped). */
   populated(from: number, to: number): boolean;
 }
@@ -172,8 +174,12 @@ export function modelMbind(target: PolicyTarget, host: NumaHost, start: bigint, 
   checkWalk(plan, target, host);
   for (const piece of target.vma.pieces(plan.firstPage, plan.endPage)) {
     if (samePolicy(piece.policy, plan.policy)) continue; // mbind_range leaves an equal VMA alone
-    target.file?.set(target.pgoff + piece.start, target.pgoff + piece.end, plan.policy);
     target.vma.set(piece.start, piece.end, plan.policy);
+    if (!target.file) continue;
+    // vma_modify_policy merges the changed piece with neighbours of the same policy, and
+    // set_policy then covers the merged VMA: the whole run, not only the piece (seen on 7.3).
+    const run = target.vma.runAround(piece.start, target.pages);
+    target.file.set(target.pgoff + run.start, target.pgoff + run.end, plan.policy);
   }
 }
 

@@ -38,6 +38,21 @@ export class PolicyRanges {
     return out;
   }
 
+  /** The maximal run of one policy (or of none) around page `index`, within [0, limit). */
+  runAround(index: number, limit: number): { start: number; end: number } {
+    let start = 0;
+    let end = limit;
+    for (const r of this.runs) {
+      if (index >= r.start && index < r.end) return { start: r.start, end: Math.min(r.end, limit) };
+      if (r.end <= index) start = Math.max(start, r.end);
+      else if (r.start > index) {
+        end = Math.min(end, r.start);
+        break;
+      }
+    }
+    return { start, end };
+  }
+
   /** Give [start, end) `policy` (null removes any). */
   set(start: number, end: number, policy: Policy | null): void {
     const kept: { start: number; end: number; policy: Policy }[] = [];
