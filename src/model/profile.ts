@@ -192,6 +192,13 @@ export const LINUX_6_12: Profile = {
   vmTypes: [T.KVM_X86_DEFAULT_VM],
   // No MMAP/INIT_SHARED flag and no KVM_CAP_GUEST_MEMFD_FLAGS before 6.18, even where guest_memfd is built.
   gmemFlags: { mmap: 0n, initShared: 0n, initPrivate: 0n, names: {} },
+  // Its config has no KVM_GENERIC_MEMORY_ATTRIBUTES (nothing selects it without guest_memfd):
+  // KVM_CAP_MEMORY_ATTRIBUTES answered 0 at system scope under gmem vm.
+  vmMemoryAttributes: false,
+  sources: {
+    flags: 'Linux 6.18 added MMAP, INIT_SHARED and KVM_CAP_GUEST_MEMFD_FLAGS; 6.12 has none (the capability answers 0, seen on 6.12.117+deb13)',
+    vmAttributes: "Debian's 6.12 config has no KVM_GENERIC_MEMORY_ATTRIBUTES: KVM_CAP_MEMORY_ATTRIBUTES 0, seen on 6.12.117+deb13",
+  },
   release: LINUX_6_12_DEBIAN_RULES,
 };
 

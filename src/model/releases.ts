@@ -90,6 +90,31 @@ export const LINUX_6_12_DEBIAN_RULES: ReleaseRules = {
   guestMemfd: false,
 };
 
+/** The rules docs/profiles.md compares, one table each, with what each value means in words. */
+export const RELEASE_RULE_FEATURES = {
+  guestMemfd: 'KVM_CREATE_GUEST_MEMFD',
+  overlappingBindingErrno: "a binding that overlaps another slot's range of the same file",
+  mempolicy: 'NUMA memory policy on a guest_memfd mapping',
+} as const satisfies Partial<Record<keyof ReleaseRules, string>>;
+export type ReleaseRuleFeature = keyof typeof RELEASE_RULE_FEATURES;
+
+/** Where linux-6.18's value of each rule comes from; a later change names itself (CHANGES_AFTER_6_18). */
+const RULE_SOURCES_6_18: Readonly<Record<ReleaseRuleFeature, string>> = {
+  guestMemfd: 'Linux 6.8: KVM_CREATE_GUEST_MEMFD, announced by KVM_CAP_GUEST_MEMFD',
+  overlappingBindingErrno: 'Linux 6.8: kvm_gmem_bind refuses a range already bound (EINVAL); seen on Debian 6.18.15',
+  mempolicy: "Linux 6.18: guest_memfd has no set_policy/get_policy vm_ops, so mbind sets only the mapping's own policy; seen on Debian 6.18.15 with two nodes",
+};
+
+/** Where a release's value of a rule comes from: the last change up to it that set the rule, else 6.18's source. */
+export function ruleSource(rules: ReleaseRules, feature: ReleaseRuleFeature): string {
+  if (rules.release === LINUX_6_12_DEBIAN_RULES.release && rules[feature] === LINUX_6_12_DEBIAN_RULES[feature] && rules[feature] !== LINUX_6_18_RULES[feature]) {
+    return "Debian's 6.12 build: no KVM_PRIVATE_MEM, so no guest_memfd; seen on 6.12.117+deb13";
+  }
+  const version = rules.release.replace(/^linux-/, '');
+  const change = compareVersions(version, '6.18') > 0 ? [...changesUpTo(version)].reverse().find((c) => feature in c.rules) : undefined;
+  return change ? `${change.change} (here from ${change.since}; seen: ${change.seen})` : RULE_SOURCES_6_18[feature];
+}
+
 /** Compare two "major.minor[.patch...]" versions numerically. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.-]/).map((x) => parseInt(x, 10) || 0);
