@@ -146,6 +146,7 @@ describe('kernel builds and the matrix', () => {
   });
   it('a row takes the kernel counts from conform JSON and the fuzz totals from its closing line', () => {
     const conform = JSON.stringify({
+      profile: 'profile linux-7.3: matches this kernel (7.3.4)',
       runs: [{ backend: 'model (x)', summary: { pass: 9, fail: 0, skip: 1, 'known-divergence': 0 } }, { backend: 'kernel', summary: { pass: 7, fail: 1, skip: 1, 'known-divergence': 1 } }],
       disagreements: [{ divergence: 'pvm-x' }, {}],
     });
@@ -156,6 +157,6 @@ describe('kernel builds and the matrix', () => {
     assert.equal(row.disagreements, 2);
     assert.equal(row.undocumentedDisagreements, 1);
     assert.equal(row.fuzzOperations, 500);
-    assert.match(formatMatrix([row]), /\| 7\.3\.4 +\| DEFAULT +\| 7 +\| 1 +\| 1 +\| 1 +\| 2 \(1\) +\| 500 \(250\) +\| 0 +\| 30 s \| ok +\|/);
+    assert.match(formatMatrix([row]), /\| 7\.3\.4 +\| DEFAULT +\| linux-7\.3 +\| 7 +\| 1 +\| 1 +\| 1 +\| 2 \(1\) +\| 500 \(250\) +\| 0 +\| 30 s \| ok +\|/);
   });
 });
