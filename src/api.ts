@@ -412,6 +412,12 @@ export interface HostMapping {
   mbind(args: MbindArgs): void;
   /** get_mempolicy(2) with MPOL_F_ADDR: the policy of the page at a mapping offset. */
   getMempolicy(offset: U64Input): MemPolicy;
+  /**
+   * get_mempolicy(2) with MPOL_F_NODE | MPOL_F_ADDR: the NUMA node of the page at a mapping
+   * offset. The kernel faults the page in to look (a page it cannot fault, private or past the
+   * end of the file, is EFAULT).
+   */
+  pageNode(offset: U64Input): number;
   /** munmap(2). Idempotent; afterwards every access is an EBADF KvmError. */
   unmap(): void;
   [Symbol.dispose](): void;

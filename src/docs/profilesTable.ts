@@ -52,8 +52,8 @@ const RULE_VALUES: Readonly<Record<ReleaseRuleFeature, (r: ReleaseRules) => stri
   overlappingBindingErrno: (r) => r.overlappingBindingErrno,
   mempolicy: (r) =>
     r.mempolicy
-      ? "kept on the file's pages: every mapping of the file reads it, and it outlives the mapping that set it"
-      : 'kept on the mapping that set it: another mapping of the file reads MPOL_DEFAULT',
+      ? "kept on the file's pages: every mapping of the file reads it, it outlives the mapping that set it, and pages are allocated by it"
+      : 'kept on the mapping that set it: another mapping of the file reads MPOL_DEFAULT; pages go to the local node whatever it says',
 };
 
 function ruleSection(feature: ReleaseRuleFeature, names: readonly string[]): string[] {

@@ -86,6 +86,8 @@ export const RULES: readonly Rule[] = [
   r('mempolicy.local.nodes', 'EINVAL', /^MPOL_LOCAL takes no nodes and no STATIC\/RELATIVE flag$/),
   r('mempolicy.nodes.empty', 'EINVAL', / needs at least one node$/),
   r('mempolicy.nodes.no-memory', 'EINVAL', /^none of nodes .* has memory this task may use/),
+  r('mempolicy.node.not-readable', 'EFAULT', /^the mapping is not readable: get_user_pages cannot fault/),
+  r('mempolicy.node.unfaultable', 'EFAULT', /^get_user_pages cannot fault file page \d+ in/),
   r('attributes.vm.absent', 'ENOTTY', /^this kernel is built without VM memory attributes$/, { applies: noVmAttributes }),
   r('attributes.flags', 'EINVAL', /^flags .* must be 0$/, { applies: vmAttributes, steps: ['setMemoryAttributes'] }),
   r('attributes.unsupported', 'EINVAL', /^attributes .* are not in the supported set/, { applies: vmAttributes }),

@@ -141,6 +141,8 @@ export interface MappingBackend {
   mbind(start: bigint, length: bigint, mode: number, mask: Uint8Array | null, maxnode: bigint, flags: number): void;
   /** get_mempolicy(2) with MPOL_F_ADDR at mapping offset `start`. */
   getMempolicy(start: bigint): MempolicyWords;
+  /** get_mempolicy(2) with MPOL_F_NODE | MPOL_F_ADDR at mapping offset `start`: the page's node. */
+  pageNode(start: bigint): number;
   /** munmap(2). */
   munmap(): void;
 }

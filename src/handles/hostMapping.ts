@@ -138,6 +138,16 @@ export class HostMappingHandle implements HostMapping {
     }
   }
 
+  pageNode(offset: U64Input): number {
+    const start = mempolicyOffset(offset, this.#length);
+    const backend = this.mappedBackend('get_mempolicy');
+    try {
+      return backend.pageNode(start);
+    } catch (err) {
+      throw named(err, 'get_mempolicy', 'get_mempolicy(MPOL_F_NODE)');
+    }
+  }
+
   unmap(): void {
     const release = this.#state.release;
     if (release === undefined) return;

@@ -10,7 +10,7 @@
  */
 import { Errno } from '../errors.js';
 import type { MappingBackend, MempolicyWords } from '../handles/backend.js';
-import { MPOL_F_ADDR } from '../uapi/mempolicy.js';
+import { MPOL_F_ADDR, MPOL_F_NODE } from '../uapi/mempolicy.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
@@ -47,6 +47,10 @@ export class KernelHostMapping implements MappingBackend {
 
   getMempolicy(start: bigint): MempolicyWords {
     return check(this.native.getMempolicy(this.address + start, MPOL_F_ADDR));
+  }
+
+  pageNode(start: bigint): number {
+    return check(this.native.getMempolicy(this.address + start, MPOL_F_ADDR | MPOL_F_NODE)).mode;
   }
 
   mprotect(prot: number): void {

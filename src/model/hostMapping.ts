@@ -6,7 +6,8 @@
  * mapping is still there.
  */
 import type { MappingBackend, MempolicyWords } from '../handles/backend.js';
-import { modelGetMempolicy, modelMbind, type PolicyTarget } from './mempolicy.js';
+import { UNKNOWN_NODE, modelGetMempolicy, modelMbind, type PolicyTarget } from './mempolicy.js';
+import { UnsupportedError } from '../errors.js';
 import { PolicyRanges } from './policyRanges.js';
 import { protAllows } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
@@ -61,6 +62,18 @@ export class ModelHostMapping implements MappingBackend {
 
   getMempolicy(start: bigint): MempolicyWords {
     return modelGetMempolicy(this.policyTarget(), start);
+  }
+
+  /** lookup_node: GUP faults the page in for reading, then names its node. */
+  pageNode(start: bigint): number {
+    const page = Number((this.offset + start) / PAGE_SIZE_N);
+    if (!protAllows(this.currentProt, 'read', 1)) fail('EFAULT', `the mapping is not readable: get_user_pages cannot fault page ${page} in`);
+    const verdict = this.inode.hostFault(page);
+    if (verdict !== null) fail('EFAULT', `get_user_pages cannot fault file page ${page} in (${verdict === 'private' ? 'a private page' : 'past the end of the file'})`);
+    this.inode.faultIn(page);
+    const node = this.inode.pageNode(page);
+    if (node === UNKNOWN_NODE) throw new UnsupportedError('model', 'get_mempolicy(MPOL_F_NODE)', 'the node of a page an interleaving policy placed is not modelled');
+    return node;
   }
 
   mprotect(prot: number): void {

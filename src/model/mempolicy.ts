@@ -190,3 +190,30 @@ export function modelGetMempolicy(target: PolicyTarget, start: bigint): { mode: 
   if (!policy) return { mode: M.MPOL_DEFAULT, mask: new Uint8Array(GET_MEMPOLICY_MASK_BYTES) };
   return { mode: policy.mode | policy.flags, mask: encodeNodemask(policy.userNodes ?? policy.nodes, GET_MEMPOLICY_MASK_BYTES) };
 }
+
+/** A page placed by an interleaving policy: which node depends on the task's rotor, not modelled. */
+export const UNKNOWN_NODE = -1;
+
+/**
+ * The node a page allocated under `policy` lands on (7.x's kvm_gmem_get_folio allocates with the
+ * file's policy at the page's index). The model's task runs on the first memory node, which is
+ * "local"; BIND and PREFERRED_MANY take the local node when their mask has it, else the mask's
+ * lowest node (the kernel takes the nearest by distance, the same with two nodes); interleaving
+ * uses the task's rotor (no interleave index is passed), so the node is UNKNOWN_NODE.
+ */
+export function placementNode(policy: Policy | null, host: NumaHost): number {
+  const local = host.memoryNodes[0] ?? 0;
+  if (!policy) return local;
+  switch (policy.mode) {
+    case M.MPOL_PREFERRED:
+      return policy.nodes[0]!;
+    case M.MPOL_BIND:
+    case M.MPOL_PREFERRED_MANY:
+      return policy.nodes.includes(local) ? local : policy.nodes[0]!;
+    case M.MPOL_INTERLEAVE:
+    case M.MPOL_WEIGHTED_INTERLEAVE:
+      return UNKNOWN_NODE;
+    default:
+      return local;
+  }
+}

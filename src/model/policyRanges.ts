@@ -1,30 +1,33 @@
 /**
- * Memory policies by page range: a VMA's policy (per page of a mapping) or a file's shared policy
- * (per file page, any page number: the kernel's tree is keyed by page offset, not bounded by the
- * file size). Sparse: only ranges that have a policy are kept, sorted and disjoint, adjacent equal
- * ones merged. mbind is rare and its ranges few, so plain arrays do; nothing here is on a hot path.
+ * Values by page range, sparse: a VMA's memory policy (per page of a mapping), a file's shared
+ * policy (per file page, any page number: the kernel's tree is keyed by page offset, not bounded
+ * by the file size), the node a page was placed on. Only ranges that have a value are kept, sorted
+ * and disjoint, adjacent equal ones merged. mbind is rare and its ranges few, so plain arrays do;
+ * nothing here is on a hot path.
  */
 import { samePolicy, type Policy } from './mempolicy.js';
 
-export interface PolicyRun {
+export interface PolicyRun<T = Policy> {
   start: number;
   end: number;
-  /** null: no policy (MPOL_DEFAULT). */
-  policy: Policy | null;
+  /** null: no value (for a policy: MPOL_DEFAULT). */
+  policy: T | null;
 }
 
-export class PolicyRanges {
-  private runs: { start: number; end: number; policy: Policy }[] = [];
+export class SparseRanges<T> {
+  private runs: { start: number; end: number; policy: T }[] = [];
+
+  constructor(private readonly same: (a: T, b: T) => boolean) {}
 
   /** The policy of page `index`, or null. */
-  at(index: number): Policy | null {
+  at(index: number): T | null {
     for (const r of this.runs) if (index >= r.start && index < r.end) return r.policy;
     return null;
   }
 
   /** [start, end) cut into maximal runs of one policy (null where none), in order. */
-  pieces(start: number, end: number): PolicyRun[] {
-    const out: PolicyRun[] = [];
+  pieces(start: number, end: number): PolicyRun<T>[] {
+    const out: PolicyRun<T>[] = [];
     let pos = start;
     for (const r of this.runs) {
       if (r.end <= pos) continue;
@@ -54,8 +57,8 @@ export class PolicyRanges {
   }
 
   /** Give [start, end) `policy` (null removes any). */
-  set(start: number, end: number, policy: Policy | null): void {
-    const kept: { start: number; end: number; policy: Policy }[] = [];
+  set(start: number, end: number, policy: T | null): void {
+    const kept: { start: number; end: number; policy: T }[] = [];
     for (const r of this.runs) {
       if (r.end <= start || r.start >= end) {
         kept.push(r);
@@ -69,9 +72,16 @@ export class PolicyRanges {
     const merged: typeof kept = [];
     for (const r of kept) {
       const last = merged[merged.length - 1];
-      if (last && last.end === r.start && samePolicy(last.policy, r.policy)) last.end = r.end;
+      if (last && last.end === r.start && this.same(last.policy, r.policy)) last.end = r.end;
       else merged.push({ ...r });
     }
     this.runs = merged;
+  }
+}
+
+/** Memory policies by page range. */
+export class PolicyRanges extends SparseRanges<Policy> {
+  constructor() {
+    super(samePolicy);
   }
 }

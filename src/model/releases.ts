@@ -18,8 +18,9 @@ export interface ReleaseRules {
   readonly overlappingBindingErrno: 'EINVAL' | 'EEXIST';
   /**
    * guest_memfd has the set_policy/get_policy vm_ops: an mbind on a mapping also sets the file's
-   * shared policy and get_mempolicy reads the file's, so every mapping sees it (false: mbind still
-   * succeeds, but the policy stays on that mapping's VMA). src/model/mempolicy.ts.
+   * shared policy, get_mempolicy reads the file's (every mapping sees it), and pages are allocated
+   * by it (false: mbind still succeeds, but the policy stays on that mapping's VMA and allocation
+   * ignores it). src/model/mempolicy.ts.
    */
   readonly mempolicy: boolean;
 }
@@ -73,7 +74,7 @@ export const CHANGES_AFTER_6_18: readonly ReleaseChange[] = [
     change: 'KVM: guest_memfd: Add NUMA mempolicy support (7.x selftests "mbind", "numa_allocation")',
     since: '7.2',
     rules: { mempolicy: true },
-    seen: 'gmem vm --kernel debian:7.3 --numa 2 and debian:6.18 --numa 2: catalog mempolicy.* pass on both backends (on 6.18 a second mapping reads MPOL_DEFAULT)',
+    seen: 'gmem vm --kernel debian:7.3 --numa 2 and debian:6.18 --numa 2: catalog mempolicy.* pass on both backends (on 6.18 a second mapping reads MPOL_DEFAULT and pages land on the local node whatever the policy)',
   },
 ];
 

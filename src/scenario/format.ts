@@ -88,6 +88,7 @@ export const STEP_KINDS = {
     },
   },
   getMempolicy: { doc: 'get_mempolicy(2) with MPOL_F_ADDR at a mapping offset; expect.policy is "MODE[|FLAGS] [nodes=N,...]".', fields: { map: use(), offset: req(u64) } },
+  pageNode: { doc: 'get_mempolicy(2) with MPOL_F_NODE|MPOL_F_ADDR: the node of the page at a mapping offset (faulted in to look); expect.value.', fields: { map: use(), offset: req(u64) } },
   hostRead: { doc: 'Read through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64) } },
   hostWrite: { doc: 'Write through a host mapping.', fields: { map: use(), offset: req(u64), bytes: req(bytes) } },
   hostFill: { doc: 'memset through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64), byte: req({ type: 'byte' }) } },

@@ -128,6 +128,7 @@ export const EXECUTORS: { [K in StepKind]: Executor<K> } = {
       ...(s.length !== undefined ? { length: u64(s.length, `${w}.length`) } : {}),
     }),
   getMempolicy: (ctx, s, w) => map(ctx, s, w).getMempolicy(u64(s.offset, `${w}.offset`)),
+  pageNode: (ctx, s, w) => map(ctx, s, w).pageNode(u64(s.offset, `${w}.offset`)),
   hostRead: (ctx, s, w) => map(ctx, s, w).read(u64(s.offset, `${w}.offset`), small(u64(s.length, `${w}.length`), `${w}.length`)),
   hostWrite: (ctx, s, w) => map(ctx, s, w).write(u64(s.offset, `${w}.offset`), hexBytes(s.bytes, `${w}.bytes`)),
   hostFill: (ctx, s, w) => map(ctx, s, w).fill(u64(s.offset, `${w}.offset`), u64(s.length, `${w}.length`), s.byte),

@@ -22,9 +22,7 @@ export const MPOL_MODE_FLAG_BITS = constantTable('mempolicy mode flag', {
   MPOL_F_RELATIVE_NODES: 1 << 14,
   MPOL_F_STATIC_NODES: 1 << 15,
 });
-export const MPOL_F_STATIC_NODES = 1 << 15;
-export const MPOL_F_RELATIVE_NODES = 1 << 14;
-export const MPOL_F_NUMA_BALANCING = 1 << 13;
+export const { MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES, MPOL_F_NUMA_BALANCING } = MPOL_MODE_FLAG_BITS.byName;
 export const MPOL_MODE_FLAGS = MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING;
 
 /** mbind(2) flags. MPOL_MF_VALID is what the kernel accepts; LAZY is named in the header but refused. */
@@ -34,9 +32,7 @@ export const MPOL_MF_FLAGS = constantTable('mbind flag', {
   MPOL_MF_MOVE_ALL: 1 << 2,
   MPOL_MF_LAZY: 1 << 3,
 });
-export const MPOL_MF_STRICT = 1 << 0;
-export const MPOL_MF_MOVE = 1 << 1;
-export const MPOL_MF_MOVE_ALL = 1 << 2;
+export const { MPOL_MF_STRICT, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL } = MPOL_MF_FLAGS.byName;
 export const MPOL_MF_VALID = MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL;
 
 /** get_mempolicy(2) flags. */

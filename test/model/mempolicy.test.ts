@@ -55,6 +55,22 @@ describe('NUMA memory policy on guest_memfd mappings (model)', () => {
     }
   });
 
+  it('the node of a page an interleaving policy placed is refused as not modelled; punching forgets it', () => {
+    const kvm = openModel(twoNodes(LINUX_7_3));
+    try {
+      const f = kvm.createVm().createGuestMemfd({ size: 8192, flags: 3n });
+      const m = f.mmap();
+      m.mbind({ mode: 'MPOL_INTERLEAVE', nodes: [0, 1] });
+      m.fill(0, 8192, 1);
+      assert.throws(() => m.pageNode(0), UnsupportedError);
+      f.punchHole(0, 8192);
+      m.mbind({ mode: 'MPOL_PREFERRED', nodes: [1] });
+      assert.equal(m.pageNode(4096), 1);
+    } finally {
+      kvm.close();
+    }
+  });
+
   it('arguments the API cannot pass are refused before any backend sees them', () => {
     const kvm = openModel(LINUX_7_3);
     try {
