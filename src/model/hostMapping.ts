@@ -6,9 +6,8 @@
  * mapping is still there.
  */
 import type { MappingBackend, MempolicyWords } from '../handles/backend.js';
-import { UNKNOWN_NODE, modelGetMempolicy, modelMbind, type PolicyTarget } from './mempolicy.js';
+import { PolicyRanges, UNKNOWN_NODE, modelGetMempolicy, modelMbind, type PolicyTarget } from './mempolicy.js';
 import { UnsupportedError } from '../errors.js';
-import { PolicyRanges } from './policyRanges.js';
 import { protAllows } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';

@@ -26,7 +26,7 @@ import {
 } from '../uapi/mempolicy.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
-import type { PolicyRanges } from './policyRanges.js';
+import { SparseRanges } from './sparseRanges.js';
 
 const M = MPOL_MODES.byName;
 
@@ -173,7 +173,7 @@ export function modelMbind(target: PolicyTarget, host: NumaHost, start: bigint, 
   if (plan.endPage === plan.firstPage) return;
   checkWalk(plan, target, host);
   for (const piece of target.vma.pieces(plan.firstPage, plan.endPage)) {
-    if (samePolicy(piece.policy, plan.policy)) continue; // mbind_range leaves an equal VMA alone
+    if (samePolicy(piece.value, plan.policy)) continue; // mbind_range leaves an equal VMA alone
     target.vma.set(piece.start, piece.end, plan.policy);
     if (!target.file) continue;
     // vma_modify_policy merges the changed piece with neighbours of the same policy, and
@@ -215,5 +215,12 @@ export function placementNode(policy: Policy | null, host: NumaHost): number {
       return UNKNOWN_NODE;
     default:
       return local;
+  }
+}
+
+/** Memory policies by page range (a VMA's, or a file's shared policy). */
+export class PolicyRanges extends SparseRanges<Policy> {
+  constructor() {
+    super(samePolicy);
   }
 }

@@ -7,6 +7,7 @@ import { loadScenarioFile } from '../../src/scenario/load.js';
 import { runInstance } from '../../src/scenario/runner.js';
 import { parseNodeList, memoryNodes } from '../../src/hostNodes.js';
 import { isKvmError } from '../../src/errors.js';
+import { SparseRanges } from '../../src/model/sparseRanges.js';
 import { UnsupportedError } from '../../src/errors.js';
 
 const catalog = (name: string) => loadScenarioFile(join(process.cwd(), 'catalog', 'mempolicy', name))[0]!;
@@ -100,5 +101,21 @@ describe("this machine's memory nodes", () => {
     const files: Record<string, string> = { '/sys/devices/system/node/has_memory': '0-1\n', '/proc/self/status': 'Name:\tx\nMems_allowed_list:\t1\n' };
     assert.deepEqual(memoryNodes((p) => files[p]!), [1]);
     assert.equal(memoryNodes(() => { throw new Error('no sysfs'); }), undefined);
+  });
+});
+
+describe('sparse ranges (policies and placements by page)', () => {
+  it('keeps any value but null (node 0 too), merges equal neighbours, finds the run around a page', () => {
+    const r = new SparseRanges<number>((a, b) => a === b);
+    r.set(2, 4, 0);
+    r.set(4, 6, 0);
+    r.set(8, 9, 1);
+    assert.equal(r.at(2), 0);
+    assert.equal(r.at(7), null);
+    assert.deepEqual(r.pieces(0, 10).map((p) => [p.start, p.end, p.value]), [[0, 2, null], [2, 6, 0], [6, 8, null], [8, 9, 1], [9, 10, null]]);
+    assert.deepEqual(r.runAround(3, 10), { start: 2, end: 6 });
+    assert.deepEqual(r.runAround(7, 10), { start: 6, end: 8 });
+    r.set(3, 5, null);
+    assert.deepEqual(r.pieces(2, 6).map((p) => [p.start, p.end, p.value]), [[2, 3, 0], [3, 5, null], [5, 6, 0]]);
   });
 });

@@ -12,8 +12,8 @@ import { RefCounted } from '../refCounted.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../uapi/memory.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
 import { PinSet } from './pins.js';
-import { PolicyRanges, SparseRanges } from '../policyRanges.js';
-import { placementNode } from '../mempolicy.js';
+import { SparseRanges } from '../sparseRanges.js';
+import { PolicyRanges, placementNode } from '../mempolicy.js';
 import { liveModelObjects } from '../stats.js';
 
 /** The two values of a page's attribute in the inode. */
@@ -131,7 +131,7 @@ export class GmemInode extends RefCounted {
     for (const hole of [...this.pageState.ranges(start, end)]) {
       if (hole.value !== PageState.Hole) continue;
       for (const piece of policy.pieces(hole.start, hole.end)) {
-        const node = placementNode(piece.policy, this.vm.profile);
+        const node = placementNode(piece.value, this.vm.profile);
         placed.set(piece.start, piece.end, node === placementNode(null, this.vm.profile) ? null : node);
       }
     }

@@ -5,43 +5,41 @@
  * and disjoint, adjacent equal ones merged. mbind is rare and its ranges few, so plain arrays do;
  * nothing here is on a hot path.
  */
-import { samePolicy, type Policy } from './mempolicy.js';
-
-export interface PolicyRun<T = Policy> {
+export interface SparseRun<T> {
   start: number;
   end: number;
   /** null: no value (for a policy: MPOL_DEFAULT). */
-  policy: T | null;
+  value: T | null;
 }
 
 export class SparseRanges<T> {
-  private runs: { start: number; end: number; policy: T }[] = [];
+  private runs: { start: number; end: number; value: T }[] = [];
 
   constructor(private readonly same: (a: T, b: T) => boolean) {}
 
-  /** The policy of page `index`, or null. */
+  /** The value of page `index`, or null. */
   at(index: number): T | null {
-    for (const r of this.runs) if (index >= r.start && index < r.end) return r.policy;
+    for (const r of this.runs) if (index >= r.start && index < r.end) return r.value;
     return null;
   }
 
-  /** [start, end) cut into maximal runs of one policy (null where none), in order. */
-  pieces(start: number, end: number): PolicyRun<T>[] {
-    const out: PolicyRun<T>[] = [];
+  /** [start, end) cut into maximal runs of one value (null where none), in order. */
+  pieces(start: number, end: number): SparseRun<T>[] {
+    const out: SparseRun<T>[] = [];
     let pos = start;
     for (const r of this.runs) {
       if (r.end <= pos) continue;
       if (r.start >= end) break;
-      if (r.start > pos) out.push({ start: pos, end: r.start, policy: null });
+      if (r.start > pos) out.push({ start: pos, end: r.start, value: null });
       const to = Math.min(r.end, end);
-      out.push({ start: Math.max(r.start, pos), end: to, policy: r.policy });
+      out.push({ start: Math.max(r.start, pos), end: to, value: r.value });
       pos = to;
     }
-    if (pos < end) out.push({ start: pos, end, policy: null });
+    if (pos < end) out.push({ start: pos, end, value: null });
     return out;
   }
 
-  /** The maximal run of one policy (or of none) around page `index`, within [0, limit). */
+  /** The maximal run of one value (or of none) around page `index`, within [0, limit). */
   runAround(index: number, limit: number): { start: number; end: number } {
     let start = 0;
     let end = limit;
@@ -56,32 +54,26 @@ export class SparseRanges<T> {
     return { start, end };
   }
 
-  /** Give [start, end) `policy` (null removes any). */
-  set(start: number, end: number, policy: T | null): void {
-    const kept: { start: number; end: number; policy: T }[] = [];
+  /** Give [start, end) `value` (null removes any). */
+  set(start: number, end: number, value: T | null): void {
+    const kept: { start: number; end: number; value: T }[] = [];
     for (const r of this.runs) {
       if (r.end <= start || r.start >= end) {
         kept.push(r);
         continue;
       }
-      if (r.start < start) kept.push({ start: r.start, end: start, policy: r.policy });
-      if (r.end > end) kept.push({ start: end, end: r.end, policy: r.policy });
+      if (r.start < start) kept.push({ start: r.start, end: start, value: r.value });
+      if (r.end > end) kept.push({ start: end, end: r.end, value: r.value });
     }
-    if (policy) kept.push({ start, end, policy });
+    if (value !== null) kept.push({ start, end, value });
     kept.sort((a, b) => a.start - b.start);
     const merged: typeof kept = [];
     for (const r of kept) {
       const last = merged[merged.length - 1];
-      if (last && last.end === r.start && this.same(last.policy, r.policy)) last.end = r.end;
+      if (last && last.end === r.start && this.same(last.value, r.value)) last.end = r.end;
       else merged.push({ ...r });
     }
     this.runs = merged;
   }
 }
 
-/** Memory policies by page range. */
-export class PolicyRanges extends SparseRanges<Policy> {
-  constructor() {
-    super(samePolicy);
-  }
-}
