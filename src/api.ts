@@ -86,6 +86,8 @@ export interface Features {
    * the kernel, whose flags are what KVM_CAP_GUEST_MEMFD_FLAGS answers.
    */
   readonly gmemFlagNames: ReadonlySet<string> | undefined;
+  /** NUMA nodes with memory a policy may use: the profile's, or this machine's (sysfs and the cpuset). */
+  readonly memoryNodes: readonly number[];
 }
 
 /** A regular (non-KVM) file. */
@@ -350,6 +352,36 @@ export interface Pin {
   [Symbol.dispose](): void;
 }
 
+/** mbind(2)'s arguments, the range relative to the mapping. */
+export interface MbindArgs {
+  /** An MPOL_* name, or any number (the kernel judges it; mode flags may be OR'ed in). */
+  mode: number | string;
+  /** MPOL_F_STATIC_NODES / MPOL_F_RELATIVE_NODES / MPOL_F_NUMA_BALANCING: names or their OR. */
+  modeFlags?: number | readonly string[];
+  /** Node numbers (0..32767); none (the default) passes no mask at all. */
+  nodes?: readonly number[];
+  /** The mask's bit count plus one, as the kernel reads it; default: the whole longs that hold `nodes`, plus one (0 without nodes). */
+  maxnode?: U64Input;
+  /** MPOL_MF_* flags: names or their OR (default 0). */
+  flags?: number | readonly string[];
+  /** Default 0. */
+  offset?: U64Input;
+  /** Default: to the end of the mapping. */
+  length?: U64Input;
+}
+
+/** A memory policy as get_mempolicy(2) reports it. */
+export interface MemPolicy {
+  /** The mode (MPOL_DEFAULT where none is set). */
+  mode: number;
+  /** Its name, e.g. 'MPOL_BIND' (undefined for a number the table lacks). */
+  name: string | undefined;
+  /** The mode flags it was set with (MPOL_F_STATIC_NODES and friends). */
+  modeFlags: number;
+  /** The node mask: the nodes given when STATIC/RELATIVE, else the nodes in effect. */
+  nodes: number[];
+}
+
 /** A host mmap of a guest_memfd. Offsets are relative to the start of the mapping. */
 export interface HostMapping {
   /** The mapping's start address (in the model: an address in the model process's space). */
@@ -373,6 +405,19 @@ export interface HostMapping {
   mprotect(prot: number): void;
   /** madvise(2) of the whole mapping: a MADV_* name or number among those that change no contents, or MADV_COLLAPSE. */
   madvise(advice: number | string): void;
+  /**
+   * mbind(2) of part of the mapping (default: all of it). Where the kernel keeps the policy differs
+   * by release: on the mapping (6.18) or on the file's pages, seen by every mapping (7.x).
+   */
+  mbind(args: MbindArgs): void;
+  /** get_mempolicy(2) with MPOL_F_ADDR: the policy of the page at a mapping offset. */
+  getMempolicy(offset: U64Input): MemPolicy;
+  /**
+   * get_mempolicy(2) with MPOL_F_NODE | MPOL_F_ADDR: the NUMA node of the page at a mapping
+   * offset. The kernel faults the page in to look (a page it cannot fault, private or past the
+   * end of the file, is EFAULT).
+   */
+  pageNode(offset: U64Input): number;
   /** munmap(2). Idempotent; afterwards every access is an EBADF KvmError. */
   unmap(): void;
   [Symbol.dispose](): void;

@@ -140,7 +140,8 @@ export interface MappingSpan {
   length: bigint;
 }
 
-function span(operation: string, start: bigint, length: bigint, mappingLength: bigint): MappingSpan {
+/** [start, start + length) must lie within the mapping: a RangeError otherwise. */
+export function mappingSpan(operation: string, start: bigint, length: bigint, mappingLength: bigint): MappingSpan {
   if (start > mappingLength || length > mappingLength - start) {
     throw outOfRange(`${operation} of ${length} bytes at offset 0x${start.toString(16)} is outside the mapping (length 0x${mappingLength.toString(16)})`);
   }
@@ -148,16 +149,16 @@ function span(operation: string, start: bigint, length: bigint, mappingLength: b
 }
 
 export function mappingReadSpan(offset: unknown, length: unknown, mappingLength: bigint): MappingSpan {
-  return span('read', u64(offset, 'offset'), BigInt(bufferLength(length, 'length')), mappingLength);
+  return mappingSpan('read', u64(offset, 'offset'), BigInt(bufferLength(length, 'length')), mappingLength);
 }
 
 /** The span a buffer covers: written from (write) or read into (readInto). */
 export function mappingBufferSpan(operation: string, offset: unknown, buffer: Uint8Array, mappingLength: bigint): MappingSpan {
-  return span(operation, u64(offset, 'offset'), BigInt(buffer.byteLength), mappingLength);
+  return mappingSpan(operation, u64(offset, 'offset'), BigInt(buffer.byteLength), mappingLength);
 }
 
 export function mappingFillSpan(offset: unknown, length: unknown, mappingLength: bigint): MappingSpan {
-  return span('fill', u64(offset, 'offset'), u64(length, 'length'), mappingLength);
+  return mappingSpan('fill', u64(offset, 'offset'), u64(length, 'length'), mappingLength);
 }
 
 export interface MemoryAttributes2Words {

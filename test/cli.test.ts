@@ -26,6 +26,17 @@ describe('gmem probe', () => {
     assert.ok(report.smoke.length >= 6 && report.smoke.every((s) => s.ok));
     golden('probe-model.json', r.stdout);
   });
+  it('a kernel without guest_memfd (linux-6.12) is reported, not failed: the smoke steps that need it are skipped, exit 0', async () => {
+    const r = await run(['probe', '--json', '--profile', 'linux-6.12']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { noGuestMemfd?: string; smoke: { step: string; ok: boolean; skipped?: true; detail: string }[] };
+    assert.match(report.noGuestMemfd ?? '', /has no guest_memfd/);
+    assert.deepEqual(report.smoke.map((s) => s.skipped ?? false), [false, true, true, true, true, true]);
+    assert.match(report.smoke[1]!.detail, /^skipped: this kernel has no guest_memfd/);
+    const text = await run(['probe', '--profile', 'linux-6.12']);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /^ {2}- create a 2-page guest_memfd: skipped: /m);
+  });
   it('an unknown profile is a clear error with exit status 2', async () => {
     const r = await run(['probe', '--profile', 'linux-9.9']);
     assert.equal(r.code, 2);

@@ -115,6 +115,6 @@ export function formatProbe(r: ProbeReport): string {
   const f = r.guestMemfdFlags;
   lines.push('', `guest_memfd flags, all 64 bits${f.flagsHiCapability !== null ? ` (FLAGS | FLAGS_HI (${f.flagsHiCapability}) << 32)` : ''}: ${f.value}  ${f.decoded.join(' | ') || '(none)'}`);
   lines.push('', `In-place shared/private conversion: ${r.inPlaceConversion.available ? 'yes' : 'no'} — ${r.inPlaceConversion.detail}`, '', 'Smoke check:');
-  for (const s of r.smoke) lines.push(`  ${s.ok ? '✓' : '✗'} ${s.step}: ${s.detail}`);
+  for (const s of r.smoke) lines.push(`  ${s.skipped ? '-' : s.ok ? '✓' : '✗'} ${s.step}: ${s.detail}`);
   return lines.join('\n') + '\n';
 }

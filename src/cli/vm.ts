@@ -7,7 +7,7 @@ import { entryPath, listEntries, parseKernelName, versionMatches } from '../vm/k
 import { NotAKernelError, readKernelImage } from '../vm/kernelImage.js';
 import { kvmModules, ModulesError } from '../vm/kvmModules.js';
 import { initramfsDir, kernelCacheDir } from '../vm/paths.js';
-import { boot, commandParameter, findQemu, QemuMissingError, type BootOutcome } from '../vm/qemu.js';
+import { boot, commandParameter, findQemu, MAX_NUMA_NODES, memoryArgs, QemuMissingError, type BootOutcome } from '../vm/qemu.js';
 import type { GuestEvent } from '../vm/protocol.js';
 import type { Streams } from './streams.js';
 
@@ -21,6 +21,7 @@ the guest's console; the exit status is the command's.
 Options:
   --modules DIR   the kernel's lib/modules/<release> tree (default: the cached kernel's own)
   --memory MiB    guest memory (default 1536)
+  --numa N        split it into N NUMA nodes (1..8; default 1), e.g. 2 for memory policy checks
   --timeout S     give up (and end QEMU) after S seconds (default 900)
   --console       also print the guest's console (kernel messages) on stderr
 
@@ -35,6 +36,7 @@ interface VmArgs {
   kernel: string;
   modules?: string;
   memoryMiB: number;
+  numaNodes: number;
   timeoutSeconds: number;
   console: boolean;
   command: string[];
@@ -45,7 +47,7 @@ function parseVmArgs(argv: string[]): VmArgs | string {
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const command = dash < 0 ? ['gmem', 'conform', '--backend', 'both'] : argv.slice(dash + 1);
   if (command.length === 0) return 'nothing after --: give a command, or leave -- out for the default';
-  const out: Partial<VmArgs> = { memoryMiB: 1536, timeoutSeconds: 900, console: false, command };
+  const out: Partial<VmArgs> = { memoryMiB: 1536, numaNodes: 1, timeoutSeconds: 900, console: false, command };
   for (let i = 0; i < own.length; i++) {
     const arg = own[i]!;
     const value = (): string | undefined => own[++i];
@@ -59,6 +61,11 @@ function parseVmArgs(argv: string[]): VmArgs | string {
       const n = positive('--memory', value());
       if (typeof n === 'string') return n;
       out.memoryMiB = Math.round(n);
+    } else if (arg === '--numa') {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > MAX_NUMA_NODES) return `--numa needs a whole number of nodes from 1 to ${MAX_NUMA_NODES}, got ${JSON.stringify(v ?? '')}`;
+      out.numaNodes = n;
     } else if (arg === '--timeout') {
       const n = positive('--timeout', value());
       if (typeof n === 'string') return n;
@@ -130,6 +137,7 @@ export async function vmCommand(argv: string[], io: Streams): Promise<number> {
   const say = (line: string) => io.stderr.write(`gmem vm: ${line}\n`);
   try {
     commandParameter(args.command); // too long for the kernel command line: say so before any work
+    memoryArgs(args.memoryMiB, args.numaNodes); // too little memory for the nodes: the same
   } catch (err) {
     say((err as Error).message);
     return 2;
@@ -157,7 +165,7 @@ export async function vmCommand(argv: string[], io: Streams): Promise<number> {
     throw err;
   }
   const accel = chooseAcceleration();
-  say(`booting under ${accel.kind.toUpperCase()} (${accel.reason}), ${args.memoryMiB} MiB, timeout ${args.timeoutSeconds} s`);
+  say(`booting under ${accel.kind.toUpperCase()} (${accel.reason}), ${args.memoryMiB} MiB${args.numaNodes > 1 ? ` in ${args.numaNodes} NUMA nodes` : ''}, timeout ${args.timeoutSeconds} s`);
   const out = new StringDecoder('utf8');
   const err = new StringDecoder('utf8');
   let running: ReturnType<typeof boot>;
@@ -167,6 +175,7 @@ export async function vmCommand(argv: string[], io: Streams): Promise<number> {
       kernel,
       initrd,
       memoryMiB: args.memoryMiB,
+      numaNodes: args.numaNodes,
       timeoutSeconds: args.timeoutSeconds,
       command: args.command,
       accel,

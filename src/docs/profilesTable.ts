@@ -6,6 +6,7 @@
  */
 import { capabilityAnswer, supportedGmemFlags } from '../model/caps.js';
 import { PROFILE_FEATURES, getProfile, profileAliases, profileNames, type Profile, type ProfileFeature } from '../model/profile.js';
+import { CHANGES_AFTER_6_18, RELEASE_RULE_FEATURES, changesUpTo, ruleSource, type ReleaseChange, type ReleaseRuleFeature, type ReleaseRules } from '../model/releases.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES, decodeVmTypes } from '../uapi/vmTypes.js';
 
@@ -17,7 +18,7 @@ const cap = (p: Profile, name: keyof typeof KVM_CAPS.byName, vm: number | null) 
 /** What a profile has for each feature, in words; undefined where it has none. */
 const FEATURE_VALUES: Readonly<Record<ProfileFeature, (p: Profile) => string | undefined>> = {
   flags: (p) =>
-    `${Object.entries(p.gmemFlags.names).map(([n, v]) => `${n.replace('GUEST_MEMFD_FLAG_', '')}=${hex(v)}`).join(', ')}; KVM_CAP_GUEST_MEMFD_FLAGS ${hex(cap(p, 'KVM_CAP_GUEST_MEMFD_FLAGS', null))} (system), ${hex(cap(p, 'KVM_CAP_GUEST_MEMFD_FLAGS', SW))} (SW_PROTECTED VM)`,
+    `${Object.keys(p.gmemFlags.names).length === 0 ? 'none' : ''}${Object.entries(p.gmemFlags.names).map(([n, v]) => `${n.replace('GUEST_MEMFD_FLAG_', '')}=${hex(v)}`).join(', ')}; KVM_CAP_GUEST_MEMFD_FLAGS ${hex(cap(p, 'KVM_CAP_GUEST_MEMFD_FLAGS', null))} (system), ${hex(cap(p, 'KVM_CAP_GUEST_MEMFD_FLAGS', SW))} (SW_PROTECTED VM)`,
   initShared: (p) => (p.gmemFlags.initShared === 0n ? undefined : p.initSharedWithPrivateMem ? 'offered' : 'refused (EINVAL)'),
   vmAttributes: (p) =>
     !p.vmMemoryAttributes
@@ -29,7 +30,9 @@ const FEATURE_VALUES: Readonly<Record<ProfileFeature, (p: Profile) => string | u
     !p.inPlace
       ? p.gmemInPlaceConversion === false
         ? 'none: KVM_SET_MEMORY_ATTRIBUTES2 answers ENOTTY'
-        : 'none: PRIVATE is a VM attribute'
+        : p.vmMemoryAttributes
+          ? 'none: PRIVATE is a VM attribute'
+          : undefined
       : p.inPlace.ioctl === 'attributes2'
         ? `KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd; capability ${p.inPlace.capability} answers ${hex(capabilityAnswer(p, p.inPlace.capability ?? 0, SW))} (SW_PROTECTED VM)`
         : 'KVM_GMEM_CONVERT_SHARED/_PRIVATE on the guest_memfd; no capability; files start shared unless INIT_PRIVATE',
@@ -42,6 +45,37 @@ const FEATURE_VALUES: Readonly<Record<ProfileFeature, (p: Profile) => string | u
   readWrite: (p) => (p.gmemFlags.write || p.gmemFlags.read ? 'read()/write() on shared pages' : undefined),
   seals: (p) => (p.seals ? 'READ/WRITE withdrawn for good (addSeals)' : undefined),
 };
+
+/** A release rule's value in words. */
+const RULE_VALUES: Readonly<Record<ReleaseRuleFeature, (r: ReleaseRules) => string>> = {
+  guestMemfd: (r) => (r.guestMemfd ? 'exists; KVM_CAP_GUEST_MEMFD 1' : 'absent: ENOTTY; KVM_CAP_GUEST_MEMFD 0'),
+  overlappingBindingErrno: (r) => r.overlappingBindingErrno,
+  mempolicy: (r) =>
+    r.mempolicy
+      ? "kept on the file's pages: every mapping of the file reads it, it outlives the mapping that set it, and pages are allocated by it"
+      : 'kept on the mapping that set it: another mapping of the file reads MPOL_DEFAULT; pages go to the local node whatever it says',
+};
+
+function ruleSection(feature: ReleaseRuleFeature, names: readonly string[]): string[] {
+  const rows = names.map((n) => {
+    const rules = getProfile(n).release;
+    const gmem = rules.guestMemfd || feature === 'guestMemfd';
+    return `| \`${n}\` | ${gmem ? RULE_VALUES[feature](rules) : NONE} | ${gmem ? ruleSource(rules, feature) : NONE} |`;
+  });
+  return [`## ${RELEASE_RULE_FEATURES[feature]}`, '', '| profile | what it does | from |', '| --- | --- | --- |', ...rows, ''];
+}
+
+/** A fix after 6.18 of a divergence older releases show: which profiles have it. */
+function fixSection(change: ReleaseChange, names: readonly string[]): string[] {
+  const rows = names.map((n) => {
+    const rules = getProfile(n).release;
+    if (!rules.guestMemfd) return `| \`${n}\` | ${NONE} | ${NONE} |`;
+    const fixed = changesUpTo(rules.release.replace(/^linux-/, '')).includes(change);
+    return `| \`${n}\` | ${fixed ? 'fixed' : `not fixed: the known divergence \`${change.fixes}\` (catalog/divergences.json); the model keeps the fixed rule`} | ${fixed ? `${change.change} (here from ${change.since}; seen: ${change.seen})` : RULE_SOURCES_BEFORE_FIX} |`;
+  });
+  return [`## ${change.change}`, '', '| profile | what it does | from |', '| --- | --- | --- |', ...rows, ''];
+}
+const RULE_SOURCES_BEFORE_FIX = 'Linux 6.18 as released (proposals built on 6.18 keep its rules)';
 
 function featureSection(feature: ProfileFeature, names: readonly string[]): string[] {
   const rows = names.map((n) => {
@@ -82,6 +116,14 @@ export function profilesTable(): string {
     }),
     '',
     ...(Object.keys(PROFILE_FEATURES) as ProfileFeature[]).flatMap((f) => featureSection(f, names)),
+    '# Rules that differ between released kernels',
+    '',
+    "From `src/model/releases.ts`: each release profile is 6.18 with the changes after it applied; a",
+    "proposal keeps the rules of the release it is built on (6.18). A kernel is judged by the release",
+    'profile `gmem probe` and `gmem conform --backend both` choose for it.',
+    '',
+    ...(Object.keys(RELEASE_RULE_FEATURES) as ReleaseRuleFeature[]).flatMap((f) => ruleSection(f, names)),
+    ...CHANGES_AFTER_6_18.filter((c) => c.fixes).flatMap((c) => fixSection(c, names)),
   ];
   return lines.join('\n');
 }

@@ -133,6 +133,22 @@ export interface MappingBackend {
   mprotect(prot: number): void;
   /** madvise(2) of the whole mapping (advice checked by requests.ts). */
   madvise(advice: number): void;
+  /**
+   * mbind(2) of [start, start + length) of the mapping: the mode word (mode | mode flags), the
+   * node mask as the kernel reads it (null: no mask) and its maxnode, the MPOL_MF_* flags. The
+   * range is inside the mapping (mempolicyRequest.ts); everything else is the kernel's to judge.
+   */
+  mbind(start: bigint, length: bigint, mode: number, mask: Uint8Array | null, maxnode: bigint, flags: number): void;
+  /** get_mempolicy(2) with MPOL_F_ADDR at mapping offset `start`. */
+  getMempolicy(start: bigint): MempolicyWords;
+  /** get_mempolicy(2) with MPOL_F_NODE | MPOL_F_ADDR at mapping offset `start`: the page's node. */
+  pageNode(start: bigint): number;
   /** munmap(2). */
   munmap(): void;
+}
+
+/** What get_mempolicy(2) writes: the mode word and the node mask (GET_MEMPOLICY_MASK_BYTES long). */
+export interface MempolicyWords {
+  mode: number;
+  mask: Uint8Array;
 }

@@ -4,7 +4,8 @@
  * While a memslot covers the mapping, unmap() leaves it reserved and inaccessible (see
  * mappings.ts); the munmap happens when the last such slot is deleted.
  */
-import type { BytesInput, HostMapping, U64Input } from '../api.js';
+import type { BytesInput, HostMapping, MbindArgs, MemPolicy, U64Input } from '../api.js';
+import { mbindWords, memPolicy, mempolicyOffset } from '../mempolicyRequest.js';
 import { bytes, byteValue, invalidArgType } from '../args.js';
 import { KvmError } from '../errors.js';
 import { adviceWord, mappingBufferSpan, mappingFillSpan, mappingReadSpan, protAllows, protWord, protectionFault } from '../requests.js';
@@ -113,6 +114,37 @@ export class HostMappingHandle implements HostMapping {
       backend.madvise(a);
     } catch (err) {
       throw named(err, 'madvise', 'madvise');
+    }
+  }
+
+  mbind(args: MbindArgs): void {
+    const w = mbindWords(args, this.#length);
+    const backend = this.mappedBackend('mbind');
+    try {
+      backend.mbind(w.start, w.length, w.mode, w.mask, w.maxnode, w.flags);
+    } catch (err) {
+      throw named(err, 'mbind', 'mbind');
+    }
+  }
+
+  getMempolicy(offset: U64Input): MemPolicy {
+    const start = mempolicyOffset(offset, this.#length);
+    const backend = this.mappedBackend('get_mempolicy');
+    try {
+      const got = backend.getMempolicy(start);
+      return memPolicy(got.mode, got.mask);
+    } catch (err) {
+      throw named(err, 'get_mempolicy', 'get_mempolicy');
+    }
+  }
+
+  pageNode(offset: U64Input): number {
+    const start = mempolicyOffset(offset, this.#length);
+    const backend = this.mappedBackend('get_mempolicy');
+    try {
+      return backend.pageNode(start);
+    } catch (err) {
+      throw named(err, 'get_mempolicy', 'get_mempolicy(MPOL_F_NODE)');
     }
   }
 

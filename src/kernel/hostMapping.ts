@@ -9,7 +9,8 @@
  * JavaScript can reach the memory after unmap(), and there is nothing to detach.
  */
 import { Errno } from '../errors.js';
-import type { MappingBackend } from '../handles/backend.js';
+import type { MappingBackend, MempolicyWords } from '../handles/backend.js';
+import { MPOL_F_ADDR, MPOL_F_NODE } from '../uapi/mempolicy.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
@@ -38,6 +39,18 @@ export class KernelHostMapping implements MappingBackend {
 
   madvise(advice: number): void {
     check(this.native.madvise(this.address, this.length, advice));
+  }
+
+  mbind(start: bigint, length: bigint, mode: number, mask: Uint8Array | null, maxnode: bigint, flags: number): void {
+    check(this.native.mbind(this.address + start, length, mode, mask, maxnode, flags));
+  }
+
+  getMempolicy(start: bigint): MempolicyWords {
+    return check(this.native.getMempolicy(this.address + start, MPOL_F_ADDR));
+  }
+
+  pageNode(start: bigint): number {
+    return check(this.native.getMempolicy(this.address + start, MPOL_F_ADDR | MPOL_F_NODE)).mode;
   }
 
   mprotect(prot: number): void {

@@ -1,4 +1,5 @@
 /** /dev/kvm on the kernel backend. */
+import { memoryNodes } from '../hostNodes.js';
 import type { Features } from '../api.js';
 import type { FileBackend, KvmBackend, VmBackend } from '../handles/backend.js';
 import { ERRNOS } from '../uapi/errno.js';
@@ -75,6 +76,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
       inPlaceParameter: inPlace.parameter,
       pins: false,
       gmemFlagNames: undefined,
+      memoryNodes: memoryNodes() ?? [0],
     });
   }
 

@@ -21,6 +21,10 @@ export interface NativeAddon {
   mprotect(address: bigint, length: bigint, prot: number): number;
   /** madvise of exactly one whole mapping the addon made, with one of the advice values MADV_ADVICE lists. */
   madvise(address: bigint, length: bigint, advice: number): number;
+  /** mbind(2) inside one mapping the addon made; the mask must hold what the kernel reads for maxnode. */
+  mbind(address: bigint, length: bigint, mode: number, mask: Uint8Array | null, maxnode: bigint, flags: number): number;
+  /** get_mempolicy(2) with MPOL_F_ADDR (optionally | MPOL_F_NODE) at an address inside one mapping the addon made. */
+  getMempolicy(address: bigint, flags: number): { mode: number; mask: Uint8Array } | number;
   fallocate(fd: number, mode: number, offset: bigint, len: bigint): number;
   /** A fresh object with exactly the fields the API returns (one shape, declared in api.ts). */
   fstat(fd: number): GuestMemfdStat | number;

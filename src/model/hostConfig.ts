@@ -7,6 +7,7 @@
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { memoryNodes } from '../hostNodes.js';
 import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
 import { LINUX_6_18, type Profile } from './profile.js';
@@ -80,6 +81,7 @@ export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddres
     userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
     commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
     transparentHugepages: thp,
+    memoryNodes: memoryNodes() ?? base.memoryNodes,
     userMemSlots: kvm.checkExtension('KVM_CAP_NR_MEMSLOTS') || base.userMemSlots,
     // KVM_MAX_VCPU_IDS follows CONFIG_KVM_MAX_NR_VCPUS (Debian's 7.3: 16384, this host: 4096).
     maxVcpuId: kvm.checkExtension('KVM_CAP_MAX_VCPU_ID') || base.maxVcpuId,

@@ -5,7 +5,9 @@
  * The handle (src/handles/hostMapping.ts) has checked the span, the protection and that the
  * mapping is still there.
  */
-import type { MappingBackend } from '../handles/backend.js';
+import type { MappingBackend, MempolicyWords } from '../handles/backend.js';
+import { PolicyRanges, UNKNOWN_NODE, modelGetMempolicy, modelMbind, type PolicyTarget } from './mempolicy.js';
+import { UnsupportedError } from '../errors.js';
 import { protAllows } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
@@ -23,6 +25,7 @@ export class ModelHostMapping implements MappingBackend {
    * 2^51, all safe integers.
    */
   private readonly offsetPage: number;
+  private vmaPolicy: PolicyRanges | undefined;
 
   constructor(
     private readonly process: ModelProcess<unknown>,
@@ -76,6 +79,26 @@ export class ModelHostMapping implements MappingBackend {
     gmemMadvise(advice, this.inode.vm.profile.transparentHugepages);
   }
 
+  mbind(start: bigint, length: bigint, mode: number, mask: Uint8Array | null, maxnode: bigint, flags: number): void {
+    modelMbind(this.policyTarget(), this.inode.vm.profile, start, length, mode, mask, maxnode, flags);
+  }
+
+  getMempolicy(start: bigint): MempolicyWords {
+    return modelGetMempolicy(this.policyTarget(), start);
+  }
+
+  /** lookup_node: GUP faults the page in for reading, then names its node. */
+  pageNode(start: bigint): number {
+    const page = Number((this.offset + start) / PAGE_SIZE_N);
+    if (!protAllows(this.currentProt, 'read', 1)) fail('EFAULT', `the mapping is not readable: get_user_pages cannot fault page ${page} in`);
+    const verdict = this.inode.hostFault(page);
+    if (verdict !== null) fail('EFAULT', `get_user_pages cannot fault file page ${page} in (${verdict === 'private' ? 'a private page' : 'past the end of the file'})`);
+    this.inode.faultIn(page);
+    const node = this.inode.pageNode(page);
+    if (node === UNKNOWN_NODE) throw new UnsupportedError('model', 'get_mempolicy(MPOL_F_NODE)', 'the node of a page an interleaving policy placed is not modelled');
+    return node;
+  }
+
   mprotect(prot: number): void {
     gmemMprotect(prot);
     this.currentProt = prot;
@@ -99,6 +122,19 @@ export class ModelHostMapping implements MappingBackend {
   /** The file page behind mapping byte `at`. */
   private filePageAt(at: number): number {
     return this.offsetPage + Math.floor(at / PAGE_SIZE);
+  }
+
+  /** The VMA's policies (made on first use: most mappings never get one) and the file's, where the release shares them. */
+  private policyTarget(): PolicyTarget {
+    this.vmaPolicy ??= new PolicyRanges();
+    const inode = this.inode;
+    return {
+      vma: this.vmaPolicy,
+      file: inode.vm.profile.release.mempolicy ? inode.sharedPolicy() : null,
+      pgoff: Number(this.offset / PAGE_SIZE_N),
+      pages: Number(this.length / PAGE_SIZE_N),
+      populated: (from, to) => inode.anyPageIn(from, to),
+    };
   }
 
   /**

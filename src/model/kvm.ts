@@ -35,6 +35,7 @@ export class ModelKvm extends ModelDescriptor implements KvmBackend {
       inPlaceParameter: p.gmemInPlaceConversion === undefined ? undefined : p.gmemInPlaceConversion ? 'Y' : 'N',
       pins: true,
       gmemFlagNames: new Set(Object.keys(p.gmemFlags.names)),
+      memoryNodes: p.memoryNodes,
     };
   }
 

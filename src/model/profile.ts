@@ -100,6 +100,13 @@ export interface Profile {
    * configuration, not a rule: profileLike reads the host's.
    */
   readonly transparentHugepages: boolean;
+  /**
+   * NUMA nodes with memory this task may use (N_MEMORY within cpuset's mems_allowed): machine
+   * configuration, read from the host by profileLike. A policy's nodes are limited to these.
+   */
+  readonly memoryNodes: readonly number[];
+  /** MAX_NUMNODES (1 << CONFIG_NODES_SHIFT): Debian's x86 builds have 1024; mbind refuses mask bits at or above it. */
+  readonly maxNumNodes: number;
   /** KVM_CAP_MAX_VCPU_ID: vCPU ids are below it (x86: four ids per possible vCPU). */
   readonly maxVcpuId: number;
   /** KVM_MEM_MAX_NR_PAGES: the most pages one slot may have. */
@@ -162,6 +169,8 @@ export const LINUX_6_18: Profile = {
   commitLimitBytes: 16n << 30n,
   // Debian's kernels have them, as most distributions' do.
   transparentHugepages: true,
+  memoryNodes: [0],
+  maxNumNodes: 1024,
   sources: {
     flags: 'Linux 6.18: MMAP (6.18) and INIT_SHARED (6.18), enumerated by KVM_CAP_GUEST_MEMFD_FLAGS',
     initShared: 'Linux 6.18: kvm_gmem_get_supported_flags offers INIT_SHARED only to VMs without private memory',
@@ -191,6 +200,13 @@ export const LINUX_6_12: Profile = {
   vmTypes: [T.KVM_X86_DEFAULT_VM],
   // No MMAP/INIT_SHARED flag and no KVM_CAP_GUEST_MEMFD_FLAGS before 6.18, even where guest_memfd is built.
   gmemFlags: { mmap: 0n, initShared: 0n, initPrivate: 0n, names: {} },
+  // Its config has no KVM_GENERIC_MEMORY_ATTRIBUTES (nothing selects it without guest_memfd):
+  // KVM_CAP_MEMORY_ATTRIBUTES answered 0 at system scope under gmem vm.
+  vmMemoryAttributes: false,
+  sources: {
+    flags: 'Linux 6.18 added MMAP, INIT_SHARED and KVM_CAP_GUEST_MEMFD_FLAGS; 6.12 has none (the capability answers 0, seen on 6.12.117+deb13)',
+    vmAttributes: "Debian's 6.12 config has no KVM_GENERIC_MEMORY_ATTRIBUTES: KVM_CAP_MEMORY_ATTRIBUTES 0, seen on 6.12.117+deb13",
+  },
   release: LINUX_6_12_DEBIAN_RULES,
 };
 

@@ -16,7 +16,12 @@ export interface ReleaseRules {
   readonly guestMemfd: boolean;
   /** The errno of a binding that overlaps a range of the same file bound to another slot. */
   readonly overlappingBindingErrno: 'EINVAL' | 'EEXIST';
-  /** A guest_memfd mapping takes a NUMA memory policy (mbind/get_mempolicy act on the file). */
+  /**
+   * guest_memfd has the set_policy/get_policy vm_ops: an mbind on a mapping also sets the file's
+   * shared policy, get_mempolicy reads the file's (every mapping sees it), and pages are allocated
+   * by it (false: mbind still succeeds, but the policy stays on that mapping's VMA and allocation
+   * ignores it). src/model/mempolicy.ts.
+   */
   readonly mempolicy: boolean;
 }
 
@@ -69,7 +74,7 @@ export const CHANGES_AFTER_6_18: readonly ReleaseChange[] = [
     change: 'KVM: guest_memfd: Add NUMA mempolicy support (7.x selftests "mbind", "numa_allocation")',
     since: '7.2',
     rules: { mempolicy: true },
-    seen: 'not yet checked on a kernel: the API has no mbind yet (the 7.x selftests mbind and numa_allocation)',
+    seen: 'gmem vm --kernel debian:7.3 --numa 2 and debian:6.18 --numa 2: catalog mempolicy.* pass on both backends (on 6.18 a second mapping reads MPOL_DEFAULT and pages land on the local node whatever the policy)',
   },
 ];
 
@@ -85,6 +90,31 @@ export const LINUX_6_12_DEBIAN_RULES: ReleaseRules = {
   release: 'linux-6.12',
   guestMemfd: false,
 };
+
+/** The rules docs/profiles.md compares, one table each, with what each value means in words. */
+export const RELEASE_RULE_FEATURES = {
+  guestMemfd: 'KVM_CREATE_GUEST_MEMFD',
+  overlappingBindingErrno: "a binding that overlaps another slot's range of the same file",
+  mempolicy: 'NUMA memory policy on a guest_memfd mapping',
+} as const satisfies Partial<Record<keyof ReleaseRules, string>>;
+export type ReleaseRuleFeature = keyof typeof RELEASE_RULE_FEATURES;
+
+/** Where linux-6.18's value of each rule comes from; a later change names itself (CHANGES_AFTER_6_18). */
+const RULE_SOURCES_6_18: Readonly<Record<ReleaseRuleFeature, string>> = {
+  guestMemfd: 'Linux 6.8: KVM_CREATE_GUEST_MEMFD, announced by KVM_CAP_GUEST_MEMFD',
+  overlappingBindingErrno: 'Linux 6.8: kvm_gmem_bind refuses a range already bound (EINVAL); seen on Debian 6.18.15',
+  mempolicy: "Linux 6.18: guest_memfd has no set_policy/get_policy vm_ops, so mbind sets only the mapping's own policy; seen on Debian 6.18.15 with two nodes",
+};
+
+/** Where a release's value of a rule comes from: the last change up to it that set the rule, else 6.18's source. */
+export function ruleSource(rules: ReleaseRules, feature: ReleaseRuleFeature): string {
+  if (rules.release === LINUX_6_12_DEBIAN_RULES.release && rules[feature] === LINUX_6_12_DEBIAN_RULES[feature] && rules[feature] !== LINUX_6_18_RULES[feature]) {
+    return "Debian's 6.12 build: no KVM_PRIVATE_MEM, so no guest_memfd; seen on 6.12.117+deb13";
+  }
+  const version = rules.release.replace(/^linux-/, '');
+  const change = compareVersions(version, '6.18') > 0 ? [...changesUpTo(version)].reverse().find((c) => feature in c.rules) : undefined;
+  return change ? `${change.change} (here from ${change.since}; seen: ${change.seen})` : RULE_SOURCES_6_18[feature];
+}
 
 /** Compare two "major.minor[.patch...]" versions numerically. */
 export function compareVersions(a: string, b: string): number {

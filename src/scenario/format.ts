@@ -16,7 +16,7 @@ export type FieldType =
   | { type: 'bytes'; doc?: string }
   | { type: 'byte'; doc?: string }
   | { type: 'string'; doc?: string }
-  | { type: 'nameOrNumber'; doc?: string; names: 'vmType' | 'cap' }
+  | { type: 'nameOrNumber'; doc?: string; names: 'vmType' | 'cap' | 'mpolMode' }
   | { type: 'userspaceAddr'; doc?: string }
   | { type: 'guestMemfd'; doc?: string }
   | { type: 'u64List'; doc?: string; maxItems: number }
@@ -74,6 +74,21 @@ export const STEP_KINDS = {
   mappingLength: { doc: "A mapping's length: the requested length rounded up to whole pages.", fields: { map: use() } },
   mprotect: { doc: 'mprotect(2) of the whole mapping.', fields: { map: use(), prot: req(flags) } },
   madvise: { doc: 'madvise(2) of the whole mapping.', fields: { map: use(), advice: req({ type: 'enum', values: MADV_ADVICE.entries().map(([n]) => n) }) } },
+  mbind: {
+    doc: 'mbind(2) of part of a mapping (default: all of it).',
+    fields: {
+      map: use(),
+      mode: req({ type: 'nameOrNumber', names: 'mpolMode', doc: 'an MPOL_* name or a number' }),
+      modeFlags: { type: 'flags', doc: 'MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES, MPOL_F_NUMA_BALANCING' },
+      nodes: { type: 'u64List', maxItems: 64, doc: 'node numbers; none: no mask' },
+      maxnode: { type: 'u64', doc: "the mask's bits plus one; default: the longs holding the nodes, plus one" },
+      flags: { type: 'flags', doc: 'MPOL_MF_STRICT, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL' },
+      offset: u64,
+      length: u64,
+    },
+  },
+  getMempolicy: { doc: 'get_mempolicy(2) with MPOL_F_ADDR at a mapping offset; expect.policy is "MODE[|FLAGS] [nodes=N,...]".', fields: { map: use(), offset: req(u64) } },
+  pageNode: { doc: 'get_mempolicy(2) with MPOL_F_NODE|MPOL_F_ADDR: the node of the page at a mapping offset (faulted in to look); expect.value.', fields: { map: use(), offset: req(u64) } },
   hostRead: { doc: 'Read through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64) } },
   hostWrite: { doc: 'Write through a host mapping.', fields: { map: use(), offset: req(u64), bytes: req(bytes) } },
   hostFill: { doc: 'memset through a host mapping.', fields: { map: use(), offset: req(u64), length: req(u64), byte: req({ type: 'byte' }) } },

@@ -7,6 +7,7 @@ import { ERRNOS } from '../uapi/errno.js';
 import { KVM_EXIT_REASONS } from '../uapi/exits.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
+import { MPOL_MODES } from '../uapi/mempolicy.js';
 import { STEP_KINDS, type FieldSpec } from './format.js';
 import { didYouMean } from './suggest.js';
 import type { Expectation, Requires, Step } from './types.js';
@@ -35,13 +36,15 @@ function checkFlags(value: unknown, where: string): void {
 const names = (table: { entries(): ReadonlyArray<readonly [string, number]> }): Set<string> => new Set(table.entries().map(([n]) => n));
 const VM_TYPES = names(KVM_X86_VM_TYPES);
 const CAPS = names(KVM_CAPS);
+const MPOL_MODE_NAMES = names(MPOL_MODES);
+const NAME_TABLES = { vmType: [VM_TYPES, 'VM type'], cap: [CAPS, 'capability'], mpolMode: [MPOL_MODE_NAMES, 'memory policy mode'] } as const;
 const ERRNO_NAMES = names(ERRNOS);
 const EXITS = names(KVM_EXIT_REASONS);
 const releaseProfileNames = (): Set<string> => new Set(profileNames().filter((n) => getProfile(n).status === 'released'));
 
 function checkField(spec: FieldSpec, value: unknown, where: string): void {
   if (spec.type === 'flags') checkFlags(value, where);
-  else if (spec.type === 'nameOrNumber') checkNameOrNumber(value, spec.names === 'vmType' ? VM_TYPES : CAPS, spec.names === 'vmType' ? 'VM type' : 'capability', where);
+  else if (spec.type === 'nameOrNumber') checkNameOrNumber(value, NAME_TABLES[spec.names][0], NAME_TABLES[spec.names][1], where);
 }
 
 /** Check every name of an instance's steps and requirements (after matrix values are in place). */

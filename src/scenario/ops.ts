@@ -3,6 +3,7 @@ import { UnsupportedError } from '../errors.js';
 import type { FdHandle, GuestMemfd, HostMapping, Kvm, Pin, Vm, VmTypeInput } from '../api.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
+import { MPOL_MODES } from '../uapi/mempolicy.js';
 import type { StepKind } from './format.js';
 import type { Flags, StepOf, U64 } from './types.js';
 import type { Step } from './types.js';
@@ -116,6 +117,18 @@ export const EXECUTORS: { [K in StepKind]: Executor<K> } = {
   mappingLength: (ctx, s, w) => map(ctx, s, w).length,
   mprotect: (ctx, s, w) => map(ctx, s, w).mprotect(small(flags(s.prot, `${w}.prot`), `${w}.prot`)),
   madvise: (ctx, s, w) => map(ctx, s, w).madvise(s.advice),
+  mbind: (ctx, s, w) =>
+    map(ctx, s, w).mbind({
+      mode: typeof s.mode === 'string' && MPOL_MODES.has(s.mode) ? s.mode : small(u64Value(s.mode, `${w}.mode`), `${w}.mode`),
+      modeFlags: small(flags(s.modeFlags, `${w}.modeFlags`), `${w}.modeFlags`),
+      flags: small(flags(s.flags, `${w}.flags`), `${w}.flags`),
+      ...(s.nodes ? { nodes: s.nodes.map((n, i) => small(u64Value(n, `${w}.nodes[${i}]`), `${w}.nodes[${i}]`)) } : {}),
+      ...(s.maxnode !== undefined ? { maxnode: u64(s.maxnode, `${w}.maxnode`) } : {}),
+      ...(s.offset !== undefined ? { offset: u64(s.offset, `${w}.offset`) } : {}),
+      ...(s.length !== undefined ? { length: u64(s.length, `${w}.length`) } : {}),
+    }),
+  getMempolicy: (ctx, s, w) => map(ctx, s, w).getMempolicy(u64(s.offset, `${w}.offset`)),
+  pageNode: (ctx, s, w) => map(ctx, s, w).pageNode(u64(s.offset, `${w}.offset`)),
   hostRead: (ctx, s, w) => map(ctx, s, w).read(u64(s.offset, `${w}.offset`), small(u64(s.length, `${w}.length`), `${w}.length`)),
   hostWrite: (ctx, s, w) => map(ctx, s, w).write(u64(s.offset, `${w}.offset`), hexBytes(s.bytes, `${w}.bytes`)),
   hostFill: (ctx, s, w) => map(ctx, s, w).fill(u64(s.offset, `${w}.offset`), u64(s.length, `${w}.length`), s.byte),

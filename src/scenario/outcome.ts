@@ -2,6 +2,7 @@
 import { KvmError, UnsupportedError } from '../errors.js';
 import type { Expectation, Outcome } from './types.js';
 import { hexBytes, u64Value } from './values.js';
+import { MPOL_MODE_FLAG_BITS } from '../uapi/mempolicy.js';
 
 function plain(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
@@ -97,6 +98,10 @@ export function mismatch(expect: Expectation | undefined, o: Outcome): string | 
     const byte = expect.allBytes.toString(16).padStart(2, '0');
     if (hex.length === 0 || hex !== byte.repeat(hex.length / 2)) return fail();
   }
+  if (expect.policy !== undefined) {
+    const got = policyText(value);
+    if (got !== expect.policy) return `expected policy ${expect.policy}, got ${got}`;
+  }
   if (expect.stat !== undefined) {
     const st = value as Record<string, unknown>;
     for (const [field, v] of Object.entries(expect.stat)) {
@@ -104,4 +109,13 @@ export function mismatch(expect: Expectation | undefined, o: Outcome): string | 
     }
   }
   return undefined;
+}
+
+/** A getMempolicy result as expect.policy writes it: "MPOL_BIND nodes=0", "MPOL_PREFERRED|MPOL_F_STATIC_NODES nodes=0,5". */
+function policyText(value: unknown): string {
+  const p = value as { mode?: unknown; name?: unknown; modeFlags?: unknown; nodes?: unknown } | undefined;
+  if (!p || typeof p.mode !== 'number' || typeof p.modeFlags !== 'number' || !Array.isArray(p.nodes)) return `(not a policy: ${JSON.stringify(value)})`;
+  const flagNames = MPOL_MODE_FLAG_BITS.entries().filter(([, v]) => (p.modeFlags as number) & v).map(([n]) => n);
+  const head = [typeof p.name === 'string' ? p.name : String(p.mode), ...flagNames].join('|');
+  return p.nodes.length ? `${head} nodes=${p.nodes.join(',')}` : head;
 }

@@ -66,6 +66,9 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
   // Asked last: a check that needs both pins and an unreleased feature is skipped for the feature,
   // which is the reason that holds on every backend (pins are a backend's gap, not the kernel's).
   const noPins = r.pins && !features.pins ? 'long-term pins are not available on this backend' : undefined;
+  if (r.memoryNodes !== undefined && features.memoryNodes.length < r.memoryNodes) {
+    return `needs ${r.memoryNodes} NUMA nodes with memory; this ${kvm.backend === 'model' ? 'profile' : 'machine'} has ${features.memoryNodes.length} (${features.memoryNodes.join(',')})`;
+  }
   if (r.transparentHugepages !== undefined) {
     // The kernel backend is the running kernel: its configuration is this machine's.
     const thp = features.profileData ? features.profileData.transparentHugepages : transparentHugepagesBuiltIn();

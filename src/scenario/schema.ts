@@ -94,6 +94,7 @@ const EXPECT: Json = {
         gpa: ref('u64'),
         isWrite: { type: 'boolean' },
         exitFlags: ref('u64'),
+        policy: { type: 'string', pattern: '^MPOL_[A-Z_]+(\\|MPOL_F_[A-Z_]+)*( nodes=[0-9]+(,[0-9]+)*)?$' },
         unsupported: { const: true },
       },
     },
@@ -113,6 +114,7 @@ const REQUIRES: Json = {
     pins: { type: 'boolean', description: 'The backend must support long-term pins.' },
     transparentHugepages: { type: 'boolean', description: 'true: the kernel (or the model\'s profile) has transparent huge pages; false: it is built without them.' },
     backend: { enum: ['model', 'kernel'], description: 'Only on this backend.' },
+    memoryNodes: { type: 'integer', minimum: 1, description: 'At least this many NUMA nodes with memory (a policy naming node 1 needs 2).' },
   },
 };
 

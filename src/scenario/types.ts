@@ -25,6 +25,8 @@ export interface ExpectObject {
   gpa?: number | string;
   isWrite?: boolean;
   exitFlags?: number | string;
+  /** A policy as getMempolicy reports it: "MPOL_BIND nodes=0", "MPOL_PREFERRED|MPOL_F_STATIC_NODES nodes=0,5", "MPOL_DEFAULT". */
+  policy?: string;
   unsupported?: true;
 }
 
@@ -38,6 +40,8 @@ export interface Requires {
   pins?: boolean;
   transparentHugepages?: boolean;
   backend?: 'model' | 'kernel';
+  /** At least this many NUMA nodes with memory (kvm.features().memoryNodes). */
+  memoryNodes?: number;
 }
 
 /** A u64 as a scenario writes it (see values.ts). */

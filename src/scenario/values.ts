@@ -2,6 +2,7 @@
 import { unreachableUserRange } from '../handles/unreachable.js';
 import { FALLOC_FLAGS, GUEST_MEMFD_FLAGS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MEMORY_ATTRIBUTES, MEMSLOT_FLAGS, PROT_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
+import { MPOL_MF_FLAGS, MPOL_MODE_FLAG_BITS } from '../uapi/mempolicy.js';
 import { getProfile, profileNames } from '../model/profile.js';
 import { U64_MAX } from '../uapi/memory.js';
 
@@ -21,6 +22,8 @@ const NAMED: ReadonlyMap<string, bigint> = (() => {
   m.set('MAP_PRIVATE', BigInt(MAP_PRIVATE));
   m.set('MAP_SHARED_VALIDATE', BigInt(MAP_SHARED_VALIDATE));
   m.set('PROT_NONE', 0n);
+  // Memory policy mode flags and mbind flags (values, as their tables hold them).
+  for (const t of [MPOL_MODE_FLAG_BITS, MPOL_MF_FLAGS]) for (const [name, value] of t.entries()) m.set(name, BigInt(value));
   return m;
 })();
 

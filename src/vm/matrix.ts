@@ -8,6 +8,8 @@ import { MARKER } from './protocol.js';
 export interface MatrixRow {
   kernel: string;
   vmTypes: string;
+  /** The release profile conform chose for the kernel (its JSON's "profile" note). */
+  profile?: string;
   /** Per backend: pass/fail/skip/known-divergence counts, e.g. { kernel: {...}, model: {...} }. */
   kernelCounts?: Record<string, number>;
   disagreements?: number;
@@ -27,6 +29,7 @@ export function matrixGuestCommand(fuzzSeconds: number): string[] {
 }
 
 interface ConformJson {
+  profile?: string;
   runs: { backend: string; summary: Record<string, number> }[];
   disagreements: { divergence?: unknown }[];
 }
@@ -38,6 +41,8 @@ export function parseMatrixOutput(stdout: string, row: MatrixRow): void {
     const json = JSON.parse(conformText) as ConformJson;
     const kernelRun = json.runs.find((r) => r.backend === 'kernel');
     if (kernelRun) row.kernelCounts = kernelRun.summary;
+    const profile = /^profile (\S+?):/.exec(json.profile ?? '')?.[1];
+    if (profile) row.profile = profile;
     row.disagreements = json.disagreements.length;
     row.undocumentedDisagreements = json.disagreements.filter((d) => !d.divergence).length;
   } catch {
@@ -52,12 +57,13 @@ export function parseMatrixOutput(stdout: string, row: MatrixRow): void {
 }
 
 export function formatMatrix(rows: readonly MatrixRow[]): string {
-  const header = ['kernel', 'VM types', 'passed', 'failed', 'skipped', 'known div.', 'disagreements (undoc.)', 'fuzz ops (ops/s)', 'fuzz disagr.', 'wall', 'status'];
+  const header = ['kernel', 'VM types', 'profile', 'passed', 'failed', 'skipped', 'known div.', 'disagreements (undoc.)', 'fuzz ops (ops/s)', 'fuzz disagr.', 'wall', 'status'];
   const body = rows.map((r) => {
     const c = r.kernelCounts;
     return [
       r.kernel,
       r.vmTypes,
+      r.profile ?? '-',
       String(c?.pass ?? '-'),
       String(c?.fail ?? '-'),
       String(c?.skip ?? '-'),

@@ -1,6 +1,7 @@
 /**
- * npm run test:kernels [-- --fuzz-seconds N] [--only debian:7.3]: the matrix over every cached
- * kernel, each booted once with gmem vm; prints one table (Markdown, for README) and exits 1 when
+ * npm run test:kernels [-- --fuzz-seconds N] [--only debian:7.3] [--numa N]: the matrix over every
+ * cached kernel, each booted once with gmem vm (with N NUMA nodes, default 2, so the memory
+ * policy checks that name a second node run); prints one table (Markdown, for README) and exits 1 when
  * a kernel could not be booted or a disagreement is not a documented divergence.
  */
 import { spawn } from 'node:child_process';
@@ -11,10 +12,11 @@ import { formatMatrix, matrixGuestCommand, parseMatrixOutput, type MatrixRow } f
 import { kernelCacheDir } from './paths.js';
 
 const GMEM = fileURLToPath(new URL('../../../bin/gmem.js', import.meta.url));
-const { values } = parseArgs({ options: { 'fuzz-seconds': { type: 'string', default: '60' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { 'fuzz-seconds': { type: 'string', default: '60' }, only: { type: 'string' }, numa: { type: 'string', default: '2' } } });
 const fuzzSeconds = Number(values['fuzz-seconds']);
-if (!Number.isFinite(fuzzSeconds) || fuzzSeconds <= 0) {
-  process.stderr.write('usage: npm run test:kernels -- [--fuzz-seconds N] [--only debian:7.3]\n');
+const numa = values.numa;
+if (!Number.isFinite(fuzzSeconds) || fuzzSeconds <= 0 || !/^[1-8]$/.test(numa)) {
+  process.stderr.write('usage: npm run test:kernels -- [--fuzz-seconds N] [--only debian:7.3] [--numa 1..8]\n');
   process.exit(2);
 }
 const entries = listEntries(kernelCacheDir()).filter((e) => {
@@ -30,7 +32,7 @@ if (entries.length === 0) {
 function bootOne(spec: string): Promise<{ stdout: string; stderr: string; status: number | null; seconds: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [GMEM, 'vm', '--kernel', spec, '--timeout', String(fuzzSeconds + 600), '--', ...matrixGuestCommand(fuzzSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [GMEM, 'vm', '--kernel', spec, '--numa', numa, '--timeout', String(fuzzSeconds + 600), '--', ...matrixGuestCommand(fuzzSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

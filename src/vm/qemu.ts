@@ -26,6 +26,8 @@ export interface BootOptions {
   kernel: string;
   initrd: string;
   memoryMiB: number;
+  /** NUMA nodes the guest sees (default 1: no -numa option); the memory is split between them. */
+  numaNodes?: number;
   timeoutSeconds: number;
   command: readonly string[];
   accel: Acceleration;
@@ -64,6 +66,27 @@ export function findQemu(env: NodeJS.ProcessEnv = process.env): string {
   const path = which(name);
   if (!path) throw new QemuMissingError(`${name} is not installed: install QEMU with \`apt-get install qemu-system-x86\` (as root)`);
   return path;
+}
+
+/** The most NUMA nodes `--numa` offers: enough for any policy a check names, few for QEMU. */
+export const MAX_NUMA_NODES = 8;
+
+/**
+ * QEMU's memory options: `-m` alone, or for several nodes one RAM backend per node, its share of
+ * the memory (the first nodes take the remainder, a MiB each) and the vCPU on node 0; the shares
+ * add up to `-m` exactly, as QEMU requires.
+ */
+export function memoryArgs(memoryMiB: number, numaNodes = 1): string[] {
+  if (!Number.isInteger(numaNodes) || numaNodes < 1 || numaNodes > MAX_NUMA_NODES) throw new RangeError(`numaNodes must be 1..${MAX_NUMA_NODES}, got ${numaNodes}`);
+  if (numaNodes === 1) return ['-m', String(memoryMiB)];
+  const share = Math.floor(memoryMiB / numaNodes);
+  if (share < 64) throw new RangeError(`${memoryMiB} MiB is too little for ${numaNodes} NUMA nodes (at least 64 MiB each)`);
+  const args = ['-m', String(memoryMiB)];
+  for (let i = 0; i < numaNodes; i++) {
+    const size = share + (i < memoryMiB - share * numaNodes ? 1 : 0);
+    args.push('-object', `memory-backend-ram,id=gmemnode${i},size=${size}M`, '-numa', `node,nodeid=${i},memdev=gmemnode${i}${i === 0 ? ',cpus=0' : ''}`);
+  }
+  return args;
 }
 
 export function commandParameter(command: readonly string[]): string {
@@ -108,7 +131,7 @@ export function boot(options: BootOptions): Boot {
   const qemuArgs = [
     '-name', 'gmem-vm',
     '-nodefaults', '-no-reboot', '-display', 'none',
-    '-m', String(options.memoryMiB),
+    ...memoryArgs(options.memoryMiB, options.numaNodes),
     ...options.accel.qemuArgs,
     '-kernel', options.kernel, '-initrd', options.initrd, '-append', append,
     '-serial', 'stdio',

@@ -15,7 +15,7 @@ import { NotAKernelError, readKernelImage } from '../../src/vm/kernelImage.js';
 import { kvmModules, moduleDepends, ModulesError } from '../../src/vm/kvmModules.js';
 import { kernelCacheDir } from '../../src/vm/paths.js';
 import { parseGuestLine, shellQuote } from '../../src/vm/protocol.js';
-import { commandParameter } from '../../src/vm/qemu.js';
+import { commandParameter, memoryArgs } from '../../src/vm/qemu.js';
 import { which } from '../../src/vm/run.js';
 import { fakeBzImage, fakeModule } from './fakes.js';
 
@@ -61,6 +61,18 @@ describe('the guest console protocol', () => {
     const argv = ['gmem', 'conform', '--filter', 'create.*', "it's", 'a b', ''];
     const r = spawnSync('sh', ['-c', `set -- ${shellQuote(argv)}; printf '%s\\n' "$@"`], { encoding: 'utf8' });
     assert.equal(r.stdout, argv.join('\n') + '\n');
+  });
+  it('--numa N gives QEMU one RAM backend per node, the shares adding up to -m, the vCPU on node 0', () => {
+    assert.deepEqual(memoryArgs(1536), ['-m', '1536']);
+    const args = memoryArgs(1537, 2);
+    assert.deepEqual(args, [
+      '-m', '1537',
+      '-object', 'memory-backend-ram,id=gmemnode0,size=769M', '-numa', 'node,nodeid=0,memdev=gmemnode0,cpus=0',
+      '-object', 'memory-backend-ram,id=gmemnode1,size=768M', '-numa', 'node,nodeid=1,memdev=gmemnode1',
+    ]);
+    assert.throws(() => memoryArgs(100, 2), /too little for 2 NUMA nodes/);
+    assert.throws(() => memoryArgs(1536, 9), RangeError);
+    assert.throws(() => memoryArgs(1536, 0), RangeError);
   });
   it('a command too long for the kernel command line is a RangeError', () => {
     assert.match(commandParameter(['true']), /^gmem\.cmd=[A-Za-z0-9+/=]+$/);
@@ -134,6 +146,7 @@ describe('kernel builds and the matrix', () => {
   });
   it('a row takes the kernel counts from conform JSON and the fuzz totals from its closing line', () => {
     const conform = JSON.stringify({
+      profile: 'profile linux-7.3: matches this kernel (7.3.4)',
       runs: [{ backend: 'model (x)', summary: { pass: 9, fail: 0, skip: 1, 'known-divergence': 0 } }, { backend: 'kernel', summary: { pass: 7, fail: 1, skip: 1, 'known-divergence': 1 } }],
       disagreements: [{ divergence: 'pvm-x' }, {}],
     });
@@ -144,6 +157,6 @@ describe('kernel builds and the matrix', () => {
     assert.equal(row.disagreements, 2);
     assert.equal(row.undocumentedDisagreements, 1);
     assert.equal(row.fuzzOperations, 500);
-    assert.match(formatMatrix([row]), /\| 7\.3\.4 +\| DEFAULT +\| 7 +\| 1 +\| 1 +\| 1 +\| 2 \(1\) +\| 500 \(250\) +\| 0 +\| 30 s \| ok +\|/);
+    assert.match(formatMatrix([row]), /\| 7\.3\.4 +\| DEFAULT +\| linux-7\.3 +\| 7 +\| 1 +\| 1 +\| 1 +\| 2 \(1\) +\| 500 \(250\) +\| 0 +\| 30 s \| ok +\|/);
   });
 });

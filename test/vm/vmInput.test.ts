@@ -38,6 +38,9 @@ const VM_CASES: { name: string; args: string[]; env?: Record<string, string>; st
   { name: 'nothing after --', args: ['--kernel', kernel, '--'], stderr: /nothing after --/ },
   { name: 'a bad --timeout', args: ['--kernel', kernel, '--timeout', '-3'], stderr: /--timeout needs a positive number/ },
   { name: 'a bad --memory', args: ['--kernel', kernel, '--memory', 'lots'], stderr: /--memory needs a positive number/ },
+  { name: 'a fractional --numa', args: ['--kernel', kernel, '--numa', '1.5'], stderr: /--numa needs a whole number of nodes from 1 to 8/ },
+  { name: 'too many --numa nodes', args: ['--kernel', kernel, '--numa', '9'], stderr: /--numa needs a whole number of nodes from 1 to 8/ },
+  { name: 'too little --memory for the --numa nodes', args: ['--kernel', kernel, '--memory', '100', '--numa', '2'], stderr: /100 MiB is too little for 2 NUMA nodes/ },
   { name: 'a command too long for the kernel command line', args: ['--kernel', kernel, '--', 'echo', 'x'.repeat(3000)], stderr: /the command is too long for the kernel command line/ },
 ];
 const KERNELS_CASES: { name: string; args: string[]; status: number; stdout?: RegExp; stderr?: RegExp }[] = [

@@ -245,6 +245,37 @@ Napi::Value Madvise(const Napi::CallbackInfo& info) {
   return Errno(info.Env(), gmem::AdviseRegistered(addr, length, advice));
 }
 
+// mbind(address, length, mode, mask: Uint8Array | null, maxnode, flags) -> 0 | -errno, inside one
+// mapping of ours (mappings.cc checks the range and that the mask holds what the kernel reads).
+Napi::Value Mbind(const Napi::CallbackInfo& info) {
+  uint64_t addr, length, mode, maxnode;
+  int64_t flags;
+  gmem::Bytes mask{nullptr, 0};
+  if (!ToU64(info[0], &addr) || !ToU64(info[1], &length) || !ToU64(info[2], &mode) ||
+      !(info[3].IsNull() || ToBytes(info.Env(), info[3], &mask)) || !ToU64(info[4], &maxnode) ||
+      !gmem::ToIntIn(info[5], 0, 4294967295.0, &flags)) {
+    return Bad(info.Env());
+  }
+  return Errno(info.Env(), gmem::PolicyRegistered(addr, length, mode, mask.data, mask.length, maxnode, static_cast<uint32_t>(flags)));
+}
+
+// getMempolicy(address, flags) -> { mode, mask: Uint8Array } | -errno: MPOL_F_ADDR (the policy at
+// an address of ours) or MPOL_F_ADDR | MPOL_F_NODE (mode is then the node of the page there).
+Napi::Value GetMempolicy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t addr;
+  int flags;
+  if (!ToU64(info[0], &addr) || !ToI32(info[1], &flags)) return Bad(env);
+  Napi::Uint8Array mask = Napi::Uint8Array::New(env, gmem::kPolicyMaskBytes);
+  int mode = 0;
+  long r = gmem::GetPolicyRegistered(addr, flags, &mode, mask.Data(), mask.ByteLength());
+  if (r != 0) return Errno(env, r);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("mode", Napi::Number::New(env, mode));
+  out.Set("mask", mask);
+  return out;
+}
+
 Napi::Value Fallocate(const Napi::CallbackInfo& info) {
   int fd, mode;
   uint64_t offset, len;
@@ -411,6 +442,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("munmap", Napi::Function::New(env, Munmap));
   exports.Set("mprotect", Napi::Function::New(env, Mprotect));
   exports.Set("madvise", Napi::Function::New(env, Madvise));
+  exports.Set("mbind", Napi::Function::New(env, Mbind));
+  exports.Set("getMempolicy", Napi::Function::New(env, GetMempolicy));
   exports.Set("fallocate", Napi::Function::New(env, Fallocate));
   exports.Set("fstat", Napi::Function::New(env, Fstat));
   exports.Set("read", Napi::Function::New(env, Read));

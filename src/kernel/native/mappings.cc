@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <map>
@@ -121,6 +123,41 @@ long AdviseRegistered(uint64_t address, uint64_t length, int advice) {
   auto it = Exact(held, address, length);
   if (it == Registry().end()) return kBadArguments;
   if (madvise(reinterpret_cast<void*>(address), length, advice) < 0) return -errno;
+  return 0;
+}
+
+
+namespace {
+// The bytes get_nodes reads from a node mask for `maxnode`: the longs holding maxnode - 1 bits,
+// or none when it reads nothing (maxnode - 1 is 0, or above PAGE_SIZE * 8, which it refuses).
+uint64_t NodemaskReadBytes(uint64_t maxnode) {
+  uint64_t bits = maxnode - 1;  // Wraps for 0, as the kernel's --maxnode does.
+  if (bits == 0 || bits > 4096 * 8) return 0;
+  return (bits + 63) / 64 * 8;
+}
+}  // namespace
+
+long PolicyRegistered(uint64_t address, uint64_t length, uint64_t mode, const uint8_t* mask, uint64_t mask_length,
+                      uint64_t maxnode, uint32_t flags) {
+  if (mask != nullptr && mask_length < NodemaskReadBytes(maxnode)) return kBadArguments;
+  // The kernel rounds the length up to whole pages: the rounded range must be ours too.
+  uint64_t rounded = PageRoundUp(length);
+  if (length != 0 && rounded == 0) return kBadArguments;
+  std::lock_guard<std::mutex> held(g_lock);
+  // A start inside a page is refused by the kernel before anything is read or changed: it only
+  // needs to be in one of ours.
+  if (Containing(address, (address & 4095) != 0 ? 0 : rounded) == Registry().end()) return kBadArguments;
+  if (syscall(SYS_mbind, address, length, mode, mask, maxnode, flags) < 0) return -errno;
+  return 0;
+}
+
+long GetPolicyRegistered(uint64_t address, int flags, int* mode, uint8_t* mask, uint64_t mask_length) {
+  if ((flags != MPOL_F_ADDR_BIT && flags != (MPOL_F_ADDR_BIT | MPOL_F_NODE_BIT)) || mask_length < kPolicyMaskBytes) {
+    return kBadArguments;
+  }
+  std::lock_guard<std::mutex> held(g_lock);
+  if (Containing(address, 1) == Registry().end()) return kBadArguments;
+  if (syscall(SYS_get_mempolicy, mode, mask, kPolicyMaskBytes * 8 + 1, address, flags) < 0) return -errno;
   return 0;
 }
 

@@ -36,4 +36,17 @@ long ProtectRegistered(uint64_t address, uint64_t length, int prot);
 // (or MADV_COLLAPSE); any other advice is kBadArguments, as the JavaScript side offers no other.
 long AdviseRegistered(uint64_t address, uint64_t length, int advice);
 
+// mbind(2) of [address, address + length) (rounded up to whole pages) inside one registered
+// mapping, so no policy reaches memory the addon did not map. `mask` may be null; else it must
+// hold every byte the kernel reads for `maxnode`. Mode and flags go to the kernel as given: they
+// are what it validates.
+long PolicyRegistered(uint64_t address, uint64_t length, uint64_t mode, const uint8_t* mask, uint64_t mask_length,
+                      uint64_t maxnode, uint32_t flags);
+// get_mempolicy(2) at an address inside a registered mapping, with MPOL_F_ADDR (the policy) or
+// MPOL_F_ADDR | MPOL_F_NODE (the node of the page there) only; `mask` takes kPolicyMaskBytes.
+constexpr int MPOL_F_NODE_BIT = 1 << 0;
+constexpr int MPOL_F_ADDR_BIT = 1 << 1;
+constexpr uint64_t kPolicyMaskBytes = 128;  // 1024 nodes: the largest MAX_NUMNODES on x86.
+long GetPolicyRegistered(uint64_t address, int flags, int* mode, uint8_t* mask, uint64_t mask_length);
+
 }  // namespace gmem

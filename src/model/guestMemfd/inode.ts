@@ -12,6 +12,8 @@ import { RefCounted } from '../refCounted.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../uapi/memory.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../../uapi/flags.js';
 import { PinSet } from './pins.js';
+import { SparseRanges } from '../sparseRanges.js';
+import { PolicyRanges, placementNode } from '../mempolicy.js';
 import { liveModelObjects } from '../stats.js';
 
 /** The two values of a page's attribute in the inode. */
@@ -72,6 +74,10 @@ export class GmemInode extends RefCounted {
   readonly pins = new PinSet();
   /** READ/WRITE withdrawn for good (the granular-flags profile). */
   seals = 0n;
+  /** The shared memory policy by file page; undefined until an mbind sets one. */
+  private policy: PolicyRanges | undefined;
+  /** Pages placed off the local node by the policy (absent: the local node); kept once a policy exists. */
+  private placed: SparseRanges<number> | undefined;
   /** Per page: 0 when unbound, else the binding slot's key + 1. */
   private readonly bindings: RangeMap;
   private readonly boundSlots = new Map<number, BoundSlot>();
@@ -108,6 +114,38 @@ export class GmemInode extends RefCounted {
     this.vm.put();
   }
 
+  /** The file's shared memory policy (7.x's guest_memfd set_policy), made on the first mbind. */
+  sharedPolicy(): PolicyRanges {
+    return (this.policy ??= new PolicyRanges());
+  }
+
+  /**
+   * The NUMA node of a page that holds memory: where the file's policy placed it when it was
+   * allocated (UNKNOWN_NODE for an interleaved one), else the local node.
+   */
+  pageNode(page: number): number {
+    return this.placed?.at(page) ?? placementNode(null, this.vm.profile);
+  }
+
+  /** Record where the holes of [start, end) go as they are allocated now, under the file's policy. */
+  private place(start: number, end: number): void {
+    const policy = this.policy!;
+    const placed = (this.placed ??= new SparseRanges<number>((a, b) => a === b));
+    for (const hole of [...this.pageState.ranges(start, end)]) {
+      if (hole.value !== PageState.Hole) continue;
+      for (const piece of policy.pieces(hole.start, hole.end)) {
+        const node = placementNode(piece.value, this.vm.profile);
+        placed.set(piece.start, piece.end, node === placementNode(null, this.vm.profile) ? null : node);
+      }
+    }
+  }
+
+  /** Whether any page of [start, end) (clipped to the file) holds memory. */
+  anyPageIn(start: number, end: number): boolean {
+    const to = Math.min(end, this.pageCount);
+    return start < to && this.pageState.findFirst(start, to, (v) => v !== PageState.Hole) >= 0;
+  }
+
   /** The host fault rule (kvm_gmem_fault_user_mapping): past the end, or private, is a SIGBUS. */
   hostFault(page: number): HostFaultVerdict {
     if (page >= this.pageCount) return 'past-eof';
@@ -141,6 +179,7 @@ export class GmemInode extends RefCounted {
     if (start >= end) return;
     // Most touches are of pages already in use: one range query, and nothing to change.
     if (this.pageState.findFirst(start, end, notUptodate) < 0) return;
+    if (this.policy !== undefined) this.place(start, end);
     for (const piece of [...this.pageState.ranges(start, end)]) {
       if (piece.value !== PageState.Uptodate) this.contents.drop(piece.start, piece.end);
     }
@@ -149,6 +188,7 @@ export class GmemInode extends RefCounted {
 
   /** fallocate allocate: holes become allocated pages; pages in use are left as they are. */
   allocate(startPage: number, endPage: number): void {
+    if (this.policy !== undefined) this.place(startPage, Math.min(endPage, this.pageCount));
     this.pageState.update(startPage, endPage, holeToAllocated);
   }
 
@@ -157,6 +197,7 @@ export class GmemInode extends RefCounted {
     const end = Math.min(endPage, this.pageCount);
     if (startPage >= end) return;
     this.pageState.set(startPage, end, PageState.Hole);
+    this.placed?.set(startPage, end, null);
     this.contents.drop(startPage, end);
     this.pins.detach(startPage, end); // Pinned pages leave the file; the pins keep the old pages.
   }
