@@ -79,8 +79,8 @@ const vmOf = (r: Random, n: Names): string | undefined => (n.privateVms.length &
 
 /** A guest physical address: mostly inside a slot that may exist, sometimes anywhere. */
 function guestAddress(r: Random, n: Names, vm: string): bigint {
-  // Only where the kernel backend's guest program reaches (its page tables identity-map the low
-  // 2^46 bytes at most; beyond, its vCPU shuts down instead of answering).
+  // Only where the kernel backend's guest program can answer: below 2^46 (its page tables name
+  // the frame; past the guest's physical address width its vCPU shuts down instead).
   const top = 1n << BigInt(Math.min(n.profile.maxGpaBits, 46));
   const slots = n.slots.filter((s) => s.vm === vm && s.gpa + BigInt(s.pages + 1) * BigInt(P) <= top);
   if (slots.length && r.chance(0.85)) {
