@@ -223,8 +223,8 @@ export interface Vm extends FdHandle {
   createVcpu(id: number): Vcpu;
   /**
    * Guest-side memory access, as a vCPU sees it. On the kernel it runs a tiny guest program on a
-   * vCPU of its own (the highest id KVM allows) with a code memslot of its own that exists only
-   * during the access.
+   * vCPU of its own (the highest id KVM allows) with a code memslot of its own, which stays between
+   * accesses but is deleted before any memslot call or vCPU of the caller's could meet it.
    */
   readonly guest: GuestAccess;
 }

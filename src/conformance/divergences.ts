@@ -24,7 +24,24 @@ type Recognizer = (step: Step, model: Outcome, kernel: Outcome) => boolean;
  */
 const ON_PVM_HOST = existsSync('/sys/module/kvm_pvm');
 const pvmGuestMmio: Recognizer = (step, model, kernel) =>
-  ON_PVM_HOST && (step.do === 'guestRead' || step.do === 'guestWrite') && 'exit' in kernel && kernel.exit === 'KVM_EXIT_MMIO' && !('exit' in model && model.exit === 'KVM_EXIT_MMIO');
+  ON_PVM_HOST && (step.do === 'guestRead' || step.do === 'guestWrite') && 'exit' in kernel && kernel.exit === 'KVM_EXIT_MMIO' && (!('exit' in model && model.exit === 'KVM_EXIT_MMIO') || mmioEarlier(step, model, kernel));
+
+/**
+ * Both exit MMIO, but the kernel at an earlier byte of the access, one the model served: an
+ * access that runs from such a slot into unbacked memory stops at its first byte on this host
+ * (checked: with userspace_addr 0 the kernel exits at the access's first byte; with the file's own
+ * mapping as userspace_addr both exit at the first byte past the slot).
+ */
+function mmioEarlier(step: Step, model: Outcome, kernel: Outcome): boolean {
+  if (!('exit' in model) || !('exit' in kernel) || model.isWrite !== kernel.isWrite) return false;
+  try {
+    const start = u64Value((step as { gpa?: unknown }).gpa, 'gpa');
+    const k = u64Value(kernel.gpa, 'gpa');
+    return start <= k && k < u64Value(model.gpa, 'gpa');
+  } catch {
+    return false;
+  }
+}
 
 export const RECOGNIZERS: Readonly<Record<string, Recognizer>> = {
   // Which of the two: a model EFAULT is the error-pfn path, anything else a slot served by its file.

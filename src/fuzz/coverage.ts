@@ -19,6 +19,8 @@ export interface CoverageTable {
   reachableHit: number;
   reachablePercent: number;
   counts: Record<string, number>;
+  /** Rules of this profile no run can reach, each with the reason (counted in `rules`, not in `reachable`). */
+  unreachable: { id: string; why: string }[];
   neverHit: { id: string; why?: string }[];
   /** Refusals no rule names: the registry is behind the model. */
   unnamed: Record<string, number>;
@@ -72,6 +74,7 @@ export class Coverage {
       hit,
       percent: rules.length ? Math.round((1000 * hit) / rules.length) / 10 : 100,
       counts,
+      unreachable: rules.flatMap((r) => (r.unreachable ? [{ id: r.id, why: r.unreachable }] : [])),
       neverHit: rules.filter((r) => !counts[r.id]).map((r) => (r.unreachable ? { id: r.id, why: r.unreachable } : { id: r.id })),
       unnamed: Object.fromEntries(this.unnamed),
     };
@@ -85,9 +88,14 @@ export function formatCoverage(t: CoverageTable): string {
   for (const [id, n] of Object.entries(t.counts).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`  ${id.padEnd(width)}  ${n ? String(n) : 'never'}`);
   }
-  if (t.neverHit.length) {
-    lines.push('never hit:');
-    for (const r of t.neverHit) lines.push(`  ${r.id}${r.why ? ` (${r.why})` : ''}`);
+  const open = t.neverHit.filter((r) => !r.why);
+  if (open.length) {
+    lines.push('never hit, reachable:');
+    for (const r of open) lines.push(`  ${r.id}`);
+  }
+  if (t.unreachable.length) {
+    lines.push(`unreachable (in the ${t.rules} rules, not in the ${t.reachable} reachable ones):`);
+    for (const r of t.unreachable) lines.push(`  ${r.id}: ${r.why}`);
   }
   for (const [reason, n] of Object.entries(t.unnamed)) lines.push(`  unnamed refusal x${n}: ${reason}`);
   return lines.join('\n') + '\n';

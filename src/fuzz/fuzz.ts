@@ -8,7 +8,7 @@
  * counts steer generation towards the rules not yet met (src/fuzz/generate.ts).
  */
 import type { Kvm } from '../api.js';
-import { compareReports } from '../conformance/differential.js';
+import { compareReports, type DisagreementRow } from '../conformance/differential.js';
 import { openModel } from '../open.js';
 import type { Profile } from '../model/profile.js';
 import { scenarioInstances } from '../scenario/load.js';
@@ -105,6 +105,18 @@ function runModel(instance: ScenarioInstance, ctx: Context, invariants: boolean)
   }
 }
 
+/**
+ * The step a differential run reports, of the rows where model and kernel differ. A step a
+ * scenario limit stopped on either side already ended the comparison (the engine's rule: limits
+ * charge each backend what it really allocates). A step both sides did not run (the API refused
+ * the arguments, or a handle it names was never made) is the same answer, whatever addresses the
+ * two messages name. A step one side did not run while the other ran it is a disagreement: the
+ * one handle layer answered two ways.
+ */
+export function firstDisagreement(rows: readonly DisagreementRow[]): DisagreementRow | undefined {
+  return rows.find((r) => !('notRun' in r.aOutcome && 'notRun' in r.bOutcome));
+}
+
 /** Run one sequence; the first unexplained disagreement or broken invariant, or undefined. */
 function check(steps: Step[], ctx: Context): Finding | undefined {
   const instance = instanceOf(steps);
@@ -133,14 +145,12 @@ function check(steps: Step[], ctx: Context): Finding | undefined {
     if (ctx.stats) ctx.stats.kernelMs += performance.now() - t0;
   }
   const m = runModel(instance, ctx, false);
-  const first = compareReports(instance, m.report, k, { recognize: true }).rows[0];
+  const first = firstDisagreement(compareReports(instance, m.report, k, { recognize: true }).rows);
   if (!first) return undefined;
-  // A step one side did not run (a scenario limit kept a huge allocation off the kernel) says
-  // nothing about either: it is not a disagreement.
-  if ('notRun' in first.aOutcome || 'notRun' in first.bOutcome) return undefined;
-  // Nor does a question one backend cannot ask (the kernel's guest program cannot choose private
-  // or shared on a VM with private memory: the hardware or the attributes decide). The two
-  // states part there, so the comparison ends there too.
+  // A question one backend cannot ask (the kernel's guest program cannot choose private or shared
+  // on a VM with private memory: the hardware or the attributes decide) is not a disagreement. The
+  // two states part there, so the comparison ends there too. (A step only one side's API refused
+  // is reported: firstDisagreement passes it on.)
   if ('unsupported' in first.aOutcome || 'unsupported' in first.bOutcome) {
     if (ctx.stats) ctx.stats.unsupported[steps[first.step]!.do] = (ctx.stats.unsupported[steps[first.step]!.do] ?? 0) + 1;
     return undefined;
@@ -186,6 +196,8 @@ export function shrink(finding: Finding, openKernel: (() => Kvm) | undefined, pr
 
 /** What the disagreeing step must produce to match the model: as precise as the outcome allows. */
 function expectation(step: Step, o: Outcome): Expectation {
+  // The model's API refused the step: no expectation describes that (the run reports it).
+  if ('notRun' in o) return 'any';
   if ('errno' in o) return { errno: o.errno };
   if ('signal' in o) return { signal: o.signal as 'SIGBUS' };
   if ('exit' in o) return { exit: o.exit };

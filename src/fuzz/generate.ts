@@ -6,6 +6,7 @@
 import type { Profile } from '../model/profile.js';
 import type { Step, StepOf } from '../scenario/types.js';
 import { u64Value } from '../scenario/values.js';
+import { MADV_ADVICE } from '../uapi/flags.js';
 import type { Coverage } from './coverage.js';
 import type { Random } from './random.js';
 import { rulesFor } from './rules.js';
@@ -79,8 +80,8 @@ const vmOf = (r: Random, n: Names): string | undefined => (n.privateVms.length &
 
 /** A guest physical address: mostly inside a slot that may exist, sometimes anywhere. */
 function guestAddress(r: Random, n: Names, vm: string): bigint {
-  // Only where the kernel backend's guest program reaches (its page tables identity-map the low
-  // 2^46 bytes at most; beyond, its vCPU shuts down instead of answering).
+  // Only where the kernel backend's guest program can answer: below 2^46 (its page tables name
+  // the frame; past the guest's physical address width its vCPU shuts down instead).
   const top = 1n << BigInt(Math.min(n.profile.maxGpaBits, 46));
   const slots = n.slots.filter((s) => s.vm === vm && s.gpa + BigInt(s.pages + 1) * BigInt(P) <= top);
   if (slots.length && r.chance(0.85)) {
@@ -133,7 +134,7 @@ const BREADTH: Generator[] = [
     if (r.chance(0.2)) step.flags = r.pick([1, 2, 3]);
     return step;
   } },
-  { weight: 8, targets: ['host-', 'mprotect.'], gen: (r, n) => {
+  { weight: 8, targets: ['host-', 'mprotect.', 'mmap.madvise.'], gen: (r, n) => {
     if (!n.maps.length) return undefined;
     const m = r.pick(n.maps);
     const map = m.name;
@@ -141,13 +142,18 @@ const BREADTH: Generator[] = [
     const at = r.int(m.pages) * P + r.pick([0, 0, 1, P - 2]);
     const offset = String(at);
     const length = String(Math.max(1, Math.min(r.pick([1, 2, 16, P, P + 8, 3 * P]), m.pages * P - at)));
-    switch (r.int(4)) {
+    switch (r.int(9)) {
       case 0:
-        return { do: 'hostRead', map, offset, length };
       case 1:
-        return { do: 'hostWrite', map, offset, bytes: 'a5b4' };
+        return { do: 'hostRead', map, offset, length };
       case 2:
+      case 3:
+        return { do: 'hostWrite', map, offset, bytes: 'a5b4' };
+      case 4:
+      case 5:
         return { do: 'hostFill', map, offset, length, byte: r.int(256) };
+      case 6:
+        return { do: 'madvise', map, advice: r.pick(MADV_ADVICE.entries().map(([name]) => name)) };
       default:
         return { do: 'mprotect', map, prot: r.int(8) };
     }

@@ -1,7 +1,10 @@
 /**
  * vm.guest on the kernel backend: each access runs the copy program of guestProgram.ts on a
- * vCPU of its own. Its code lives in a memslot that exists only for the duration of the run, at a
- * guest physical range and slot id no caller slot uses, so callers never meet it.
+ * vCPU of its own. Its code lives in a memslot at a guest physical range and slot id no caller
+ * slot uses. The slot stays installed between accesses (adding and deleting a memslot costs
+ * 0.7-1.8 ms each on a kvm_pvm host, ten times the run itself), but never where a caller could
+ * meet it: it is deleted before a caller's memslot ioctl that names its id or overlaps its range,
+ * before any run of a caller's vCPU, and when the VM closes.
  */
 import type { GuestExit, MappingLevel, VcpuExit } from '../api.js';
 import { UnsupportedError } from '../errors.js';
@@ -15,9 +18,9 @@ import {
   BOUNCE_VA,
   CODE_REGION_SIZE,
   COPY_CODE,
+  GuestPageTables,
   longModeSregs,
-  pageTableEntries,
-  windowAddress,
+  type TableEntry,
 } from './guestProgram.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
@@ -25,6 +28,7 @@ import type { KernelVcpu } from './vcpu.js';
 
 const I = KVM_IOCTLS.byName;
 const HUGE = BigInt(CODE_REGION_SIZE);
+const PAGE = 0x1000;
 const RUN_TIMEOUT_MS = 5000;
 
 /** What the access needs from its VM. */
@@ -58,6 +62,10 @@ function settle(vcpu: KernelVcpu, exit: VcpuExit): void {
 
 export class KernelGuestAccess {
   private codeRegion: bigint | undefined;
+  /** The code's memslot while it is installed, and the page tables written since. */
+  private installed: { slot: number; codeGpa: bigint; tables: GuestPageTables } | undefined;
+  /** How much of the region the last installation's tables used (cleared before the next). */
+  private tablesUsed = 0;
 
   constructor(private readonly host: GuestAccessHost) {}
 
@@ -75,8 +83,31 @@ export class KernelGuestAccess {
     throw new UnsupportedError('kernel', 'mapping level', 'KVM does not tell userspace how it maps a guest page');
   }
 
-  /** Free the code region (the VM is closing). */
-  dispose(): void {
+  /**
+   * A caller's memslot ioctl is about to be issued: the code's memslot goes first if the caller
+   * names its id or a range over it (KVM would answer for it), otherwise it stays.
+   */
+  beforeCallerSlot(slot: number, gpa: bigint, size: bigint): void {
+    const i = this.installed;
+    if (!i || slot >>> 16 !== 0) return; // Another address space: no clash.
+    if ((slot & 0xffff) === i.slot || (gpa < i.codeGpa + HUGE && i.codeGpa < gpa + size)) this.retire();
+  }
+
+  /** Delete the code's memslot, if installed: the caller is about to do something that could see it. */
+  retire(): void {
+    if (this.installed === undefined || this.codeRegion === undefined) return;
+    const { slot, codeGpa } = this.installed;
+    this.installed = undefined;
+    this.setSlot(slot, codeGpa, 0n, this.codeRegion);
+  }
+
+  /**
+   * Free the code's memory: the VM is closing. If it outlives its descriptor (`vmOutlivesFd`),
+   * the memslot is deleted first; otherwise it dies with the VM, which costs nothing.
+   */
+  dispose(vmOutlivesFd: boolean): void {
+    if (vmOutlivesFd) this.retire();
+    this.installed = undefined;
     if (this.codeRegion !== undefined) this.host.native.munmap(this.codeRegion, HUGE);
     this.codeRegion = undefined;
   }
@@ -94,45 +125,43 @@ export class KernelGuestAccess {
   private copy(gpa: bigint, chunk: Uint8Array, direction: 'read' | 'write'): GuestExit | undefined {
     const native = this.host.native;
     const code = this.region();
-    const { codeGpa, slot } = this.placeCode(gpa, BigInt(chunk.length));
-    for (const [offset, entry] of pageTableEntries(codeGpa, gpa)) {
-      const b = new Uint8Array(8);
-      new DataView(b.buffer).setBigUint64(0, entry, true);
-      native.guardedWrite(code + BigInt(offset), b);
+    let tables = this.install(gpa, BigInt(chunk.length));
+    let window = tables.window(gpa);
+    if (!window) {
+      this.retire(); // Every window is taken: start again with empty tables.
+      tables = this.install(gpa, BigInt(chunk.length));
+      window = tables.window(gpa)!;
     }
+    this.writeEntries(tables, window.entries);
     if (direction === 'write') native.guardedWrite(code + BigInt(BOUNCE_OFFSET), chunk);
-    this.setSlot(slot, codeGpa, HUGE, code);
-    try {
-      const vcpu = this.host.helperVcpu();
-      vcpu.setSregs({ ...vcpu.getSregs(), ...longModeSregs(codeGpa) }); // Also drops any translation cached from the last run.
-      const target = windowAddress(gpa);
-      vcpu.setRegs({
-        ...vcpu.getRegs(),
-        rip: 0n,
-        rflags: 2n,
-        rsp: BigInt(BOUNCE_OFFSET),
-        rcx: BigInt(chunk.length),
-        rsi: direction === 'read' ? target : BOUNCE_VA,
-        rdi: direction === 'read' ? BOUNCE_VA : target,
-      });
-      const exit = vcpu.run(RUN_TIMEOUT_MS);
-      if (exit.reason !== 'KVM_EXIT_HLT') settle(vcpu, exit);
-      switch (exit.reason) {
-        case 'KVM_EXIT_HLT':
-          if (direction === 'read') native.guardedRead(code + BigInt(BOUNCE_OFFSET), chunk);
-          return undefined;
-        case 'KVM_EXIT_MMIO':
-          return { reason: 'KVM_EXIT_MMIO', gpa: exit.gpa, length: exit.length, isWrite: exit.isWrite };
-        case 'KVM_EXIT_MEMORY_FAULT':
-          return { reason: 'KVM_EXIT_MEMORY_FAULT', errno: exit.errno, flags: exit.flags, gpa: exit.gpa, size: exit.size };
-        default:
-          throw Object.assign(new Error(`the guest copy program stopped with ${exit.reason}: ${JSON.stringify(exit, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`), {
-            code: 'ERR_GUEST_PROGRAM',
-            exit,
-          });
-      }
-    } finally {
-      this.setSlot(slot, codeGpa, 0n, code); // Gone again before the caller can see it.
+    const codeGpa = this.installed!.codeGpa;
+    const vcpu = this.host.helperVcpu();
+    vcpu.setSregs({ ...vcpu.getSregs(), ...longModeSregs(codeGpa) });
+    const target = window.va;
+    vcpu.setRegs({
+      ...vcpu.getRegs(),
+      rip: 0n,
+      rflags: 2n,
+      rsp: BigInt(BOUNCE_OFFSET),
+      rcx: BigInt(chunk.length),
+      rsi: direction === 'read' ? target : BOUNCE_VA,
+      rdi: direction === 'read' ? BOUNCE_VA : target,
+    });
+    const exit = vcpu.run(RUN_TIMEOUT_MS);
+    if (exit.reason !== 'KVM_EXIT_HLT') settle(vcpu, exit);
+    switch (exit.reason) {
+      case 'KVM_EXIT_HLT':
+        if (direction === 'read') native.guardedRead(code + BigInt(BOUNCE_OFFSET), chunk);
+        return undefined;
+      case 'KVM_EXIT_MMIO':
+        return { reason: 'KVM_EXIT_MMIO', gpa: exit.gpa, length: exit.length, isWrite: exit.isWrite };
+      case 'KVM_EXIT_MEMORY_FAULT':
+        return { reason: 'KVM_EXIT_MEMORY_FAULT', errno: exit.errno, flags: exit.flags, gpa: exit.gpa, size: exit.size };
+      default:
+        throw Object.assign(new Error(`the guest copy program stopped with ${exit.reason}: ${JSON.stringify(exit, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`), {
+          code: 'ERR_GUEST_PROGRAM',
+          exit,
+        });
     }
   }
 
@@ -140,17 +169,53 @@ export class KernelGuestAccess {
     if (this.codeRegion === undefined) {
       const native = this.host.native;
       this.codeRegion = check<bigint>(native.mmap(HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n));
+      this.tablesUsed = 0;
       native.guardedWrite(this.codeRegion, COPY_CODE);
     }
     return this.codeRegion;
   }
 
-  /** A 2 MiB-aligned GPA below 64 GiB that no caller slot and not the target use, and a free slot id. */
+  /**
+   * The code's memslot installed where the target [gpa, gpa + length) is not: the one already
+   * installed if it is clear, else a new one with empty page tables. Its tables.
+   */
+  private install(gpa: bigint, length: bigint): GuestPageTables {
+    const { codeGpa, slot } = this.placeCode(gpa, length);
+    if (this.installed?.codeGpa === codeGpa && this.installed.slot === slot) return this.installed.tables;
+    this.retire();
+    const code = this.region();
+    // The slot is gone, and with it every translation KVM made through the old tables.
+    if (this.tablesUsed > PAGE) this.host.native.guardedWrite(code + BigInt(PAGE), new Uint8Array(this.tablesUsed - PAGE));
+    this.tablesUsed = 0;
+    const tables = new GuestPageTables(codeGpa);
+    this.writeEntries(tables, tables.initialEntries());
+    this.setSlot(slot, codeGpa, HUGE, code);
+    this.installed = { slot, codeGpa, tables };
+    return tables;
+  }
+
+  private writeEntries(tables: GuestPageTables, entries: TableEntry[]): void {
+    const code = this.region();
+    for (const [offset, entry] of entries) {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, entry, true);
+      this.host.native.guardedWrite(code + BigInt(offset), b);
+    }
+    this.tablesUsed = Math.max(this.tablesUsed, tables.usedBytes);
+  }
+
+  /**
+   * A 2 MiB-aligned GPA below 64 GiB that no caller slot and not the target use, and a free slot
+   * id: the installed ones while they still are.
+   */
   private placeCode(gpa: bigint, length: bigint): { codeGpa: bigint; slot: number } {
     const slots = [...this.host.userSlots().entries()];
     // Clear of every caller slot, and of the target bytes themselves: a target with no slot must
     // stay unbacked, or the program would read its own code there instead of exiting MMIO.
     const clashes = (a: bigint, b: bigint) => (a < gpa + length && gpa < b) || slots.some(([, s]) => a < s.gpa + s.size && s.gpa < b);
+    const used = new Set(slots.map(([id]) => id));
+    const here = this.installed;
+    if (here && !clashes(here.codeGpa, here.codeGpa + HUGE) && !used.has(here.slot)) return { codeGpa: here.codeGpa, slot: here.slot };
     let codeGpa: bigint | undefined;
     for (let g = 0x8000_0000n; g < 1n << 36n; g += HUGE) {
       if (!clashes(g, g + HUGE)) {
@@ -159,7 +224,6 @@ export class KernelGuestAccess {
       }
     }
     if (codeGpa === undefined) throw new Error('no free guest physical range for the guest copy program');
-    const used = new Set(slots.map(([id]) => id));
     let slot = 32763;
     while (used.has(slot)) slot--;
     return { codeGpa, slot };

@@ -9,6 +9,7 @@ import { KernelDescriptor } from './descriptor.js';
 import { encodeStruct } from './encode.js';
 import { KernelHostMapping } from './hostMapping.js';
 import type { NativeAddon } from './native.js';
+import type { VmHold } from './vmHold.js';
 import { check } from './sys.js';
 
 export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBackend {
@@ -27,9 +28,17 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
     readonly flags: bigint,
     /** Whether the kernel has the in-place series (see `conversion`). */
     inPlaceSeries: boolean,
+    /** The file and each of its mappings keep the VM alive: counted there (see KernelVm.close). */
+    private readonly vmHold: VmHold,
   ) {
     super(native, fd);
     this.conversion = inPlaceSeries ? 'attributes2' : undefined;
+    vmHold.get();
+  }
+
+  override close(): void {
+    super.close();
+    this.vmHold.put();
   }
 
   setMemoryAttributes2(a: MemoryAttributes2Words): void {
@@ -78,7 +87,7 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
 
   mmap(req: MmapRequest): MappingBackend {
     const address = check<bigint>(this.native.mmap(req.length, req.prot, req.flags, this.fd, req.offset));
-    return new KernelHostMapping(this.native, address, pageRoundUp(req.length), req.offset);
+    return new KernelHostMapping(this.native, address, pageRoundUp(req.length), req.offset, this.vmHold);
   }
 
   read(length: number): Uint8Array {

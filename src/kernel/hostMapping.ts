@@ -14,6 +14,7 @@ import { MPOL_F_ADDR, MPOL_F_NODE } from '../uapi/mempolicy.js';
 import { PAGE_SIZE_N } from '../uapi/memory.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
+import type { VmHold } from './vmHold.js';
 
 export class KernelHostMapping implements MappingBackend {
   readonly systemResource = true;
@@ -23,7 +24,11 @@ export class KernelHostMapping implements MappingBackend {
     readonly length: bigint,
     /** The file offset the mapping starts at (a SIGBUS names the file page). */
     private readonly offset: bigint,
-  ) {}
+    /** A guest_memfd mapping keeps the file, and so its VM, alive until it is unmapped. */
+    private readonly vmHold?: VmHold,
+  ) {
+    vmHold?.get();
+  }
 
   read(start: bigint, out: Uint8Array): void {
     this.settle('read', start, this.native.guardedRead(this.address + start, out), out.length);
@@ -59,6 +64,7 @@ export class KernelHostMapping implements MappingBackend {
 
   munmap(): void {
     check(this.native.munmap(this.address, this.length));
+    this.vmHold?.put();
   }
 
   private settle(operation: string, start: bigint, done: number, wanted: number): void {

@@ -8,6 +8,7 @@ import { KernelDescriptor } from './descriptor.js';
 import { decodeExit } from './exits.js';
 import type { KvmDevice } from './kvmDevice.js';
 import type { NativeAddon } from './native.js';
+import type { VmHold } from './vmHold.js';
 import { decodeRegs, decodeSregs, encodeRegs, encodeSregs } from './regs.js';
 import { check } from './sys.js';
 
@@ -16,8 +17,19 @@ const I = KVM_IOCTLS.byName;
 export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
   private readonly run_: bigint;
 
-  /** `device`: /dev/kvm (KVM_SET_CPUID2 takes what it supports), held until this vCPU closes. */
-  constructor(native: NativeAddon, fd: number, readonly id: number, private readonly device: KvmDevice, private readonly runSize: number) {
+  /**
+   * `device`: /dev/kvm (KVM_SET_CPUID2 takes what it supports), held until this vCPU closes.
+   * `caller`, for a vCPU the caller made (not the guest program's): what must happen before each
+   * KVM_RUN (the VM hides its guest program's memslot), and the VM's count of what holds it.
+   */
+  constructor(
+    native: NativeAddon,
+    fd: number,
+    readonly id: number,
+    private readonly device: KvmDevice,
+    private readonly runSize: number,
+    private readonly caller?: { beforeRun: () => void; vmHold: VmHold },
+  ) {
     super(native, fd);
     try {
       this.run_ = check<bigint>(native.mmap(BigInt(runSize), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n));
@@ -26,6 +38,7 @@ export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
       throw err;
     }
     device.get();
+    caller?.vmHold.get();
   }
 
   getRegs(): Regs {
@@ -53,6 +66,7 @@ export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
   }
 
   run(timeoutMs: number): VcpuExit {
+    this.caller?.beforeRun();
     const r = this.native.runVcpu(this.fd, this.run_, timeoutMs);
     if (r === 1) return { reason: 'timeout', timeoutMs };
     const exit = decodeExit(this.native, this.run_, r < 0 ? -r : 0);
@@ -76,5 +90,6 @@ export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
     this.native.munmap(this.run_, BigInt(this.runSize));
     super.close();
     this.device.put();
+    this.caller?.vmHold.put();
   }
 }

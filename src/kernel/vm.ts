@@ -15,6 +15,7 @@ import type { KvmDevice } from './kvmDevice.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
 import { KernelVcpu } from './vcpu.js';
+import { VmHolders, type VmHold } from './vmHold.js';
 
 const I = KVM_IOCTLS.byName;
 
@@ -25,6 +26,8 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
   private readonly slotsMade = new Map<number, { gpa: bigint; size: bigint }>();
   private readonly vcpuIds = new Set<number>();
   private helper: KernelVcpu | undefined;
+  /** Files, mappings and caller vCPUs that keep the VM alive once its descriptor is closed. */
+  private readonly holders = new VmHolders();
 
   constructor(
     native: NativeAddon,
@@ -50,7 +53,9 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
 
   override close(): void {
     this.helper?.close();
-    this.guest.dispose();
+    // Closing the descriptor destroys the VM, guest program slot and all, unless something else
+    // holds it: then the slot must go first, as nothing may stay behind over memory freed here.
+    this.guest.dispose(this.holders.held);
     super.close();
     this.device.put();
   }
@@ -60,7 +65,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     if (!this.helper) {
       let id = checkExtensionOn(this.native, this.fd, KVM_CAPS.byName.KVM_CAP_MAX_VCPU_ID) - 1;
       while (this.vcpuIds.has(id)) id--;
-      this.helper = this.createVcpu(id);
+      this.helper = this.makeVcpu(id);
       this.helper.setupCpuid();
     }
     return this.helper;
@@ -71,19 +76,25 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
   }
 
   createVcpu(id: number): KernelVcpu {
+    // A caller's vCPU must not find the guest program's memslot: it goes before each of its runs.
+    return this.makeVcpu(id, { beforeRun: () => this.guest.retire(), vmHold: this.holders });
+  }
+
+  private makeVcpu(id: number, caller?: { beforeRun: () => void; vmHold: VmHold }): KernelVcpu {
     const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VCPU, id));
     this.vcpuIds.add(id);
-    return new KernelVcpu(this.native, fd, id, this.device, this.runSize);
+    return new KernelVcpu(this.native, fd, id, this.device, this.runSize, caller);
   }
 
   createGuestMemfd(w: CreateGuestMemfdWords): GuestMemfdBackend {
     const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
     const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct));
     this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
-    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, this.inPlaceSeries);
+    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, this.inPlaceSeries, this.holders);
   }
 
   setUserMemoryRegion(ioctl: MemoryRegionIoctl, w: MemoryRegionWords): void {
+    this.guest.beforeCallerSlot(w.slot, w.guestPhysAddr, w.memorySize);
     check(this.native.ioctlBuffer(this.fd, I[ioctl], encodeMemoryRegion(ioctl, w)));
     if (w.slot >>> 16 === 0) {
       if (w.memorySize === 0n) this.slotsMade.delete(w.slot);

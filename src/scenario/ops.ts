@@ -35,7 +35,11 @@ const list = (v: U64[] | undefined, where: string) => (v ? { reserved: v.map((r,
 /**
  * A userspace_addr: 0, or {mappingOf: name, plus?: n} for an address inside a mapping the
  * scenario made. A scenario is data from anywhere: a raw address could point a slot, and then
- * guest accesses, at any memory of this process, so it is refused.
+ * guest accesses, at any memory of this process, so it is refused. `plus` must stay inside the
+ * mapping: past its end lies whatever the process placed there, another mapping of the scenario's
+ * in the model's process (where they sit side by side) and often something else in a real one
+ * (the JS heap, a kvm_run), so the same scenario would be accepted on one backend and refused on
+ * the other.
  */
 function userspaceAddr(ctx: StepContext, v: StepOf<'setUserMemoryRegion'>['userspaceAddr'], memorySize: U64, where: string): bigint | HostMapping {
   if (v === undefined) return 0n;
@@ -43,6 +47,9 @@ function userspaceAddr(ctx: StepContext, v: StepOf<'setUserMemoryRegion'>['users
     const map = ctx.handles.get(v.mappingOf) as HostMapping | undefined;
     if (!map) throw new ScenarioError(`${where}.userspaceAddr.mappingOf: handle ${JSON.stringify(v.mappingOf)} does not exist`);
     const plus = v.plus === undefined ? 0n : u64Value(v.plus, `${where}.userspaceAddr.plus`);
+    if (plus >= map.length) {
+      throw new ScenarioError(`${where}.userspaceAddr.plus: ${plus} is not inside mapping ${JSON.stringify(v.mappingOf)} (${map.length} bytes): what lies past a mapping depends on the process`);
+    }
     return plus === 0n ? map : map.address + plus;
   }
   return rawUserspaceAddr(v, memorySize, `${where}.userspaceAddr`);

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { catalogFiles } from '../../src/conformance/catalog.js';
-import { RECOGNIZERS, knownDivergence, knownDivergences } from '../../src/conformance/divergences.js';
+import { RECOGNIZERS, knownDivergence, knownDivergences, recognizeDivergence } from '../../src/conformance/divergences.js';
 
 describe('known divergences', () => {
   const entries = knownDivergences();
@@ -39,5 +39,24 @@ describe('known divergences', () => {
     assert.equal(knownDivergence(step, { exit: 'KVM_EXIT_MMIO' })?.name, 'pvm-hva-fault-mmio');
     assert.equal(knownDivergence(step, { errno: 'EFAULT' }), undefined);
     assert.equal(knownDivergence({ do: 'guestRead', vm: 'vm', gpa: 0, length: 2 }, { exit: 'KVM_EXIT_MMIO' }), undefined);
+  });
+});
+
+describe('recognizing the pvm host MMIO exits in random sequences', { skip: existsSync('/sys/module/kvm_pvm') ? false : 'only on a kvm_pvm host: elsewhere the same answer is a finding' }, () => {
+  // A read of 8 KiB from 4 GiB + 4 KiB: the model serves the slot's last page and stops past it.
+  const step = { do: 'guestRead', vm: 'vm', gpa: '4294971392', length: '8192' } as const;
+  const model = { exit: 'KVM_EXIT_MMIO', gpa: '0x100002000', isWrite: false };
+  const mmio = (gpa: string, isWrite = false) => ({ exit: 'KVM_EXIT_MMIO', gpa, isWrite });
+
+  it('an MMIO exit at an earlier byte of the access, one the model served, is pvm-gmem-uaddr0-mmio', () => {
+    assert.equal(recognizeDivergence(step, model, mmio('0x100001000'))?.name, 'pvm-gmem-uaddr0-mmio');
+    assert.equal(recognizeDivergence(step, model, mmio('0x100001fff'))?.name, 'pvm-gmem-uaddr0-mmio');
+  });
+
+  it('an exit at the same byte, a later one, one before the access or of the other direction is not', () => {
+    assert.equal(recognizeDivergence(step, model, mmio('0x100002000')), undefined);
+    assert.equal(recognizeDivergence(step, model, mmio('0x100002001')), undefined);
+    assert.equal(recognizeDivergence(step, model, mmio('0x100000fff')), undefined);
+    assert.equal(recognizeDivergence(step, model, mmio('0x100001000', true)), undefined);
   });
 });

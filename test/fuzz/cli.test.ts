@@ -62,11 +62,18 @@ describe('fuzz command line', () => {
   it('--json reports coverage per rule and throughput', () => {
     const r = fuzzCli(['--model-only', '--seconds', '2', '--json', '--profile', 'inplace-v13']);
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as { mode: string; coverage: { profile: string; rules: number; hit: number; counts: Record<string, number> }; throughput: { operationsPerSecond: number } };
+    const report = JSON.parse(r.stdout) as {
+      mode: string;
+      coverage: { profile: string; rules: number; hit: number; reachable: number; counts: Record<string, number>; unreachable: { id: string; why: string }[] };
+      throughput: { operationsPerSecond: number };
+    };
     assert.equal(report.mode, 'model-only');
     assert.equal(report.coverage.profile, 'inplace-v13');
     assert.ok(report.coverage.hit > report.coverage.rules / 2, `only ${report.coverage.hit} of ${report.coverage.rules} rules in 2 s`);
     assert.ok(report.coverage.counts['conversion.pinned']! > 0, 'the targeted pin generator reached EAGAIN');
     assert.ok(report.throughput.operationsPerSecond > 0);
+    // The rules no run can reach are data: each with its reason, counted in all rules only.
+    assert.ok(report.coverage.unreachable.some((u) => u.id === 'conversion.injected' && /tests/.test(u.why)));
+    assert.equal(report.coverage.reachable, report.coverage.rules - report.coverage.unreachable.length);
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { findingScenario, fuzz } from '../../src/fuzz/fuzz.js';
+import { findingScenario, firstDisagreement, fuzz } from '../../src/fuzz/fuzz.js';
 import { randomSteps } from '../../src/fuzz/generate.js';
 import { Random } from '../../src/fuzz/random.js';
 import { openModel } from '../../src/open.js';
@@ -56,6 +56,16 @@ describe('differential fuzzer', () => {
     assert.ok(Object.values(stats.unsupported).reduce((a, b) => a + b, 0) > 0, `no unsupported step met: ${JSON.stringify(stats.unsupported)}`);
     const unsupported = stats.findings.filter((f) => 'unsupported' in f.model || 'unsupported' in f.kernel!);
     assert.deepEqual(unsupported.map((f) => f.steps[f.at]!.do), []);
+  });
+
+  it('a step the API refused on one side only is reported; one both sides refused is not', () => {
+    const row = (step: number, aOutcome: object, bOutcome: object) => ({ id: 'fuzz', step, do: 'setUserMemoryRegion2', a: '', b: '', aOutcome, bOutcome }) as Parameters<typeof firstDisagreement>[0][number];
+    const bothRefused = row(2, { notRun: 'the API refused the arguments: 0x7fff0000' }, { notRun: 'the API refused the arguments: 0x7f960000' });
+    const modelRan = row(3, { ok: true }, { notRun: 'the API refused the arguments: userspaceAddr' });
+    const kernelRan = row(4, { notRun: 'handle "m1" does not exist' }, { errno: 'EINVAL' });
+    assert.equal(firstDisagreement([bothRefused]), undefined);
+    assert.equal(firstDisagreement([bothRefused, modelRan, kernelRan]), modelRan);
+    assert.equal(firstDisagreement([kernelRan, modelRan]), kernelRan);
   });
 
   it('the same seed generates the same sequences', () => {

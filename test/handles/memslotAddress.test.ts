@@ -15,8 +15,9 @@ import { isArgumentError } from '../../src/args.js';
 import { modelProcessCounts } from '../../src/model/inspect.js';
 import { openKvm } from '../../src/open.js';
 import { scenarioInstances } from '../../src/scenario/load.js';
+import { runInstance } from '../../src/scenario/runner.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
-import { backendCases } from '../backends.js';
+import { backendCases, kernelCase, modelCase } from '../backends.js';
 import { expectCode } from '../helpers.js';
 
 const P = 4096;
@@ -140,6 +141,28 @@ describe('scenarios cannot name raw addresses that memory could occupy', () => {
   it('a reachable raw address is refused when the scenario is loaded; 0 and ranges no mapping can occupy are fine', () => {
     for (const raw of ['0x7fffffffe000', '2^40', 65536]) assert.throws(() => scenarioInstances(scenario(raw)), /userspaceAddr is 0, \{"mappingOf"/);
     for (const fine of [0, '0x7ffffffff000', '2^64-4096']) assert.equal(scenarioInstances(scenario(fine)).length, 1);
+  });
+  it('mappingOf plus past the mapping is refused alike on both backends, whatever lies there (fuzz finding 17)', () => {
+    // Two one-page mappings side by side in the model's process (top-down): A's end is B's start.
+    // Before, the model took {mappingOf: A, plus: 4096} as B's memory while a real process, with
+    // something else right below B, refused it.
+    const steps = [
+      { do: 'createVm', as: 'vm' },
+      { do: 'createGuestMemfd', vm: 'vm', as: 'f', size: 16384, flags: 3 },
+      { do: 'mmap', file: 'f', as: 'b', length: 4096 },
+      { do: 'mmap', file: 'f', as: 'a', length: 4096 },
+      { do: 'setUserMemoryRegion', vm: 'vm', slot: 0, guestPhysAddr: 0, memorySize: 4096, userspaceAddr: { mappingOf: 'a', plus: 4096 } },
+      { do: 'setUserMemoryRegion', vm: 'vm', slot: 1, guestPhysAddr: 8192, memorySize: 4096, userspaceAddr: { mappingOf: 'a', plus: 0 } },
+    ];
+    const [instance] = scenarioInstances({ name: 't.past', description: 'a slot past its mapping', source: 'test', steps });
+    for (const backend of [modelCase(), kernelCase()]) {
+      if (backend.skip) continue;
+      using kvm = backend.open();
+      const report = runInstance(kvm, instance!);
+      const past = report.steps[4]!.outcome;
+      assert.ok('notRun' in past && /plus: 4096 is not inside mapping "a" \(4096 bytes\)/.test(past.notRun), `${backend.label}: ${JSON.stringify(past)}`);
+      assert.deepEqual(report.steps[5]!.outcome, { ok: true }, `${backend.label}: inside the mapping is fine`);
+    }
   });
   it('openKvm checks unsafeRawAddresses is a boolean', () => {
     assert.throws(() => openKvm({ unsafeRawAddresses: 'yes' as never }), (err: unknown) => isArgumentError(err) && err.code === 'ERR_INVALID_ARG_TYPE');
