@@ -98,6 +98,13 @@ describe('gmem kernels', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /give one name like debian:7\.3/);
   });
+  it('build refuses a --localversion that cannot be part of a release, before any make', () => {
+    for (const bad of ['gmem', '-', '-a b', '-x/y']) {
+      const r = gmem(['kernels', 'build', '--source', scratch, '--localversion', bad]);
+      assert.equal(r.status, 2, bad);
+      assert.match(r.stderr, /--localversion wants a dash followed by letters, digits, dots or dashes/);
+    }
+  });
   it('an unknown subcommand prints the usage', () => {
     const r = gmem(['kernels', 'fetch']);
     assert.equal(r.status, 2);
