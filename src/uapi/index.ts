@@ -9,3 +9,4 @@ export * from './errno.js';
 export * from './memory.js';
 export * from './proposals.js';
 export * from './vcpu.js';
+export * from './gupTest.js';
