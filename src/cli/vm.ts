@@ -13,7 +13,8 @@ import type { Streams } from './streams.js';
 
 export const VM_USAGE = `Usage: gmem vm --kernel IMAGE|debian:VERSION [options] [-- COMMAND...]
 
-Boots IMAGE (a bzImage/vmlinuz, or a cached kernel: debian:7.3, see gmem kernels) under QEMU
+Boots IMAGE (a bzImage/vmlinuz, or a cached kernel: debian:7.3, build:7.3.4, or a build with a
+local version like build:7.3.4-gmem-inplace; see gmem kernels) under QEMU
 with an initramfs holding node and this project, loads its KVM modules, and runs COMMAND inside
 (default: gmem conform --backend both). The command's stdout and stderr arrive here unmixed with
 the guest's console; the exit status is the command's.
