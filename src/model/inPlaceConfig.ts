@@ -4,7 +4,7 @@
  * KVM_SET_MEMORY_ATTRIBUTES is built in (CONFIG_KVM_VM_MEMORY_ATTRIBUTES), which capability
  * number announces it, and whether VMs with private memory accept INIT_SHARED. All of these are
  * build options or module parameters, so a differential run must take them from the kernel
- * (spec/02 section 1, spec/05 section 2); the series' rules themselves stay the model's.
+ * (docs/kernel-behaviour.md#in-place-conversion); the series' rules themselves stay the model's.
  */
 import type { Kvm } from '../api.js';
 import { isKvmError } from '../errors.js';

@@ -3,7 +3,7 @@
  * capability (the number the user set), kvm.gmem_in_place_conversion, whether the VM-wide
  * attributes ioctl is built in, and whether VMs with private memory accept INIT_SHARED, on top of
  * the release profile chosen for the kernel. Checked against the kernel double, which answers as
- * the in-place kernel did (spec/06 section 5), in its three builds.
+ * the in-place kernel did (docs/kernel-behaviour.md#in-place-conversion), in its three builds.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
