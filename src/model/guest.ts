@@ -87,7 +87,11 @@ export class ModelGuestAccess {
     const attrPrivate = inPlace
       ? slot?.gmem?.inode?.isPrivate(filePage) ?? false
       : vm.hasPrivateMem && (BigInt(vm.attributeOf(gfn)) & KVM_MEMORY_ATTRIBUTE_PRIVATE) !== 0n;
-    const isPrivate = kind === undefined ? attrPrivate : kind === 'private';
+    // Without a kind given, the access is what the VM makes it: a SW_PROTECTED VM's follows the
+    // attribute (KVM sets PFERR_PRIVATE_ACCESS from it); a VM without private memory only ever
+    // makes shared accesses, so a private page of its file (in-place: every page starts private
+    // unless INIT_SHARED) is a mismatch, as x86's unconditional faultin check finds.
+    const isPrivate = kind === undefined ? vm.hasPrivateMem && attrPrivate : kind === 'private';
     const memoryFault = (): PageTarget => ({
       exit: {
         reason: 'KVM_EXIT_MEMORY_FAULT',

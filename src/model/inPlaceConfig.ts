@@ -6,8 +6,8 @@
  * build options or module parameters, so a differential run must take them from the kernel
  * (docs/kernel-behaviour.md#in-place-conversion); the series' rules themselves stay the model's.
  */
-import type { Kvm } from '../api.js';
-import { isKvmError } from '../errors.js';
+import type { Kvm, Vm } from '../api.js';
+import { vmAttributesIoctlExists } from '../capabilities.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED } from '../uapi/flags.js';
 import { INPLACE_V13, INPLACE_V13_LEGACY, type Profile } from './profile.js';
 
@@ -41,24 +41,15 @@ export function askInPlace(kvm: Kvm, vmTypes: readonly number[], privateMemVmTyp
     capability,
     systemAnswer: kvm.checkExtension(capability),
     parameter: features.inPlaceParameter,
-    vmAttributesIoctl: vmAttributesIoctlExists(kvm),
+    vmAttributesIoctl: onDefaultVm(kvm, vmAttributesIoctlExists),
     initSharedWithPrivateMem: privateVmOffersInitShared(kvm, vmTypes.filter((t) => privateMemVmTypes.includes(t))),
   };
 }
 
-/**
- * Size 0 is refused by every kernel that has the VM ioctl (EINVAL) before anything is looked at,
- * so the call changes nothing; a kernel built without it answers ENOTTY.
- */
-function vmAttributesIoctlExists(kvm: Kvm): boolean {
+
+function onDefaultVm<T>(kvm: Kvm, ask: (vm: Vm) => T): T {
   using vm = kvm.createVm(0);
-  try {
-    vm.setMemoryAttributes({ address: 0n, size: 0n, attributes: 0n });
-    return true;
-  } catch (err) {
-    if (isKvmError(err, 'ENOTTY')) return false;
-    return true;
-  }
+  return ask(vm);
 }
 
 function privateVmOffersInitShared(kvm: Kvm, types: readonly number[]): boolean | undefined {
