@@ -108,9 +108,10 @@ export class ModelGuestAccess {
     if (!slot) return isPrivate ? memoryFault() : mmio();
     if (inPlace && slot.gmem) {
       // With in-place conversion every fault of a guest_memfd slot is served by the file; with
-      // the file gone the slot has no memory, like a hole: a (shared) access there is MMIO.
+      // the file gone kvm_gmem_get_pfn finds none (-EFAULT) and KVM fills a memory-fault exit, as
+      // for any guest_memfd error (seen on the v8 port onto 7.3: the fuzzer's closed-file steps).
       const inode = slot.gmem.inode;
-      return inode ? { inode, page: filePage } : mmio();
+      return inode ? { inode, page: filePage } : memoryFault();
     }
     if (isPrivate || slot.gmem?.gmemOnly) {
       const inode = slot.gmem?.inode;

@@ -5,7 +5,7 @@
  * differential run compares against, so that only behaviour can differ, never configuration.
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
 import { askInPlace, describeInPlace, hasSeries, type KernelInPlaceAnswers, withInPlaceLike } from './inPlaceConfig.js';
@@ -81,6 +81,8 @@ export function configuredLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAdd
     maxVcpuId: kvm.checkExtension('KVM_CAP_MAX_VCPU_ID') || base.maxVcpuId,
     // The capability answers 0 when the kernel has a single address space (no SMM).
     addressSpaces: Math.max(1, kvm.checkExtension('KVM_CAP_MULTI_ADDRESS_SPACE')),
+    // The directory exists exactly when the kernel is built with THP.
+    transparentHugepage: existsSync('/sys/kernel/mm/transparent_hugepage'),
   };
   if (!hasSeries(inPlace)) return { profile: like, inPlace };
   return { profile: { ...withInPlaceLike(like, inPlace), description: `${like.description}; ${describeInPlace(inPlace)}` }, inPlace };

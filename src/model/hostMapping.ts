@@ -49,7 +49,7 @@ export class ModelHostMapping implements MappingBackend {
   }
 
   madvise(advice: number): void {
-    gmemMadvise(advice);
+    gmemMadvise(advice, this.inode.vm.profile.transparentHugepage);
   }
 
   mprotect(prot: number): void {

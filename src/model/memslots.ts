@@ -99,9 +99,15 @@ export function setMemoryRegion(vm: VmState, ioctl: MemoryRegionIoctl, mem: Memo
     binding = checkBinding(vm, mem, npages, lookupFd, refuse);
   }
 
-  // The arch's last word: the range must lie below the highest guest frame the MMU can map.
+  // The arch's word: the range must lie below the highest guest frame the MMU can map.
   const maxGfn = 2 ** (profile.maxGpaBits - PAGE_SHIFT) - 1;
   if (baseGfn + npages - 1 > maxGfn) refuse('EINVAL', `the slot ends above the highest mappable guest frame (${hex(maxGfn)})`);
+  // Last, the file range already bound to another slot: 7.x checks it when the binding is
+  // committed (kvm_gmem_commit_memory_region, after kvm_arch_prepare_memory_region), so a slot
+  // past the highest frame is EINVAL first; in 6.18 both answers are EINVAL.
+  if (binding?.inode?.isBound(binding.pgoff, binding.pgoff + npages)) {
+    refuse(vm.profile.release.overlappingBindingErrno, 'that range of the file is already bound to another slot');
+  }
 
   if (change === 'move') {
     old!.baseGfn = baseGfn;
@@ -140,8 +146,8 @@ function checkBinding(
     return refuse('EINVAL', `guest_memfd_offset ${hex(mem.guestMemfdOffset)} + memory_size ${hex(mem.memorySize)} does not fit in the file (${hex(inode.size)})`);
   }
   const pgoff = Number(offset >> PAGE_SHIFT_N);
+  // An overlap with another slot's range of the file is checked last (see setMemoryRegion):
   // EINVAL up to 6.18, EEXIST since the change the release data names (releases.ts).
-  if (inode.isBound(pgoff, pgoff + npages)) return refuse(vm.profile.release.overlappingBindingErrno, 'that range of the file is already bound to another slot');
   return { inode, pgoff, gmemOnly: inode.supportsMmap };
 }
 

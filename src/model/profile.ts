@@ -103,6 +103,11 @@ export interface Profile {
    * switch); undefined for kernels without the series, which have no such parameter.
    */
   readonly gmemInPlaceConversion?: boolean;
+  /**
+   * CONFIG_TRANSPARENT_HUGEPAGE (configuration, read by profileLike): without it MADV_HUGEPAGE
+   * and MADV_NOHUGEPAGE are EINVAL. Undefined: built in, as distribution kernels have it.
+   */
+  readonly transparentHugepage?: boolean;
   /** Where each feature of the profile comes from: the kernel change or posting (docs/profiles.md). */
   readonly sources: ProfileSources;
   /** The rules that differ between released kernels (releases.ts); proposals keep their base's. */

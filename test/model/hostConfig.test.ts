@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { it } from 'node:test';
 import { cpuAddressing, profileLike } from '../../src/model/hostConfig.js';
 import { openModel } from '../../src/open.js';
@@ -24,4 +25,25 @@ it('profileLike takes configuration from the kernel\'s answers and the CPU, neve
   assert.equal(host.maxGpaBits, 52, 'shadow paging maps 52 bits');
   assert.equal(host.vmMemoryAttributes, false);
   assert.equal(host.addressSpaces, 1);
+});
+
+it('a kernel built without THP refuses MADV_HUGEPAGE and MADV_NOHUGEPAGE, and profileLike reads which this one is', () => {
+  using kvm = openModel();
+  assert.equal(profileLike(kvm, LINUX_6_18).transparentHugepage, existsSync('/sys/kernel/mm/transparent_hugepage'));
+  for (const [thp, expected] of [[true, undefined], [false, 'EINVAL']] as const) {
+    using model = openModel({ ...LINUX_6_18, transparentHugepage: thp });
+    using vm = model.createVm(0);
+    using file = vm.createGuestMemfd({ size: 4096, flags: 3 });
+    using map = file.mmap();
+    for (const advice of ['MADV_HUGEPAGE', 'MADV_NOHUGEPAGE'] as const) {
+      let code: string | undefined;
+      try {
+        map.madvise(advice);
+      } catch (err) {
+        code = (err as { code?: string }).code;
+      }
+      assert.equal(code, expected, `${advice} with THP ${thp}`);
+    }
+    map.madvise('MADV_WILLNEED'); // Other hints do not depend on it.
+  }
 });

@@ -47,7 +47,11 @@ export function gmemMmap(
  * the model keeps; MADV_COLLAPSE cannot make a transparent huge page of guest_memfd memory, so the
  * kernel refuses it with EINVAL (6.18 and 7.x alike, seen on Debian's builds).
  */
-export function gmemMadvise(advice: number): void {
+export function gmemMadvise(advice: number, transparentHugepage = true): void {
+  // madvise_behavior_valid() knows these two only in kernels built with THP.
+  if (!transparentHugepage && (advice === MADV_ADVICE.byName.MADV_HUGEPAGE || advice === MADV_ADVICE.byName.MADV_NOHUGEPAGE)) {
+    fail('EINVAL', 'this kernel is built without transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE)');
+  }
   if (advice === MADV_ADVICE.byName.MADV_COLLAPSE) {
     fail('EINVAL', 'MADV_COLLAPSE: guest_memfd memory cannot be collapsed into a transparent huge page');
   }
