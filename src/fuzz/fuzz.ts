@@ -133,6 +133,12 @@ function check(steps: Step[], ctx: Context): Finding | undefined {
   // A step one side did not run (a scenario limit kept a huge allocation off the kernel) says
   // nothing about either: it is not a disagreement.
   if ('notRun' in first.aOutcome || 'notRun' in first.bOutcome) return undefined;
+  // Nor is a step the kernel backend cannot issue at all (an explicit private/shared kind on a
+  // VM with private memory, pins without gup_test): the kernel was never asked.
+  if ('unsupported' in first.bOutcome && !('unsupported' in first.aOutcome)) {
+    if (ctx.stats) ctx.stats.backendErrors++;
+    return undefined;
+  }
   if (first.divergence) {
     // What follows a known divergence follows from it.
     if (ctx.stats) ctx.stats.knownDivergences[first.divergence] = (ctx.stats.knownDivergences[first.divergence] ?? 0) + 1;

@@ -73,6 +73,7 @@ export const RULES: readonly Rule[] = [
   // KVM_SET_MEMORY_ATTRIBUTES (VM-wide).
   r('create.no-guest-memfd', 'ENOTTY', /^this kernel has no guest_memfd/, { applies: (p) => !p.release.guestMemfd }),
   r('mmap.madvise.collapse', 'EINVAL', /^MADV_COLLAPSE: /),
+  r('mmap.madvise.nothp', 'EINVAL', /^this kernel is built without transparent huge pages/, { applies: (p) => p.transparentHugepage === false }),
   r('attributes.vm.absent', 'ENOTTY', /^this kernel is built without VM memory attributes$/, { applies: noVmAttributes }),
   r('attributes.flags', 'EINVAL', /^flags .* must be 0$/, { applies: vmAttributes, steps: ['setMemoryAttributes'] }),
   r('attributes.unsupported', 'EINVAL', /^attributes .* are not in the supported set/, { applies: vmAttributes }),
@@ -187,6 +188,7 @@ export const RULES: readonly Rule[] = [
   // Long-term pins (the model's stand-in for GUP pins).
   r('pin.range', 'EINVAL', /^offset and length must be page aligned and length not 0$/, { applies: inPlace }),
   r('pin.outside', 'EINVAL', /is not inside the file$/, { applies: inPlace }),
+  r('pin.unmappable', 'ENODEV', /^the file was created without GUEST_MEMFD_FLAG_MMAP: no mapping to pin through$/, { applies: inPlace }),
   r('pin.private', 'EFAULT', /is private: the host cannot reach it to pin it$/, { applies: inPlace }),
   ok('pin.ok', ['pin'], () => true, { applies: inPlace }),
   ok('pin.release.ok', ['release'], () => true, { applies: inPlace }),
