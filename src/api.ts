@@ -79,7 +79,7 @@ export interface Features {
    * kernel has no such parameter (no in-place series).
    */
   readonly inPlaceParameter: 'Y' | 'N' | undefined;
-  /** Whether long-term pins can be taken (the model only: the kernel needs a DMA-capable path). */
+  /** Whether long-term pins can be taken (the model; the kernel where CONFIG_GUP_TEST's debugfs file exists). */
   readonly pins: boolean;
   /**
    * The guest_memfd flag names this backend knows (they differ between proposals); undefined on
@@ -272,7 +272,10 @@ export interface GuestMemfd extends FdHandle {
    * elsewhere. kvm.features().conversion says which ioctl a backend may have.
    */
   readonly conversion: InPlaceConversion | undefined;
-  /** Long-term pins (kvm.features().pins): the model only; undefined on the kernel. */
+  /**
+   * Long-term pins: the model's, or on the kernel through gup_test (debugfs); where the kernel has
+   * no gup_test, pin() throws UnsupportedError saying so (kvm.features().pins is false).
+   */
   readonly pins: LongTermPins | undefined;
   /** The granular-flags proposal's READ/WRITE seals: profiles that have them only. */
   readonly seals: GranularSeals | undefined;

@@ -3,7 +3,8 @@
  * bits 63:32 need a second capability (KVM_CAP_GUEST_MEMFD_FLAGS_HI, as discussed upstream; its
  * number is not fixed, so it is a parameter). Reading only the first misses them.
  */
-import type { CapabilityInput } from './api.js';
+import type { CapabilityInput, Vm } from './api.js';
+import { isKvmError } from './errors.js';
 
 export interface CapabilitySource {
   checkExtension(cap: CapabilityInput): number;
@@ -14,4 +15,18 @@ export function supportedGuestMemfdFlags(source: CapabilitySource, flagsHiCapabi
   const low = BigInt(source.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS') >>> 0);
   if (flagsHiCapability === undefined) return low;
   return low | (BigInt(source.checkExtension(flagsHiCapability) >>> 0) << 32n);
+}
+
+/**
+ * Whether the VM-wide KVM_SET_MEMORY_ATTRIBUTES is built in: asked with a call every build refuses
+ * (size 0: EINVAL), so nothing changes; only a kernel without the ioctl (the in-place series
+ * without CONFIG_KVM_VM_MEMORY_ATTRIBUTES) answers ENOTTY. No capability tells it apart.
+ */
+export function vmAttributesIoctlExists(vm: Vm): boolean {
+  try {
+    vm.setMemoryAttributes({ address: 0, size: 0, attributes: 0 });
+  } catch (err) {
+    return !isKvmError(err, 'ENOTTY');
+  }
+  return true;
 }

@@ -7,7 +7,7 @@ import { GUEST_MEMFD_FLAGS } from '../uapi/flags.js';
 import type { FlagTable } from '../uapi/table.js';
 import { supportedGuestMemfdFlags } from '../capabilities.js';
 import { UPSTREAM_CAPS_AFTER_244 } from '../uapi/proposals.js';
-import { releaseOfKernel } from '../model/hostConfig.js';
+import { choiceFor, releaseOfKernel } from '../model/hostConfig.js';
 import { noGuestMemfd } from '../scenario/runner.js';
 
 export interface ProbeReport {
@@ -42,7 +42,8 @@ export function probe(kvm: Kvm, backendReason: string): ProbeReport {
     backendReason,
     profile: kvm.profile,
     ...(description ? { profileDescription: description } : {}),
-    ...(release ? { releaseProfile: { name: release.profile.name, note: release.note } } : {}),
+    // The note is what conform --backend both and the fuzzer print: the release, and the in-place series as configured.
+    ...(release ? { releaseProfile: { name: release.profile.name, note: choiceFor(kvm).note } } : {}),
     ...(none ? { noGuestMemfd: none } : {}),
     apiVersion: kvm.getApiVersion(),
     capabilities: capabilityLines(kvm, undefined, flags),

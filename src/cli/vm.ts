@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { chooseAcceleration } from '../vm/accel.js';
 import { buildInitramfs, InitramfsError } from '../vm/initramfs.js';
-import { entryPath, listEntries, parseKernelName, versionMatches } from '../vm/kernelEntry.js';
+import { entryMatches, entryPath, listEntries, parseKernelName } from '../vm/kernelEntry.js';
 import { NotAKernelError, readKernelImage } from '../vm/kernelImage.js';
 import { kvmModules, ModulesError } from '../vm/kvmModules.js';
 import { initramfsDir, kernelCacheDir } from '../vm/paths.js';
@@ -13,7 +13,8 @@ import type { Streams } from './streams.js';
 
 export const VM_USAGE = `Usage: gmem vm --kernel IMAGE|debian:VERSION [options] [-- COMMAND...]
 
-Boots IMAGE (a bzImage/vmlinuz, or a cached kernel: debian:7.3, see gmem kernels) under QEMU
+Boots IMAGE (a bzImage/vmlinuz, or a cached kernel: debian:7.3, build:7.3.4, or a build with a
+local version like build:7.3.4-gmem-inplace; see gmem kernels) under QEMU
 with an initramfs holding node and this project, loads its KVM modules, and runs COMMAND inside
 (default: gmem conform --backend both). The command's stdout and stderr arrive here unmixed with
 the guest's console; the exit status is the command's.
@@ -81,7 +82,7 @@ function parseVmArgs(argv: string[]): VmArgs | string {
 function resolveKernel(spec: string, modules: string | undefined, cache: string): { kernel: string; modules: string | undefined } {
   const name = parseKernelName(spec);
   if (!name) return { kernel: spec, modules };
-  const entry = listEntries(cache).find((e) => e.source === name.source && versionMatches(e.version, name.version));
+  const entry = listEntries(cache).find((e) => entryMatches(e, name));
   if (!entry) throw new NotAKernelError(`no cached kernel matches ${spec} in ${cache}; fetch it with: gmem kernels get ${spec}`);
   return { kernel: entryPath(cache, entry, entry.kernel), modules: modules ?? (entry.modules ? entryPath(cache, entry, entry.modules) : undefined) };
 }

@@ -23,7 +23,7 @@ export class GuestMemfdHandle extends FdHandleBase<GuestMemfdBackend> implements
     this.#table = backend.table;
     const sys: Sys = (syscall, operation, call) => this.sys(syscall, operation, call);
     this.conversion = backend.conversion ? new ConversionPart(backend.conversion, sys) : undefined;
-    this.pins = backend.pin ? new PinsPart(sys) : undefined;
+    this.pins = backend.pin ? new PinsPart(sys, backend.size) : undefined;
     this.seals = backend.addSeals ? new SealsPart(sys) : undefined;
   }
 

@@ -5,8 +5,10 @@
  */
 import type { AccessKind, GmemConvertArgs, GranularSeals, InPlaceConversion, LongTermPins, MemoryAttributes2Args, Pin, U64Input } from '../api.js';
 import { u64 } from '../args.js';
+import { Errno } from '../errors.js';
 import { accessKind, gmemConvertWords, memoryAttributes2Words } from '../requests.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
+import { isPageAligned } from '../uapi/memory.js';
 import type { GuestMemfdBackend } from './backend.js';
 
 /** The file's backend call for an operation: EBADF when the file was closed, failures named. */
@@ -44,12 +46,25 @@ export class ConversionPart implements InPlaceConversion {
 }
 
 export class PinsPart implements LongTermPins {
-  constructor(private readonly sys: Sys) {}
+  constructor(
+    private readonly sys: Sys,
+    private readonly fileSize: bigint,
+  ) {}
 
+  /**
+   * The range rule is the API's, the same on every backend (the kernel backend pins through a
+   * mapping, whose own refusals would otherwise leak through): page aligned, not empty, inside
+   * the file, else EINVAL before either backend is asked. What is left is the backend's: a file
+   * that cannot be mapped, a page the host cannot reach (private).
+   */
   pin(offset: U64Input, length: U64Input): Pin {
     const off = u64(offset, 'offset');
     const len = u64(length, 'length');
-    return this.sys('pin', 'pin', (b) => b.pin!(off, len));
+    return this.sys('pin', 'pin', (b) => {
+      if (len === 0n || !isPageAligned(off) || !isPageAligned(len)) throw new Errno('EINVAL', { reason: 'offset and length must be page aligned and length not 0' });
+      if (off > this.fileSize || len > this.fileSize - off) throw new Errno('EINVAL', { reason: `[0x${off.toString(16)}, 0x${(off + len).toString(16)}) is not inside the file` });
+      return b.pin!(off, len);
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 /** A guest_memfd on the kernel backend: each method is the real system call on the real file. */
-import type { GuestMemfdStat } from '../api.js';
+import type { GuestMemfdStat, Pin } from '../api.js';
 import { errnoFromNumber } from '../errors.js';
 import type { GuestMemfdBackend, MappingBackend } from '../handles/backend.js';
 import type { GmemConvertWords, MemoryAttributes2Words, MmapRequest } from '../requests.js';
@@ -7,6 +7,7 @@ import { pageRoundUp } from '../uapi/memory.js';
 import { ERROR_OFFSET_ERRNOS, PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../uapi/proposals.js';
 import { KernelDescriptor } from './descriptor.js';
 import { encodeStruct } from './encode.js';
+import type { GupTestPins, KernelPin } from './gupPins.js';
 import { KernelHostMapping } from './hostMapping.js';
 import type { NativeAddon } from './native.js';
 import type { VmHold } from './vmHold.js';
@@ -30,13 +31,26 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
     inPlaceSeries: boolean,
     /** The file and each of its mappings keep the VM alive: counted there (see KernelVm.close). */
     private readonly vmHold: VmHold,
+    private readonly gupPins: GupTestPins,
   ) {
     super(native, fd);
     this.conversion = inPlaceSeries ? 'attributes2' : undefined;
     vmHold.get();
   }
 
+  /** Pins this file took and has not released: closing the file releases them (no pin outlives it). */
+  private readonly livePins = new Set<KernelPin>();
+
+  /** A long-term pin through gup_test where the kernel offers it; UnsupportedError saying why elsewhere. */
+  readonly pin = (offset: bigint, length: bigint): Pin => {
+    const pin = this.gupPins.pin(this.fd, offset, length, (p) => this.livePins.delete(p));
+    this.livePins.add(pin);
+    return pin;
+  };
+
   override close(): void {
+    // No pin outlives its file, and the file's hold on the VM goes last.
+    for (const pin of [...this.livePins]) pin.release();
     super.close();
     this.vmHold.put();
   }

@@ -4,6 +4,7 @@ import type { Features } from '../api.js';
 import type { FileBackend, KvmBackend, VmBackend } from '../handles/backend.js';
 import { ERRNOS } from '../uapi/errno.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
+import { GupTestPins } from './gupPins.js';
 import { chooseInPlaceCapability, hasInPlaceSeries, readInPlaceParameter, type KernelInPlace } from './inPlace.js';
 import { checkExtensionOn } from './caps.js';
 import { KernelDescriptor } from './descriptor.js';
@@ -25,6 +26,8 @@ export interface KernelOpenOptions {
   inPlaceParameterPath?: string;
   /** The addon to call (a test's kernel double); default the built one. */
   native?: NativeAddon;
+  /** gup_test's debugfs file, for long-term pins (a test's kernel double points elsewhere). */
+  gupTestPath?: string;
 }
 
 class KernelHostFile extends KernelDescriptor {
@@ -52,7 +55,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
       systemAnswer: Math.max(0, native.ioctlInt(fd, I.KVM_CHECK_EXTENSION, capability)),
       parameter: readInPlaceParameter(opts.inPlaceParameterPath),
     };
-    return new KernelKvm(native, fd, inPlace);
+    return new KernelKvm(native, fd, inPlace, new GupTestPins(native, opts.gupTestPath));
   }
 
   private readonly featureSet: Features;
@@ -62,6 +65,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
     fd: number,
     /** What the kernel said about the in-place series when it was opened. */
     readonly inPlace: KernelInPlace,
+    private readonly gupPins: GupTestPins,
   ) {
     super(native, fd);
     this.device = new KvmDevice(native, fd);
@@ -74,7 +78,8 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
       conversion: hasInPlaceSeries(inPlace) ? 'attributes2' : undefined,
       inPlaceCapability: inPlace.capability,
       inPlaceParameter: inPlace.parameter,
-      pins: false,
+      // Long-term pins from user space exist only through CONFIG_GUP_TEST's debugfs file.
+      pins: gupPins.unavailable === undefined,
       gmemFlagNames: undefined,
       memoryNodes: memoryNodes() ?? [0],
     });
@@ -100,7 +105,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
   createVm(type: bigint): VmBackend {
     const fd = check(this.native.ioctlValue(this.fd, I.KVM_CREATE_VM, type));
     this.runSize ??= check(this.native.ioctlInt(this.fd, I.KVM_GET_VCPU_MMAP_SIZE, 0));
-    return new KernelVm(this.native, fd, Number(type), this.device, this.runSize, this.featureSet.conversion !== undefined);
+    return new KernelVm(this.native, fd, Number(type), this.device, this.runSize, this.featureSet.conversion !== undefined, this.gupPins);
   }
 
   memfdCreate(name: string): FileBackend {

@@ -10,6 +10,7 @@ import { checkExtensionOn } from './caps.js';
 import { KernelDescriptor } from './descriptor.js';
 import { encodeMemoryRegion, encodeStruct } from './encode.js';
 import { KernelGuestAccess } from './guestAccess.js';
+import type { GupTestPins } from './gupPins.js';
 import { KernelGuestMemfd } from './guestMemfd.js';
 import type { KvmDevice } from './kvmDevice.js';
 import type { NativeAddon } from './native.js';
@@ -38,6 +39,8 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     private readonly runSize: number,
     /** The kernel has the in-place series: its files take KVM_SET_MEMORY_ATTRIBUTES2 calls. */
     private readonly inPlaceSeries: boolean,
+    /** Long-term pins for its files (gup_test), where the kernel offers them. */
+    private readonly gupPins: GupTestPins,
   ) {
     super(native, fd);
     device.get();
@@ -90,7 +93,7 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
     const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct));
     this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
-    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, this.inPlaceSeries, this.holders);
+    return new KernelGuestMemfd(this.native, fd, w.size, w.flags, this.inPlaceSeries, this.holders, this.gupPins);
   }
 
   setUserMemoryRegion(ioctl: MemoryRegionIoctl, w: MemoryRegionWords): void {

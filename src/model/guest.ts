@@ -87,7 +87,11 @@ export class ModelGuestAccess {
     const attrPrivate = inPlace
       ? slot?.gmem?.inode?.isPrivate(filePage) ?? false
       : vm.hasPrivateMem && (BigInt(vm.attributeOf(gfn)) & KVM_MEMORY_ATTRIBUTE_PRIVATE) !== 0n;
-    const isPrivate = kind === undefined ? attrPrivate : kind === 'private';
+    // Without a kind given, the access is what the VM makes it: a SW_PROTECTED VM's follows the
+    // attribute (KVM sets PFERR_PRIVATE_ACCESS from it); a VM without private memory only ever
+    // makes shared accesses, so a private page of its file (in-place: every page starts private
+    // unless INIT_SHARED) is a mismatch, as x86's unconditional faultin check finds.
+    const isPrivate = kind === undefined ? vm.hasPrivateMem && attrPrivate : kind === 'private';
     const memoryFault = (): PageTarget => ({
       exit: {
         reason: 'KVM_EXIT_MEMORY_FAULT',
@@ -104,9 +108,10 @@ export class ModelGuestAccess {
     if (!slot) return isPrivate ? memoryFault() : mmio();
     if (inPlace && slot.gmem) {
       // With in-place conversion every fault of a guest_memfd slot is served by the file; with
-      // the file gone the slot has no memory, like a hole: a (shared) access there is MMIO.
+      // the file gone kvm_gmem_get_pfn finds none (-EFAULT) and KVM fills a memory-fault exit, as
+      // for any guest_memfd error (seen on the v8 port onto 7.3: the fuzzer's closed-file steps).
       const inode = slot.gmem.inode;
-      return inode ? { inode, page: filePage } : mmio();
+      return inode ? { inode, page: filePage } : memoryFault();
     }
     if (isPrivate || slot.gmem?.gmemOnly) {
       const inode = slot.gmem?.inode;

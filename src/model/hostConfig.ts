@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { memoryNodes } from '../hostNodes.js';
 import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
+import { askInPlace, describeInPlace, hasSeries, type KernelInPlaceAnswers, withInPlaceLike } from './inPlaceConfig.js';
 import { LINUX_6_18, type Profile } from './profile.js';
 import { chooseRelease, type ReleaseChoice } from './releaseChoice.js';
 
@@ -65,10 +66,21 @@ export function transparentHugepagesBuiltIn(dir = '/sys/kernel/mm/transparent_hu
 }
 
 export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddressing = cpuAddressing(), thp: boolean = transparentHugepagesBuiltIn()): Profile {
+  return configuredLike(kvm, base, cpu, thp).profile;
+}
+
+/** profileLike, with what the kernel said about the in-place series (for the note a run prints). */
+export function configuredLike(
+  kvm: Kvm,
+  base: Profile = LINUX_6_18,
+  cpu: CpuAddressing = cpuAddressing(),
+  thp: boolean = transparentHugepagesBuiltIn(),
+): { profile: Profile; inPlace: KernelInPlaceAnswers } {
   const vmTypesBitmap = kvm.checkExtension('KVM_CAP_VM_TYPES') || 1;
   const vmTypes = base.vmTypes.filter((t) => (vmTypesBitmap >>> t) & 1);
   const tdp = kvm.checkExtension('KVM_CAP_PRE_FAULT_MEMORY') !== 0;
-  return {
+  const inPlace = askInPlace(kvm, vmTypes, base.privateMemVmTypes);
+  const like: Profile = {
     ...base,
     name: `${base.name} configured like this kernel`,
     description: `${base.description}; VM types, VM memory attributes and TDP as this kernel reports them`,
@@ -88,6 +100,8 @@ export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddres
     // The capability answers 0 when the kernel has a single address space (no SMM).
     addressSpaces: Math.max(1, kvm.checkExtension('KVM_CAP_MULTI_ADDRESS_SPACE')),
   };
+  if (!hasSeries(inPlace)) return { profile: like, inPlace };
+  return { profile: { ...withInPlaceLike(like, inPlace), description: `${like.description}; ${describeInPlace(inPlace)}` }, inPlace };
 }
 
 /** The release profile of the kernel `kvm` reaches: its uname release and whether it has guest_memfd. */
@@ -107,9 +121,15 @@ export function profileOfKernel(open: () => Kvm, base?: Profile): Profile {
 export function kernelProfileChoice(open: () => Kvm, base?: Profile): ReleaseChoice {
   const kvm = open();
   try {
-    const choice: ReleaseChoice = base ? { profile: base, note: `profile ${base.name} (--profile)` } : releaseOfKernel(kvm);
-    return { ...choice, profile: profileLike(kvm, choice.profile) };
+    return choiceFor(kvm, base);
   } finally {
     kvm.close();
   }
+}
+
+/** The release profile for `kvm` (or `base`), configured like it; the note says what the in-place series said. */
+export function choiceFor(kvm: Kvm, base?: Profile): ReleaseChoice {
+  const choice: ReleaseChoice = base ? { profile: base, note: `profile ${base.name} (--profile)` } : releaseOfKernel(kvm);
+  const { profile, inPlace } = configuredLike(kvm, choice.profile);
+  return { profile, note: hasSeries(inPlace) ? `${choice.note}; ${describeInPlace(inPlace)}` : choice.note };
 }

@@ -301,7 +301,8 @@ export const RFC_1G_V2: Profile = {
 /**
  * The seeds' hypothetical KVM_CAP_GUEST_MEMFD_FLAGS_HI (flags 63:32, shifted down): no posting has
  * it. Its number is far past anything upstream has given out (245-249 went to arm64 and s390
- * capabilities, 250 to in-place conversion), so it can never answer for another capability.
+ * capabilities, 250 to v8 of in-place conversion and in 7.3 to KVM_CAP_PPC_COMPAT_CAPS, 251 to
+ * KVM_CAP_ARM_PMU_V3_STRICT), so it can never answer for another capability.
  */
 export const HYPOTHETICAL_FLAGS_HI_CAPABILITY = 1000;
 

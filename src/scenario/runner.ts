@@ -1,10 +1,10 @@
 /** Running a scenario instance on a backend, step by step, and on two backends side by side. */
-import type { Kvm, Vm } from '../api.js';
-import { isKvmError } from '../errors.js';
+import type { Kvm } from '../api.js';
 import { isArgumentError } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 import { transparentHugepagesBuiltIn } from '../model/hostConfig.js';
+import { vmAttributesIoctlExists } from '../capabilities.js';
 import { execute, type StepContext } from './ops.js';
 import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
 import type { Outcome, ScenarioInstance, Step } from './types.js';
@@ -75,6 +75,9 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
     const who = features.profileData ? `profile ${features.profile}` : 'this kernel';
     if (thp !== r.transparentHugepages) return thp ? `${who} has transparent huge pages` : `${who} is built without transparent huge pages${features.profileData ? '' : ' (no /sys/kernel/mm/transparent_hugepage)'}`;
   }
+  if (r.inPlaceOn !== undefined && (features.inPlaceParameter === 'Y') !== r.inPlaceOn) {
+    return r.inPlaceOn ? 'kvm.gmem_in_place_conversion is not on' : 'kvm.gmem_in_place_conversion is on: every guest_memfd starts private unless INIT_SHARED, on any VM type';
+  }
   const typeName = r.vmType ?? 'KVM_X86_DEFAULT_VM';
   if (!KVM_X86_VM_TYPES.has(typeName)) return `unknown VM type ${typeName}`;
   const type = KVM_X86_VM_TYPES.byName[typeName];
@@ -105,20 +108,6 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
   } finally {
     vm.close();
   }
-}
-
-/**
- * Whether the VM ioctl is built in: asked with a call every build refuses (size 0), so nothing
- * changes; only a kernel without the ioctl answers ENOTTY. No capability tells it apart: with
- * in-place on, KVM_CAP_MEMORY_ATTRIBUTES answers 0 whether the ioctl exists or not.
- */
-function vmAttributesIoctlExists(vm: Vm): boolean {
-  try {
-    vm.setMemoryAttributes({ address: 0, size: 0, attributes: 0 });
-  } catch (err) {
-    return !isKvmError(err, 'ENOTTY');
-  }
-  return true;
 }
 
 function runStep(ctx: StepContext, step: Step, index: number): { outcome: Outcome; detail?: string } {

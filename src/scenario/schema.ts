@@ -108,6 +108,7 @@ const REQUIRES: Json = {
     vmType: { type: 'string', description: 'A VM type the backend must offer (KVM_CAP_VM_TYPES).' },
     gmemFlags: { ...ref('flags'), description: 'Flags a VM of requires.vmType (default DEFAULT) must accept (KVM_CAP_GUEST_MEMFD_FLAGS).' },
     inPlace: { type: 'boolean', description: 'true: KVM_SET_MEMORY_ATTRIBUTES2 must be available (the in-place capability answers non-zero for requires.vmType); false: it must not be.' },
+    inPlaceOn: { type: 'boolean', description: 'true: kvm.gmem_in_place_conversion is on (private/shared lives in every guest_memfd, whatever the VM type); false: it is off or absent.' },
     vmAttributesIoctl: { type: 'boolean', description: 'true: the VM-wide KVM_SET_MEMORY_ATTRIBUTES exists; false: it is compiled out (ENOTTY; the in-place series without CONFIG_KVM_VM_MEMORY_ATTRIBUTES).' },
     rfcConvert: { type: 'boolean', description: 'KVM_GMEM_CONVERT_* must be available (profile rfc-1g-v2).' },
     vmMemoryAttributes: { type: 'boolean', description: 'KVM_SET_MEMORY_ATTRIBUTES must accept PRIVATE for requires.vmType.' },

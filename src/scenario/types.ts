@@ -34,6 +34,7 @@ export interface Requires {
   vmType?: string;
   gmemFlags?: unknown;
   inPlace?: boolean;
+  inPlaceOn?: boolean;
   vmAttributesIoctl?: boolean;
   rfcConvert?: boolean;
   vmMemoryAttributes?: boolean;

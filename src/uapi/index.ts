@@ -10,3 +10,4 @@ export * from './memory.js';
 export * from './proposals.js';
 export * from './vcpu.js';
 export * from './mempolicy.js';
+export * from './gupTest.js';

@@ -8,7 +8,8 @@ import type { StructLayout } from './structs.js';
 export const PROPOSED_CAPS = {
   /**
    * In-place conversion (KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd): 250 in v8 and, as
-   * reported, v13; 246 (RFC v1), 248 (RFC v2) and 249 (v3-v7) earlier (docs/kernel-behaviour.md#capability-numbers).
+   * reported, v13; 246 (RFC v1), 248 (RFC v2) and 249 (v3-v7) earlier. Released 7.3 gives 250 to
+   * KVM_CAP_PPC_COMPAT_CAPS (PPC only), so the merged number may differ (docs/kernel-behaviour.md#capability-numbers).
    */
   KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES: { latest: 250, earlier: [249, 248, 246] },
 } as const;
@@ -24,6 +25,9 @@ export const UPSTREAM_CAPS_AFTER_244 = constantTable('capability', {
   KVM_CAP_S390_KEYOP: 247,
   KVM_CAP_S390_VSIE_ESAMODE: 248,
   KVM_CAP_S390_HPAGE_2G: 249,
+  // Released in 7.3 (Debian's linux-source-7.3, include/uapi/linux/kvm.h): v8's 250 collides.
+  KVM_CAP_PPC_COMPAT_CAPS: 250,
+  KVM_CAP_ARM_PMU_V3_STRICT: 251,
 });
 
 /** The guest_memfd ioctl type of the RFC v2 series (its own, not KVM's 0xAE). */

@@ -21,6 +21,8 @@ end() { sync; reboot -f; sleep 5; echo b > /proc/sysrq-trigger; }
 mkdir -p /proc /sys /dev /tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+# Long-term pins for the kernel backend go through debugfs's gup_test (CONFIG_GUP_TEST builds).
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
 mount -t tmpfs tmpfs /tmp
 say "uname $(uname -r)"

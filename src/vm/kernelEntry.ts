@@ -10,6 +10,8 @@ export interface KernelEntry {
   release: string;
   /** The upstream version, e.g. 7.3.4. */
   version: string;
+  /** A build's LOCALVERSION (e.g. -gmem-inplace): part of its name, build:7.3.4-gmem-inplace. */
+  localversion?: string;
   /** Paths relative to the entry's directory (or absolute). */
   kernel: string;
   modules: string | null;
@@ -62,8 +64,29 @@ export function versionMatches(version: string, wanted: string): boolean {
   return version === wanted || version.startsWith(wanted + '.');
 }
 
-/** `debian:7.3` -> { source: 'debian', version: '7.3' }; undefined when it is not such a name. */
-export function parseKernelName(name: string): { source: 'debian' | 'build'; version: string } | undefined {
-  const m = /^(debian|build):(\d+(?:\.\d+){0,2})$/.exec(name);
-  return m ? { source: m[1] as 'debian' | 'build', version: m[2]! } : undefined;
+/** What a build's LOCALVERSION may be: a dash, then letters, digits, dots, dashes (it ends up in `uname -r`). */
+export const LOCALVERSION_PATTERN = /^-[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export interface KernelName {
+  source: 'debian' | 'build';
+  version: string;
+  /** Only builds carry one; a name without it matches only builds without one. */
+  localversion?: string;
+}
+
+/** `debian:7.3` -> { source: 'debian', version: '7.3' }, `build:7.3.4-gmem-inplace` also gives the local version; undefined when it is not such a name. */
+export function parseKernelName(name: string): KernelName | undefined {
+  const m = /^(debian|build):(\d+(?:\.\d+){0,2})(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/.exec(name);
+  if (!m || (m[1] === 'debian' && m[3])) return undefined;
+  return { source: m[1] as 'debian' | 'build', version: m[2]!, ...(m[3] ? { localversion: m[3] } : {}) };
+}
+
+/** Whether a cached entry answers to a parsed name (`build:7.3` is not `build:7.3.4-gmem-inplace`). */
+export function entryMatches(entry: KernelEntry, name: KernelName): boolean {
+  return entry.source === name.source && versionMatches(entry.version, name.version) && (entry.localversion ?? '') === (name.localversion ?? '');
+}
+
+/** The name `gmem vm --kernel` takes for an entry: debian:7.3.4, build:7.3.4, build:7.3.4-gmem-inplace. */
+export function entryName(entry: KernelEntry): string {
+  return `${entry.source}:${entry.version}${entry.localversion ?? ''}`;
 }

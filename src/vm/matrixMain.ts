@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { listEntries, versionMatches } from './kernelEntry.js';
+import { entryMatches, entryName, listEntries, parseKernelName } from './kernelEntry.js';
 import { formatMatrix, matrixGuestCommand, parseMatrixOutput, type MatrixRow } from './matrix.js';
 import { kernelCacheDir } from './paths.js';
 
@@ -21,8 +21,8 @@ if (!Number.isFinite(fuzzSeconds) || fuzzSeconds <= 0 || !/^[1-8]$/.test(numa)) 
 }
 const entries = listEntries(kernelCacheDir()).filter((e) => {
   if (!values.only) return true;
-  const [source, version = ''] = values.only.split(':');
-  return e.source === source && versionMatches(e.version, version);
+  const name = parseKernelName(values.only);
+  return name !== undefined && entryMatches(e, name);
 });
 if (entries.length === 0) {
   process.stderr.write(`no kernels cached in ${kernelCacheDir()}: gmem kernels get debian:7.3 (or gmem kernels build --source DIR)\n`);
@@ -46,7 +46,7 @@ function bootOne(spec: string): Promise<{ stdout: string; stderr: string; status
 
 const rows: MatrixRow[] = [];
 for (const e of entries) {
-  const spec = `${e.source}:${e.version}`;
+  const spec = entryName(e);
   process.stderr.write(`\n== ${spec} (${e.release})\n`);
   const r = await bootOne(spec);
   const row: MatrixRow = { kernel: e.release, vmTypes: /VM types: (.*)/.exec(r.stderr)?.[1] ?? '?', wallSeconds: r.seconds, status: r.status === 0 ? 'ok' : `exit ${r.status}` };

@@ -4,8 +4,10 @@
  * else still kills, closed handles never reach the kernel, and a failed build leaves a reason.
  */
 import assert from 'node:assert/strict';
+import { GUP_TEST_IOCTLS, GUP_TEST_PATH, GUP_TEST_STRUCT_SIZES, pin_longterm_test } from '../../src/uapi/gupTest.js';
+import { UnsupportedError } from '../../src/errors.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -44,8 +46,9 @@ describe('native addon', { skip: native.ok ? false : `native addon unavailable: 
       kvm_pre_fault_memory,
       kvm_memory_attributes2,
       kvm_gmem_convert,
+      pin_longterm_test,
     };
-    const sizes: Record<string, number> = { ...STRUCT_SIZES, ...PROPOSED_STRUCT_SIZES };
+    const sizes: Record<string, number> = { ...STRUCT_SIZES, ...PROPOSED_STRUCT_SIZES, ...GUP_TEST_STRUCT_SIZES };
     assert.deepEqual(Object.keys(native.addon.structLayouts).sort(), Object.keys(layouts).sort());
     for (const [name, layout] of Object.entries(layouts)) {
       const c: { size: number; fields: Record<string, number> } = native.addon.structLayouts[name]!;
@@ -73,15 +76,18 @@ describe('native addon', { skip: native.ok ? false : `native addon unavailable: 
 
   it('ioctlBuffer passes on exactly the struct ioctls the TypeScript layer issues, with the same numbers', () => {
     assert.ok(native.ok);
+    // Not PIN_LONGTERM_TEST_READ: the kernel writes through a pointer its argument carries.
     const structIoctls = Object.fromEntries(
-      [...KVM_IOCTLS.entries(), ...PROPOSED_IOCTLS.entries()].filter(([name, n]) => n >>> 30 !== 0 && !name.includes('CPUID')),
+      [...KVM_IOCTLS.entries(), ...PROPOSED_IOCTLS.entries(), ...GUP_TEST_IOCTLS.entries()].filter(
+        ([name, n]) => n >>> 30 !== 0 && !name.includes('CPUID') && name !== 'PIN_LONGTERM_TEST_READ',
+      ),
     );
     assert.deepEqual(native.addon.bufferIoctls, structIoctls);
   });
 
   it('ioctlValue and ioctlInt pass on exactly the value-taking ioctls the TypeScript layer issues (KVM_RUN only through runVcpu)', () => {
     assert.ok(native.ok);
-    const valueIoctls = Object.fromEntries(KVM_IOCTLS.entries().filter(([name, n]) => n >>> 30 === 0 && name !== 'KVM_RUN'));
+    const valueIoctls = Object.fromEntries([...KVM_IOCTLS.entries(), ...GUP_TEST_IOCTLS.entries()].filter(([name, n]) => n >>> 30 === 0 && name !== 'KVM_RUN'));
     assert.deepEqual(native.addon.valueIoctls, valueIoctls);
   });
 
@@ -145,16 +151,22 @@ describe('kernel backend guarantees', { skip: kernel.skip }, () => {
     expectCode(() => kvm.checkExtension('KVM_CAP_GUEST_MEMFD'), 'EBADF');
   });
 
-  it('without the in-place capability a file has no conversion part, and the kernel backend no pins', (t) => {
+  it('without the in-place capability a file has no conversion part; pins exactly where gup_test exists', (t) => {
     using kvm = kernel.open();
     using vm = kvm.createVm(0);
     if (vm.checkExtension(250) !== 0) return t.skip('this kernel advertises in-place conversion (capability 250)');
     using file = vm.createGuestMemfd({ size: 4096, flags: 3n });
     // The proposed ioctl numbers are never issued where the VM did not announce them.
     assert.equal(file.conversion, undefined);
-    assert.equal(file.pins, undefined);
     assert.equal(file.seals, undefined);
-    assert.equal(kvm.features().pins, false);
+    assert.equal(kvm.features().pins, existsSync(GUP_TEST_PATH));
+    if (kvm.features().pins) {
+      const pin = file.pins!.pin(0, 4096);
+      pin.release();
+      assert.equal(pin.released, true);
+    } else {
+      assert.throws(() => file.pins!.pin(0, 4096), (err: unknown) => err instanceof UnsupportedError && /CONFIG_GUP_TEST/.test(err.message));
+    }
   });
 
   it('after unmap every access is EBADF and unmap is idempotent', () => {

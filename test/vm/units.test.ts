@@ -9,7 +9,8 @@ import { chooseAcceleration } from '../../src/vm/accel.js';
 import { CpioWriter } from '../../src/vm/cpio.js';
 import { resolveDebian, type DebianCandidate } from '../../src/vm/debianKernels.js';
 import { unmetOptions } from '../../src/vm/kernelBuild.js';
-import { compareVersions, parseKernelName, versionMatches } from '../../src/vm/kernelEntry.js';
+import { buildKernel } from '../../src/vm/kernelBuild.js';
+import { compareVersions, entryMatches, entryName, parseKernelName, versionMatches, type KernelEntry } from '../../src/vm/kernelEntry.js';
 import { formatMatrix, parseMatrixOutput, FUZZ_SEPARATOR, type MatrixRow } from '../../src/vm/matrix.js';
 import { NotAKernelError, readKernelImage } from '../../src/vm/kernelImage.js';
 import { kvmModules, moduleDepends, ModulesError } from '../../src/vm/kvmModules.js';
@@ -135,6 +136,34 @@ describe('acceleration', () => {
   });
   it('says why it chose what it chose', () => {
     assert.ok(chooseAcceleration({}).reason.length > 10);
+  });
+});
+
+describe('a build with a local version', () => {
+  const entry = (localversion?: string): KernelEntry => ({
+    id: `build-7.3.4${localversion ?? ''}`,
+    source: 'build',
+    release: `7.3.4${localversion ?? ''}`,
+    version: '7.3.4',
+    ...(localversion ? { localversion } : {}),
+    kernel: 'bzImage',
+    modules: null,
+    createdAt: '2026-11-30T00:00:00.000Z',
+  });
+  it('is named build:7.3.4-gmem-inplace, and only that name (not build:7.3.4) finds it', () => {
+    const name = parseKernelName('build:7.3.4-gmem-inplace')!;
+    assert.deepEqual(name, { source: 'build', version: '7.3.4', localversion: '-gmem-inplace' });
+    assert.equal(entryName(entry('-gmem-inplace')), 'build:7.3.4-gmem-inplace');
+    assert.equal(entryName(entry()), 'build:7.3.4');
+    assert.equal(entryMatches(entry('-gmem-inplace'), name), true);
+    assert.equal(entryMatches(entry(), name), false);
+    assert.equal(entryMatches(entry('-gmem-inplace'), parseKernelName('build:7.3')!), false);
+    assert.equal(entryMatches(entry(), parseKernelName('build:7.3')!), true);
+    assert.equal(parseKernelName('debian:7.3-gmem'), undefined, 'Debian kernels have no local version of ours');
+  });
+  it('a local version that cannot be part of a release is refused before the tree is even looked at', async () => {
+    await assert.rejects(buildKernel(scratch, join(scratch, 'no-tree'), () => {}, 1, 'gmem inplace'), /local version "gmem inplace" must be a dash followed by/);
+    await assert.rejects(buildKernel(scratch, join(scratch, 'no-tree'), () => {}, 1, '-gmem'), /is not a Linux source tree/);
   });
 });
 

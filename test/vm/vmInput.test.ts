@@ -47,6 +47,10 @@ const KERNELS_CASES: { name: string; args: string[]; status: number; stdout?: Re
   { name: 'list on an empty cache says how to fetch one', args: ['list'], status: 0, stdout: /no kernels cached in .*gmem kernels get debian:7\.3/ },
   { name: 'get wants a name like debian:7.3', args: ['get', 'ubuntu:24.04'], status: 2, stderr: /give one name like debian:7\.3/ },
   { name: 'an unknown subcommand prints the usage', args: ['fetch'], status: 2, stderr: /unknown subcommand "fetch"[\s\S]*Usage: gmem kernels/ },
+  { name: 'build refuses the --localversion "gmem" before any make', args: ['build', '--source', scratch, '--localversion', 'gmem'], status: 2, stderr: /--localversion wants a dash followed by letters, digits, dots or dashes/ },
+  { name: 'build refuses the --localversion "-" before any make', args: ['build', '--source', scratch, '--localversion', '-'], status: 2, stderr: /--localversion wants a dash followed by letters, digits, dots or dashes/ },
+  { name: 'build refuses the --localversion "-a b" before any make', args: ['build', '--source', scratch, '--localversion', '-a b'], status: 2, stderr: /--localversion wants a dash followed by letters, digits, dots or dashes/ },
+  { name: 'build refuses the --localversion "-x/y" before any make', args: ['build', '--source', scratch, '--localversion', '-x/y'], status: 2, stderr: /--localversion wants a dash followed by letters, digits, dots or dashes/ },
 ];
 
 const results = runGmemBatch(

@@ -21,6 +21,8 @@ namespace gmem {
 constexpr uint32_t kKvmIo = 0xAE;
 // The RFC v2 guest_memfd series has its own ioctl type.
 constexpr uint32_t kGmemRfcIo = 0xAF;
+// mm/gup_test.h's ioctl type: long-term pins from user space (CONFIG_GUP_TEST).
+constexpr uint32_t kGupTestIo = 'g';
 
 constexpr uint32_t kKvmRun = _IO(kKvmIo, 0x80);
 constexpr uint32_t kKvmGetSupportedCpuid = _IOWR(kKvmIo, 0x05, kvm_cpuid2_s);
@@ -61,6 +63,10 @@ constexpr BufferIoctl kBufferIoctls[] = {
     {"KVM_SET_MEMORY_ATTRIBUTES2", _IOWR(kKvmIo, 0xd2, kvm_memory_attributes2_s)},
     {"KVM_GMEM_CONVERT_SHARED", _IOWR(kGmemRfcIo, 0x41, kvm_gmem_convert_s)},
     {"KVM_GMEM_CONVERT_PRIVATE", _IOWR(kGmemRfcIo, 0x42, kvm_gmem_convert_s)},
+    // gup_test (src/uapi/gupTest.ts): the kernel reads addr/size to pin those pages and writes
+    // nothing back. PIN_LONGTERM_TEST_READ is left out on purpose: it copies every pinned page
+    // through a pointer inside its argument, which no buffer length here could bound.
+    {"PIN_LONGTERM_TEST_START", _IOW(kGupTestIo, 7, pin_longterm_test_s)},
 };
 
 // ioctlBuffer: a listed request, with a buffer of exactly the size the request encodes.
@@ -81,6 +87,7 @@ constexpr BufferIoctl kValueIoctls[] = {
     {"KVM_CHECK_EXTENSION", _IO(kKvmIo, 0x03)},
     {"KVM_GET_VCPU_MMAP_SIZE", _IO(kKvmIo, 0x04)},
     {"KVM_CREATE_VCPU", _IO(kKvmIo, 0x41)},
+    {"PIN_LONGTERM_TEST_STOP", _IO(kGupTestIo, 8)},
 };
 
 inline bool ValueIoctlAllowed(uint32_t request) {

@@ -72,6 +72,16 @@ struct kvm_gmem_convert_s {
 };
 static_assert(sizeof(kvm_gmem_convert_s) == 64, "kvm_gmem_convert is 64 bytes");
 
+// mm/gup_test.h's PIN_LONGTERM_TEST_START argument (CONFIG_GUP_TEST's debugfs file). The padding
+// is named so that the struct has no hidden bytes the kernel would read.
+struct pin_longterm_test_s {
+  uint64_t addr;
+  uint64_t size;
+  uint32_t flags;
+  uint32_t pad;
+};
+static_assert(sizeof(pin_longterm_test_s) == 24, "pin_longterm_test is 24 bytes");
+
 // The vCPU structs the addon only needs the sizes of (its ioctl table) and kvm_run's head.
 struct kvm_regs_s {
   uint64_t regs[18];
@@ -137,5 +147,7 @@ inline Napi::Object StructLayouts(Napi::Env env) {
               GMEM_FIELD(kvm_memory_attributes2, error_offset); GMEM_FIELD(kvm_memory_attributes2, reserved));
   GMEM_STRUCT(kvm_gmem_convert, GMEM_FIELD(kvm_gmem_convert, offset); GMEM_FIELD(kvm_gmem_convert, size);
               GMEM_FIELD(kvm_gmem_convert, error_offset); GMEM_FIELD(kvm_gmem_convert, reserved));
+  GMEM_STRUCT(pin_longterm_test, GMEM_FIELD(pin_longterm_test, addr); GMEM_FIELD(pin_longterm_test, size);
+              GMEM_FIELD(pin_longterm_test, flags); GMEM_FIELD(pin_longterm_test, pad));
   return out;
 }

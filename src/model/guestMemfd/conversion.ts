@@ -77,10 +77,13 @@ export function gmemConvert(inode: GmemInode, toPrivate: boolean, a: GmemConvert
   convertPages(inode, start, end, toPrivate, op);
 }
 
-/** Pin [offset, offset + length): page aligned, inside the file, and shared (the host must reach it). */
+/**
+ * Pin [offset, offset + length) (the handle already checked that it is page aligned and inside the
+ * file): pins are taken through a host mapping (get_user_pages, a DMA map of a user address), so
+ * a file that cannot be mapped refuses as mmap does (ENODEV), and every page must be shared.
+ */
 export function pinRange(inode: GmemInode, offset: bigint, length: bigint): { start: number; end: number } {
-  if (length === 0n || !isPageAligned(offset) || !isPageAligned(length)) fail('EINVAL', 'offset and length must be page aligned and length not 0');
-  if (offset + length > inode.size) fail('EINVAL', `[${hex(offset)}, ${hex(offset + length)}) is not inside the file`);
+  if (!inode.supportsMmap) fail('ENODEV', 'the file was created without GUEST_MEMFD_FLAG_MMAP: no mapping to pin through');
   const start = Number(offset / PAGE_SIZE_N);
   const end = Number((offset + length) / PAGE_SIZE_N);
   const priv = inode.attributes.findFirst(start, end, (v) => v !== SHARED);
