@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelAvailability } from '../kernel/kvm.js';
 import { kernelProfileChoice } from '../model/hostConfig.js';
-import { DEFAULT_PROFILE, getProfile, profileNames } from '../model/profile.js';
+import { DEFAULT_PROFILE, getProfile, profileAliases, profileNames } from '../model/profile.js';
 import { openKvm } from '../open.js';
 import { Coverage, formatCoverage } from './coverage.js';
 import { describeFinding, findingScenario, fuzz, type FuzzStats } from './fuzz.js';
@@ -18,6 +18,8 @@ as scenarios (gmem run FILE --backend both).
 
 options:
   --seconds N        how long to run (default 60)
+  --sequences N      stop after N sequences instead, if that comes first: with --seed, the same
+                     run every time, whatever the machine's speed
   --seed S           the random seed, an integer >= 0 (default 1)
   --max-length N     the longest sequence, 3..100000 steps (default 24)
   --profile NAME     the model's profile (default: against a kernel, the release profile chosen
@@ -48,6 +50,7 @@ function parse() {
       allowPositionals: false,
       options: {
         seconds: { type: 'string', default: '60' },
+        sequences: { type: 'string' },
         seed: { type: 'string', default: '1' },
         out: { type: 'string' },
         'max-length': { type: 'string', default: '24' },
@@ -103,7 +106,10 @@ if (values.help) {
 const seconds = numberOption('seconds', values.seconds!, 0.001, 7 * 24 * 3600, false);
 const seed = numberOption('seed', values.seed!, 0, 2 ** 32 - 1, true);
 const maxLength = numberOption('max-length', values['max-length']!, 3, 100_000, true);
-if (values.profile !== undefined && !profileNames().includes(values.profile)) usageError(`unknown --profile ${JSON.stringify(values.profile)}; one of ${profileNames().join(', ')}`);
+const sequences = values.sequences === undefined ? undefined : numberOption('sequences', values.sequences, 1, 2 ** 31 - 1, true);
+if (values.profile !== undefined && !profileNames().includes(values.profile) && !(values.profile in profileAliases())) {
+  usageError(`unknown --profile ${JSON.stringify(values.profile)}; one of ${profileNames().join(', ')} (or ${Object.keys(profileAliases()).join(', ')})`);
+}
 if (values['model-only'] && values.differential) usageError('--model-only and --differential exclude each other');
 
 let base = getProfile(values.profile ?? DEFAULT_PROFILE);
@@ -124,12 +130,13 @@ if (!values['model-only']) {
     say(`fuzz: the kernel backend is unavailable (${available.reason}): checking the model alone against its invariants\n`);
   }
 }
-say(`fuzz: seed ${seed}, ${seconds} s, ${open ? `model ${base.name} vs the kernel` : `model ${base.name} alone (invariants)`}${values.unsteered ? ', unsteered' : ''}\n`);
+say(`fuzz: seed ${seed}, ${seconds} s${sequences !== undefined ? ` or ${sequences} sequences` : ''}, ${open ? `model ${base.name} vs the kernel` : `model ${base.name} alone (invariants)`}${values.unsteered ? ', unsteered' : ''}\n`);
 const coverage = new Coverage(base);
 const started = Date.now();
 const stats = fuzz(open, base, {
   seed,
   seconds,
+  ...(sequences !== undefined ? { sequences } : {}),
   maxLength,
   coverage,
   unsteered: values.unsteered!,

@@ -204,6 +204,7 @@ export const RULES: readonly Rule[] = [
   r('pin.range', 'EINVAL', /^offset and length must be page aligned and length not 0$/, { applies: inPlace }),
   r('pin.outside', 'EINVAL', /is not inside the file$/, { applies: inPlace }),
   r('pin.private', 'EFAULT', /is private: the host cannot reach it to pin it$/, { applies: inPlace }),
+  r('pin.unmappable', 'ENODEV', /^the file was created without GUEST_MEMFD_FLAG_MMAP: no mapping to pin through$/, { applies: inPlace }),
   ok('pin.ok', ['pin'], () => true, { applies: inPlace }),
   ok('pin.release.ok', ['release'], () => true, { applies: inPlace }),
   // Lifetimes: closing a handle the others still depend on.

@@ -26,7 +26,7 @@ describe('fuzz command line', () => {
     assert.match(r.stdout, /--model-only/);
   });
 
-  for (const args of [['--bogus'], ['--seconds', '-5'], ['--seconds', 'abc'], ['--seconds', '0'], ['--max-length', 'abc'], ['--max-length', '99999999'], ['--seed', '1.5'], ['--profile', 'linux-9.9'], ['extra']]) {
+  for (const args of [['--bogus'], ['--seconds', '-5'], ['--seconds', 'abc'], ['--seconds', '0'], ['--max-length', 'abc'], ['--max-length', '99999999'], ['--seed', '1.5'], ['--sequences', '0'], ['--profile', 'linux-9.9'], ['extra']]) {
     it(`${args.join(' ')} is a usage error (exit 2, no stack trace)`, () => {
       const r = fuzzCli([...args, '--model-only']);
       assert.equal(r.status, 2, r.stderr);
@@ -59,8 +59,15 @@ describe('fuzz command line', () => {
     assert.ok(r.seconds < 20, `took ${r.seconds} s for a 2 s run`);
   });
 
+  it('--profile takes the names conform takes, aliases included', () => {
+    const r = fuzzCli(['--model-only', '--seed', '1', '--sequences', '5', '--json', '--profile', 'inplace']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { profile: string }).profile, 'inplace-v13');
+  });
+
   it('--json reports coverage per rule and throughput', () => {
-    const r = fuzzCli(['--model-only', '--seconds', '2', '--json', '--profile', 'inplace-v13']);
+    // A fixed amount of work (seed and sequences), not a time: the same run on any machine.
+    const r = fuzzCli(['--model-only', '--seed', '1', '--sequences', '300', '--seconds', '600', '--json', '--profile', 'inplace-v13']);
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as {
       mode: string;
@@ -69,7 +76,7 @@ describe('fuzz command line', () => {
     };
     assert.equal(report.mode, 'model-only');
     assert.equal(report.coverage.profile, 'inplace-v13');
-    assert.ok(report.coverage.hit > report.coverage.rules / 2, `only ${report.coverage.hit} of ${report.coverage.rules} rules in 2 s`);
+    assert.ok(report.coverage.hit > report.coverage.rules / 2, `only ${report.coverage.hit} of ${report.coverage.rules} rules in 300 sequences`);
     assert.ok(report.coverage.counts['conversion.pinned']! > 0, 'the targeted pin generator reached EAGAIN');
     assert.ok(report.throughput.operationsPerSecond > 0);
     // The rules no run can reach are data: each with its reason, counted in all rules only.

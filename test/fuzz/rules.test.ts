@@ -28,7 +28,6 @@ const CATALOG_GAPS: Record<string, string> = {
   'file.lseek.whence-here': 'granular-flags profile only; no catalog scenario yet',
   'file.lseek.negative': 'granular-flags profile only; no catalog scenario yet',
   'seals.flags': 'granular-flags profile only; no catalog scenario yet',
-  'mmap.madvise.nothp': 'only a profile configured like a kernel built without THP has it (profileLike); no catalog profile lacks THP',
   'pin.unmappable': 'no catalog scenario pins a file made without MMAP yet; the fuzzer meets it',
   'mmap.overcommit': 'needs a private writable mapping above the commit limit; catalog mmap scenarios stay small',
   'convert.no-shared': 'rfc-1g-v2 profile only; no catalog scenario yet',
