@@ -257,7 +257,7 @@ export function fuzz(openKernel: (() => Kvm) | undefined, profile: Profile, opts
   const ctx: Context = { profile, coverage, deadline, stats, ...(openKernel ? { openKernel } : {}) };
   const seen = new Set<string>();
   while (Date.now() < deadline && stats.sequences < (opts.sequences ?? Infinity)) {
-    const steps = randomSteps(rng, 3 + rng.int(Math.max(1, maxLength - 2)), { profile, steering, deadline });
+    const steps = randomSteps(rng, 3 + rng.int(Math.max(1, maxLength - 2)), { profile, steering, deadline, forKernel: openKernel !== undefined });
     stats.sequences++;
     let finding: Finding | undefined;
     try {

@@ -26,9 +26,21 @@ interface Names {
   pins: string[];
   counter: number;
   profile: Profile;
+  /** The sequence also runs on a kernel: no step its backend cannot issue (see accessKind). */
+  forKernel: boolean;
 }
 
 const fresh = (n: Names, prefix: string) => `${prefix}${n.counter++}`;
+
+/**
+ * An explicit private/shared kind for a guest access, `chance` of the time. Against a kernel, none
+ * on a VM with private memory: the kernel backend's guest program cannot choose the kind there
+ * (the hardware or the attributes do), so such a step would end the comparison unanswered.
+ */
+function accessKind(r: Random, n: Names, vm: string, chance: number): { kind?: 'private' | 'shared' } {
+  if (n.forKernel && n.privateVms.includes(vm)) return {};
+  return r.chance(chance) ? { kind: r.pick(['private', 'shared'] as const) } : {};
+}
 
 /** A new VM of `type` (1: SW_PROTECTED, which has private memory), recorded in the names. */
 function newVm(n: Names, type: number): string {
@@ -217,7 +229,7 @@ const BREADTH: Generator[] = [
     const vm = vmOf(r, n);
     if (!vm) return undefined;
     const gpa = String(guestAddress(r, n, vm));
-    const kind = r.chance(0.3) ? { kind: r.pick(['private', 'shared'] as const) } : {};
+    const kind = accessKind(r, n, vm, 0.3);
     const length = String(r.pick([1, 8, P, 2 * P]));
     return r.chance(0.5) ? { do: 'guestRead', vm, gpa, length, ...kind } : { do: 'guestWrite', vm, gpa, length, fill: r.int(256), ...kind };
   } },
@@ -303,7 +315,7 @@ const TARGETED: Generator[] = [
     ];
     if (n.profile.inPlace) steps.push({ do: r.chance(0.5) ? 'convertToPrivate' : 'convertToShared', file: f, offset: '0', size: String(P) });
     else steps.push({ do: 'setMemoryAttributes', vm, address: '2^32', size: String(P), attributes: r.pick(['0x8', '0x0']) });
-    steps.push({ do: 'guestRead', vm, gpa: '2^32', length: '8', kind: r.pick(['private', 'shared'] as const) });
+    steps.push({ do: 'guestRead', vm, gpa: '2^32', length: '8', ...accessKind(r, n, vm, 1) });
     return steps;
   } },
   // A conversion of a pinned page.
@@ -332,7 +344,7 @@ const TARGETED: Generator[] = [
       { do: 'createGuestMemfd', vm, as: f, size: String(2 * P), flags: r.pick(['0x0', '0x3']) },
       { do: 'setUserMemoryRegion2', vm, slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: '0' },
       { do: 'close', handle: r.chance(0.7) ? f : 'kvm' },
-      { do: 'guestRead', vm, gpa: '2^32', length: '8', ...(r.chance(0.5) ? { kind: r.pick(['private', 'shared'] as const) } : {}) },
+      { do: 'guestRead', vm, gpa: '2^32', length: '8', ...accessKind(r, n, vm, 0.5) },
     ];
   } },
 ];
@@ -390,6 +402,8 @@ export interface GenerateOptions {
   steering?: Steering | undefined;
   /** Stop generating (a shorter sequence) once this Date.now() has passed. */
   deadline?: number;
+  /** The sequence will also run on a kernel (a differential run). */
+  forKernel?: boolean;
 }
 
 /** The generators a profile can use. */
@@ -397,7 +411,7 @@ const generatorsFor = (p: Profile): Generator[] => [...BREADTH, ...(p.inPlace ? 
 
 /** A random sequence of about `length` steps. */
 export function randomSteps(r: Random, length: number, opts: GenerateOptions): Step[] {
-  const names: Names = { vms: [], privateVms: [], files: [], maps: [], plain: [], slots: [], pins: [], counter: 0, profile: opts.profile };
+  const names: Names = { vms: [], privateVms: [], files: [], maps: [], plain: [], slots: [], pins: [], counter: 0, profile: opts.profile, forKernel: opts.forKernel === true };
   const gens = generatorsFor(opts.profile);
   const weights = opts.steering ? opts.steering.weights(gens) : gens.map((g) => g.weight);
   const total = weights.reduce((s, w) => s + w, 0);
