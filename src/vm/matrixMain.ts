@@ -12,17 +12,46 @@ import { formatMatrix, matrixGuestCommand, parseMatrixOutput, type MatrixRow } f
 import { kernelCacheDir } from './paths.js';
 
 const GMEM = fileURLToPath(new URL('../../../bin/gmem.js', import.meta.url));
-const { values } = parseArgs({ options: { 'fuzz-seconds': { type: 'string', default: '60' }, only: { type: 'string' }, numa: { type: 'string', default: '2' } } });
-const fuzzSeconds = Number(values['fuzz-seconds']);
-const numa = values.numa;
-if (!Number.isFinite(fuzzSeconds) || fuzzSeconds <= 0 || !/^[1-8]$/.test(numa)) {
-  process.stderr.write('usage: npm run test:kernels -- [--fuzz-seconds N] [--only debian:7.3] [--numa 1..8]\n');
+const USAGE = `usage: npm run test:kernels -- [--fuzz-seconds N] [--only KERNEL] [--numa 1..8]
+
+Boots every kernel in gmem's cache (or only KERNEL, e.g. debian:7.3 or build:7.3.4) with gmem vm,
+runs conform --backend both and a differential fuzz of N seconds (default 60) inside, with --numa
+nodes (default 2), and prints one Markdown table. Exit 1 when a kernel could not be booted or a
+disagreement is not a documented divergence.
+`;
+
+/** A usage error: what is wrong and the usage, exit 2, no stack trace (the caller's mistake). */
+function usageError(message: string): never {
+  process.stderr.write(`test:kernels: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
+
+function parse() {
+  try {
+    return parseArgs({
+      strict: true,
+      allowPositionals: false,
+      options: { 'fuzz-seconds': { type: 'string', default: '60' }, only: { type: 'string' }, numa: { type: 'string', default: '2' }, help: { type: 'boolean', short: 'h', default: false } },
+    }).values;
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+}
+
+const values = parse();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const fuzzSeconds = Number(values['fuzz-seconds']);
+const numa = values.numa!;
+if (!/^\d+(\.\d+)?$/.test(values['fuzz-seconds']!) || !(fuzzSeconds > 0)) usageError(`--fuzz-seconds wants a positive number of seconds, not ${JSON.stringify(values['fuzz-seconds'])}`);
+if (!/^[1-8]$/.test(numa)) usageError(`--numa wants a whole number of nodes from 1 to 8, not ${JSON.stringify(numa)}`);
+if (values.only !== undefined && parseKernelName(values.only) === undefined) usageError(`--only wants a kernel name like debian:7.3 or build:7.3.4, not ${JSON.stringify(values.only)}`);
 const entries = listEntries(kernelCacheDir()).filter((e) => {
   if (!values.only) return true;
-  const name = parseKernelName(values.only);
-  return name !== undefined && entryMatches(e, name);
+  const name = parseKernelName(values.only)!;
+  return entryMatches(e, name);
 });
 if (entries.length === 0) {
   process.stderr.write(`no kernels cached in ${kernelCacheDir()}: gmem kernels get debian:7.3 (or gmem kernels build --source DIR)\n`);
