@@ -11,7 +11,7 @@ import { gmemFallocate } from './fallocate.js';
 import { gmemAddSeals, gmemLseek, gmemPread, gmemPwrite, hasIoFlag } from './fileIo.js';
 import { refuseFchmod, refuseFsync, refuseFtruncate, refuseLseek, refusePositional, refuseRead, refuseWrite } from './fileOps.js';
 import type { GmemInode } from './inode.js';
-import { gmemMmap } from './mmap.js';
+import { gmemMmap, roomFor } from './mmap.js';
 import { ModelPin } from './pin.js';
 
 /** S_IFREG | 0600: a regular file only its owner may read and write. */
@@ -76,8 +76,13 @@ export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBacken
     gmemConvert(this.inode, toPrivate, words);
   }
 
-  /** A long-term pin: the model holds its pages as FOLL_LONGTERM get_user_pages would. */
+  /**
+   * A long-term pin: the model holds its pages as FOLL_LONGTERM get_user_pages would. The pages
+   * are reached through a mapping of the range (so the kernel backend pins through gup_test), so
+   * a range no mapping can hold is mmap's ENOMEM before anything else is asked.
+   */
   readonly pin = (offset: bigint, length: bigint): Pin => {
+    roomFor(this.process, length);
     const { start, end } = pinRange(this.inode, offset, length);
     return new ModelPin(this.inode, start, end);
   };

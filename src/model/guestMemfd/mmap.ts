@@ -25,8 +25,7 @@ export function gmemMmap(
   const length = pageRoundUp(req.length);
   if (length === 0n) refuse('ENOMEM', `length ${hex(req.length)} overflows when rounded up to a page`);
   // (pgoff + pages cannot wrap an unsigned long on 64-bit: both are below 2^52.)
-  const address = process.findRoom(length);
-  if (address === undefined) refuse('ENOMEM', `no room for ${hex(length)} bytes in the address space`);
+  const address = roomFor(process, length);
   // file_mmap_ok: the mapped file range must fit below the largest file size.
   if (length > LOFF_MAX || req.offset > LOFF_MAX - length) {
     refuse('EOVERFLOW', `offset ${hex(req.offset)} + length ${hex(length)} passes the largest file offset`);
@@ -39,7 +38,13 @@ export function gmemMmap(
   }
   if (!inode.supportsMmap) refuse('ENODEV', 'the file was created without GUEST_MEMFD_FLAG_MMAP');
   if (req.flags === MAP_PRIVATE) refuse('EINVAL', 'guest_memfd mappings must be shared (MAP_PRIVATE would copy on write)');
-  return { address: address!, length };
+  return { address, length };
+}
+
+/** get_unmapped_area: where `length` (page rounded) bytes fit in the process, or ENOMEM. */
+export function roomFor(process: ModelProcess<unknown>, length: bigint): bigint {
+  const address = process.findRoom(length);
+  return address ?? refuse('ENOMEM', `no room for ${hex(length)} bytes in the address space`);
 }
 
 const THP_ADVICE: readonly number[] = [MADV_ADVICE.byName.MADV_HUGEPAGE, MADV_ADVICE.byName.MADV_NOHUGEPAGE, MADV_ADVICE.byName.MADV_COLLAPSE];
