@@ -36,7 +36,7 @@ export function compareReports(instance: ScenarioInstance, model: ScenarioReport
   let cause: KnownDivergence | undefined;
   for (const d of disagreements(model, kernel)) {
     const step = instance.steps[d.step];
-    const known = knownDivergence(step, d.bOutcome, opts.release) ?? (opts.recognize && step ? recognizeDivergence(step, d.aOutcome, d.bOutcome, opts.release) : undefined);
+    const known = knownDivergence(step, d.bOutcome, opts.release) ?? (opts.recognize && step ? recognizeDivergence(step, d.aOutcome, d.bOutcome, opts.release, instance.steps.slice(0, d.step)) : undefined);
     cause ??= known;
     rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);
   }
