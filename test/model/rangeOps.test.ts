@@ -1,7 +1,7 @@
 /**
  * The model's host fill and pin are range operations: their cost follows the file's ranges, not
- * its pages. The sizes are chosen so that a page-by-page walk could never finish (2^34 and 2^44
- * pages: hours and years, where 2^28 pages took ~40 s and ~3 s), so the tests' timeouts only guard
+ * its pages. The sizes are chosen so that a page-by-page walk could not finish in time (2^34
+ * pages each: about 40 minutes and more, where 2^28 pages took ~40 s and ~3 s), so the timeouts only guard
  * against a hang and no timing is asserted. A fill that meets a private page still stops there.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { expectCode } from '../helpers.js';
 
 /** 64 TiB: the largest mapping the model's 47-bit address space holds with room to spare. */
 const HUGE_MAPPING = 1n << 46n;
-/** A file far larger than any mapping: a pin is a file-range operation. */
+/** A file far larger than any mapping. */
 const HUGE_FILE = 1n << 56n;
 /** A hang guard: the range operations take milliseconds; a page walk would take hours. */
 const HANG_GUARD = { timeout: 120_000 };
@@ -32,12 +32,13 @@ describe('model range operations', () => {
     assert.deepEqual([...map.read(4096, 4)], [0, 0, 0, 0]);
   });
 
-  it('a pin of a 64 PiB file is a range operation: it holds every page until released', HANG_GUARD, () => {
+  it('a pin of 64 TiB is a range operation: it holds every page until released', HANG_GUARD, () => {
     using kvm = openKvm({ backend: 'model', profile: 'inplace' });
     using vm = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
     using file = vm.createGuestMemfd({ size: HUGE_FILE, flags: SHARED });
-    const lastPage = HUGE_FILE - 4096n;
-    const pin = file.pins!.pin(0, HUGE_FILE);
+    // A pin reaches its pages through a mapping, so the largest is what the address space holds.
+    const lastPage = HUGE_MAPPING - 4096n;
+    const pin = file.pins!.pin(0, HUGE_MAPPING);
     expectCode(() => file.conversion!.toPrivate(lastPage, 4096), 'EAGAIN');
     pin.release();
     file.conversion!.toPrivate(lastPage, 4096);
