@@ -1,8 +1,8 @@
 /**
  * The model's host fill and pin are range operations: their cost follows the file's ranges, not
- * its pages. The sizes are chosen so that a page-by-page walk could not finish in time (2^34
- * pages each: about 40 minutes and more, where 2^28 pages took ~40 s and ~3 s), so the timeouts only guard
- * against a hang and no timing is asserted. A fill that meets a private page still stops there.
+ * its pages. Both tests cover 2^34 pages: a page-by-page walk (2^28 pages took ~40 s to fill and
+ * ~3 s to pin) would take ~43 and ~3 minutes, past the 120 s timeouts, which are only a hang
+ * guard: no timing is asserted. A fill that meets a private page still stops there.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
