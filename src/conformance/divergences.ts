@@ -58,11 +58,14 @@ function v8SlotViaHva(step: Step, model: Outcome, kernel: Outcome, before: reado
   if (!('errno' in kernel) || kernel.errno !== 'EFAULT' || 'errno' in model) return false;
   try {
     const gpa = u64Value(step.gpa, 'gpa');
-    const slot = [...before].reverse().find((s) => s.do === 'setUserMemoryRegion2' && s.vm === step.vm
+    const fileNamed = (name: unknown) => [...before].reverse().find((s) => s.do === 'createGuestMemfd' && s.as === name);
+    // The latest guest_memfd slot over gpa whose file exists in the sequence (a slot call naming
+    // no file was refused, and made no slot).
+    const slot = [...before].reverse().find((s) => s.do === 'setUserMemoryRegion2' && s.vm === step.vm && fileNamed(s.guestMemfd) !== undefined
       && (flagsValue(s.flags ?? 0, 'flags') & BigInt(KVM_MEM_GUEST_MEMFD)) !== 0n
       && u64Value(s.guestPhysAddr, 'guestPhysAddr') <= gpa && gpa < u64Value(s.guestPhysAddr, 'guestPhysAddr') + u64Value(s.memorySize, 'memorySize'));
     if (slot?.do !== 'setUserMemoryRegion2') return false;
-    const file = [...before].reverse().find((s) => s.do === 'createGuestMemfd' && s.as === slot.guestMemfd);
+    const file = fileNamed(slot.guestMemfd);
     return file?.do === 'createGuestMemfd' && (flagsValue(file.flags ?? 0, 'flags') & GUEST_MEMFD_FLAG_MMAP) === 0n;
   } catch {
     return false;

@@ -80,6 +80,11 @@ describe('recognizing the v8 in-place slot path in random sequences', () => {
     assert.equal(recognizeDivergence(read, { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100001000' }, efault, 'linux-7.3', before('0x0'))?.name, 'inplace-v8-slot-read-via-hva');
   });
 
+  it('a later refused slot call naming no file does not hide the slot (a DEFAULT VM, its file closed)', () => {
+    const steps = [...before('0x0'), { do: 'close', handle: 'f1' }, { do: 'setUserMemoryRegion2', vm: 'vm0', slot: '3', flags: '0x4', guestPhysAddr: '36864', memorySize: '2^47', guestMemfd: '999999', guestMemfdOffset: '1' }] as Step[];
+    assert.equal(recognizeDivergence({ ...read, kind: 'shared' } as Step, { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100001000' }, efault, 'linux-7.3', steps)?.name, 'inplace-v8-slot-read-via-hva');
+  });
+
   it('not for a file with MMAP, an ordinary slot, an access outside the slot, a private access, another answer or another release', () => {
     assert.equal(recognizeDivergence(read, { ok: '00' }, efault, 'linux-7.3', before('0x1')), undefined);
     assert.equal(recognizeDivergence(read, { ok: '00' }, efault, 'linux-7.3', before('0x0', '0x0')), undefined);
