@@ -43,27 +43,28 @@ export class ModelHostMapping implements MappingBackend {
   }
 
   read(start: bigint, out: Uint8Array): void {
-    const at = Number(start);
-    const end = this.faultedEnd(at, out.length);
     const contents = this.inode.contents;
-    for (let done = 0, n = 0; at + done < end; done += n) {
-      const inPage = (at + done) % PAGE_SIZE;
-      n = Math.min(PAGE_SIZE - inPage, end - at - done);
-      contents.read(this.filePageAt(at + done), inPage, out, done, n);
-    }
-    this.refuseAt(at, end, out.length);
+    this.copy(Number(start), out.length, (page, inPage, done, n) => contents.read(page, inPage, out, done, n));
   }
 
   write(start: bigint, src: Uint8Array): void {
-    const at = Number(start);
-    const end = this.faultedEnd(at, src.byteLength);
     const contents = this.inode.contents;
+    this.copy(Number(start), src.byteLength, (page, inPage, done, n) => contents.write(page, inPage, src, done, n));
+  }
+
+  /**
+   * An access of `len` bytes from mapping offset `at`, page piece by page piece (one closure per
+   * call, plain numbers per page): the pages the file allows are faulted in and copied, then the
+   * first refused page, if any, is the SIGBUS.
+   */
+  private copy(at: number, len: number, piece: (filePage: number, inPage: number, done: number, n: number) => void): void {
+    const end = this.faultedEnd(at, len);
     for (let done = 0, n = 0; at + done < end; done += n) {
       const inPage = (at + done) % PAGE_SIZE;
       n = Math.min(PAGE_SIZE - inPage, end - at - done);
-      contents.write(this.filePageAt(at + done), inPage, src, done, n);
+      piece(this.filePageAt(at + done), inPage, done, n);
     }
-    this.refuseAt(at, end, src.byteLength);
+    this.refuseAt(at, end, len);
   }
 
   fill(start: bigint, length: bigint, value: number): void {
