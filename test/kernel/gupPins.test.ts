@@ -11,14 +11,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { UnsupportedError } from '../../src/errors.js';
 import { GUP_TEST_IOCTLS } from '../../src/uapi/gupTest.js';
-import { KernelDouble, V13_DEFAULT_BUILD, doubleKvm } from './fixtures/kernelDouble.js';
+import { KernelDouble, V13_DEFAULT_BUILD, doubleKvm, inPlaceParameterFile } from './fixtures/kernelDouble.js';
 import { expectCode } from '../helpers.js';
 
 const PAGE = 4096;
 const dir = mkdtempSync(join(tmpdir(), 'gmem-gup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const parameter = join(dir, 'gmem_in_place_conversion');
-writeFileSync(parameter, 'Y\n');
+const parameter = inPlaceParameterFile('Y');
 const gupTest = join(dir, 'gup_test');
 writeFileSync(gupTest, '');
 

@@ -5,10 +5,7 @@
  * conversion and report the kernel's answer, never answer for it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { inPlaceConversion, formatProbe } from '../../src/cli/probe.js';
 import type { Kvm } from '../../src/api.js';
 import { KvmHandle } from '../../src/handles/kvm.js';
@@ -16,24 +13,15 @@ import { INPLACE_CAP_ENV, chooseInPlaceCapability } from '../../src/kernel/inPla
 import { KernelKvm } from '../../src/kernel/kvm.js';
 import { PROPOSED_IOCTLS } from '../../src/uapi/proposals.js';
 import { kvm_memory_attributes2 } from '../../src/uapi/proposals.js';
-import { KernelDouble, V13_DEFAULT_BUILD, type DoubleConfig } from './fixtures/kernelDouble.js';
+import { KernelDouble, V13_DEFAULT_BUILD, inPlaceParameterFile, type DoubleConfig } from './fixtures/kernelDouble.js';
 import { expectCode } from '../helpers.js';
 
 const SET2 = PROPOSED_IOCTLS.byName.KVM_SET_MEMORY_ATTRIBUTES2;
 const PAGE = 4096;
-const dir = mkdtempSync(join(tmpdir(), 'gmem-double-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A parameter file as sysfs shows it, or a path where none exists. */
-function parameterFile(value: 'Y' | 'N' | undefined): string {
-  const path = join(dir, `gmem_in_place_conversion.${value ?? 'absent'}`);
-  if (value) writeFileSync(path, `${value}\n`);
-  return path;
-}
 
 function open(config: DoubleConfig, parameter: 'Y' | 'N' | undefined, inPlaceCapability?: number): { kvm: Kvm; double: KernelDouble } {
   const double = new KernelDouble(config);
-  const backend = KernelKvm.open('/dev/kvm-double', { native: double.addon(), inPlaceParameterPath: parameterFile(parameter), ...(inPlaceCapability ? { inPlaceCapability } : {}) });
+  const backend = KernelKvm.open('/dev/kvm-double', { native: double.addon(), inPlaceParameterPath: inPlaceParameterFile(parameter), ...(inPlaceCapability ? { inPlaceCapability } : {}) });
   return { kvm: new KvmHandle(backend), double };
 }
 

@@ -6,30 +6,19 @@
  * the in-place kernel did (docs/kernel-behaviour.md#in-place-conversion), in its three builds.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Kvm } from '../../src/api.js';
 import { isKvmError } from '../../src/errors.js';
 import { kernelProfileChoice, profileLike } from '../../src/model/hostConfig.js';
 import { askInPlace, withInPlaceLike } from '../../src/model/inPlaceConfig.js';
 import { INPLACE_V13, LINUX_7_3, RFC_1G_V2 } from '../../src/model/profile.js';
 import { openModel } from '../../src/open.js';
-import { KernelDouble, V13_DEFAULT_BUILD, doubleKvm, type DoubleConfig } from '../kernel/fixtures/kernelDouble.js';
+import { KernelDouble, V13_DEFAULT_BUILD, doubleKvm, inPlaceParameterFile, type DoubleConfig } from '../kernel/fixtures/kernelDouble.js';
 
 const CPU = { physicalBits: 46, la57: false };
-const dir = mkdtempSync(join(tmpdir(), 'gmem-inplace-config-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function parameterFile(value: 'Y' | 'N' | undefined): string {
-  const path = join(dir, `parameter.${value ?? 'absent'}`);
-  if (value) writeFileSync(path, `${value}\n`);
-  return path;
-}
 
 function kernel(config: DoubleConfig, parameter: 'Y' | 'N' | undefined, inPlaceCapability?: number): Kvm {
-  return doubleKvm(new KernelDouble(config), { inPlaceParameterPath: parameterFile(parameter), ...(inPlaceCapability ? { inPlaceCapability } : {}) });
+  return doubleKvm(new KernelDouble(config), { inPlaceParameterPath: inPlaceParameterFile(parameter), ...(inPlaceCapability ? { inPlaceCapability } : {}) });
 }
 
 /** What a differential run compares for the series' configuration, asked of any backend. */
