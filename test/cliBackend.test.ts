@@ -66,7 +66,10 @@ describe('options are honoured or refused, never silently ignored', () => {
   it('conform --json prints JSON', async () => {
     const r = await run(['conform', '--backend', 'model', '--json', '--filter', 'selftest.fallocate*']);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(Array.isArray((JSON.parse(r.stdout) as { runs: unknown[] }).runs));
+    const { runs } = JSON.parse(r.stdout) as { runs: { results: { id: string }[] }[] };
+    assert.equal(runs.length, 1);
+    assert.ok(runs[0]!.results.length > 0, 'the filtered checks ran');
+    for (const { id } of runs[0]!.results) assert.match(id, /^selftest\.fallocate/);
   });
   it('conform --list --format json lists the checks as JSON', async () => {
     const r = await run(['conform', '--list', '--format', 'json', '--filter', 'memslot.*']);
