@@ -8,13 +8,12 @@
 import { existsSync } from 'node:fs';
 import type { Pin } from '../api.js';
 import { UnsupportedError } from '../errors.js';
-import { MAP_SHARED, PROT_READ } from '../uapi/flags.js';
+import { MAP_SHARED, O_RDWR, PROT_READ } from '../uapi/flags.js';
 import { GUP_TEST_IOCTLS, GUP_TEST_PATH, GUP_TEST_STRUCT_SIZES, pin_longterm_test } from '../uapi/gupTest.js';
 import { encodeStruct } from './encode.js';
 import type { NativeAddon } from './native.js';
 import { check } from './sys.js';
 
-const O_RDWR = 2;
 
 /** Whether this kernel offers long-term pins from user space, decided once when /dev/kvm is opened. */
 export class GupTestPins {

@@ -1,4 +1,5 @@
 /** /dev/kvm on the kernel backend. */
+import { O_RDWR } from '../uapi/flags.js';
 import { memoryNodes } from '../hostNodes.js';
 import type { Features } from '../api.js';
 import type { FileBackend, KvmBackend, VmBackend } from '../handles/backend.js';
@@ -14,7 +15,6 @@ import { check } from './sys.js';
 import { KernelVm } from './vm.js';
 
 const I = KVM_IOCTLS.byName;
-const O_RDWR = 2;
 /** The KVM device; GMEM_KVM_DEVICE names another (a container's bind mount, or a test's missing one). */
 export const KVM_DEVICE = process.env.GMEM_KVM_DEVICE || '/dev/kvm';
 

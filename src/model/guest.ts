@@ -106,17 +106,13 @@ export class ModelGuestAccess {
     // The access must agree with what the memory is; userspace converts and re-enters.
     if (isPrivate !== attrPrivate) return memoryFault();
     if (!slot) return isPrivate ? memoryFault() : mmio();
-    if (inPlace && slot.gmem) {
-      // With in-place conversion every fault of a guest_memfd slot is served by the file; with
-      // the file gone kvm_gmem_get_pfn finds none (-EFAULT) and KVM fills a memory-fault exit, as
-      // for any guest_memfd error (seen on the v8 port onto 7.3: the fuzzer's closed-file steps).
-      const inode = slot.gmem.inode;
-      return inode ? { inode, page: filePage } : memoryFault();
-    }
-    if (isPrivate || slot.gmem?.gmemOnly) {
+    // Served by the file: a private access, a guest_memfd-only slot, and with in-place conversion
+    // every guest_memfd slot. With no file behind it (never bound, or closed) kvm_gmem_get_pfn
+    // finds none and KVM fills a memory-fault exit, as for any guest_memfd error (seen on 7.3 and,
+    // with in-place on, on the v8 port onto 7.3: the fuzzer's closed-file steps).
+    if (isPrivate || (slot.gmem && (inPlace || slot.gmem.gmemOnly))) {
       const inode = slot.gmem?.inode;
-      if (!inode) return memoryFault(); // No guest_memfd behind the slot (never bound, or its file was closed).
-      return { inode, page: filePage };
+      return inode ? { inode, page: filePage } : memoryFault();
     }
     if (write && slot.flags & KVM_MEM_READONLY) return mmio();
     // A shared access to an ordinary slot goes through the host memory at userspace_addr.

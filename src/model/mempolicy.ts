@@ -24,7 +24,7 @@ import {
   GET_MEMPOLICY_MASK_BYTES,
   encodeNodemask,
 } from '../uapi/mempolicy.js';
-import { PAGE_SIZE_N } from '../uapi/memory.js';
+import { PAGE_SIZE_N, isPageAligned } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
 import { SparseRanges } from './sparseRanges.js';
 
@@ -131,7 +131,7 @@ function planMbind(start: bigint, length: bigint, modeWord: number, mask: Uint8A
   // do_mbind
   if (flags & ~MPOL_MF_VALID) fail('EINVAL', `mbind flags ${hex(flags)} have bits other than STRICT|MOVE|MOVE_ALL`);
   // MPOL_MF_MOVE_ALL needs CAP_SYS_NICE: the model's process has it (it stands for root).
-  if (start % PAGE_SIZE_N !== 0n) fail('EINVAL', `start ${hex(start)} is not page aligned`);
+  if (!isPageAligned(start)) fail('EINVAL', `start ${hex(start)} is not page aligned`);
   const walkFlags = mode === M.MPOL_DEFAULT ? flags & ~MPOL_MF_STRICT : flags;
   const pages = Number((length + PAGE_SIZE_N - 1n) / PAGE_SIZE_N);
   const firstPage = Number(start / PAGE_SIZE_N);

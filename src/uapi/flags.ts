@@ -80,3 +80,6 @@ export const MADV_ADVICE = constantTable('madvise advice', {
   MADV_NOHUGEPAGE: 15,
   MADV_COLLAPSE: 25,
 });
+
+/** open(2)'s read-write access mode (asm-generic/fcntl.h). */
+export const O_RDWR = 2;
