@@ -6,7 +6,7 @@
  * fuzzer's random sequences have no such marks, so it recognizes divergences with the predicates
  * below, keyed by name.
  */
-import { existsSync } from 'node:fs';
+import { onPvmHost } from '../pvmHost.js';
 import { divergenceEntries, divergenceEntry, type DivergenceEntry } from '../scenario/divergenceData.js';
 import type { Outcome, Step } from '../scenario/types.js';
 import { flagsValue, u64Value } from '../scenario/values.js';
@@ -26,7 +26,7 @@ type Recognizer = (step: Step, model: Outcome, kernel: Outcome, before: readonly
  * back, where upstream serves it from the file or fails with EFAULT. Only on that host: on any
  * other kernel the same answer is a finding.
  */
-const ON_PVM_HOST = existsSync('/sys/module/kvm_pvm');
+const ON_PVM_HOST = onPvmHost();
 const pvmGuestMmio = (step: Step, model: Outcome, kernel: Outcome): boolean =>
   ON_PVM_HOST && (step.do === 'guestRead' || step.do === 'guestWrite') && 'exit' in kernel && kernel.exit === 'KVM_EXIT_MMIO' && (!('exit' in model && model.exit === 'KVM_EXIT_MMIO') || mmioEarlier(step, model, kernel));
 

@@ -3,7 +3,8 @@
  * image AND give that guest KVM of its own (nested virtualisation); otherwise QEMU's TCG with an
  * AMD CPU model exposing SVM with nested paging, which the guest's kvm_amd accepts (measured here: README, Other kernels).
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { onPvmHost } from '../pvmHost.js';
+import { accessSync, constants, readFileSync } from 'node:fs';
 
 export interface Acceleration {
   kind: 'kvm' | 'tcg';
@@ -34,7 +35,7 @@ export function chooseAcceleration(env: NodeJS.ProcessEnv = process.env): Accele
   } catch {
     return tcg(`${device} is not usable here`);
   }
-  if (existsSync('/sys/module/kvm_pvm')) return tcg("the host's KVM is paravirtual (kvm_pvm): it runs PVM guests, not an ordinary kernel image");
+  if (onPvmHost()) return tcg("the host's KVM is paravirtual (kvm_pvm): it runs PVM guests, not an ordinary kernel image");
   const cpuinfo = readParam('/proc/cpuinfo') ?? '';
   const vendor = /\bsvm\b/.test(cpuinfo) ? 'kvm_amd' : /\bvmx\b/.test(cpuinfo) ? 'kvm_intel' : undefined;
   if (!vendor) return tcg('the host CPU shows neither svm nor vmx, so its KVM cannot give a guest KVM of its own');
