@@ -10,7 +10,7 @@ import { onPvmHost } from '../pvmHost.js';
 import { divergenceEntries, divergenceEntry, type DivergenceEntry } from '../scenario/divergenceData.js';
 import type { Outcome, Step } from '../scenario/types.js';
 import { flagsValue, u64Value } from '../scenario/values.js';
-import { GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD } from '../uapi/flags.js';
+import { GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD, PROT_EXEC, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { LOFF_MAX } from '../uapi/memory.js';
 
 export type KnownDivergence = DivergenceEntry;
@@ -72,12 +72,38 @@ function v8SlotViaHva(step: Step, model: Outcome, kernel: Outcome, before: reado
   }
 }
 
+/**
+ * This host serves a guest read through a PROT_WRITE-only mapping that upstream's GUP refuses
+ * (check_vma_flags). Recognized for a read the model refused with EFAULT where the kernel read,
+ * whose address lies in the latest ordinary slot over it, that slot's userspace_addr being a
+ * mapping whose latest protection (mprotect, else mmap's) has PROT_WRITE and not PROT_READ.
+ */
+function pvmWriteOnlyRead(step: Step, model: Outcome, kernel: Outcome, before: readonly Step[]): boolean {
+  if (!ON_PVM_HOST || step.do !== 'guestRead' || !('ok' in kernel) || !('errno' in model) || model.errno !== 'EFAULT') return false;
+  try {
+    const gpa = u64Value(step.gpa, 'gpa');
+    const slot = [...before].reverse().find((s) => (s.do === 'setUserMemoryRegion' || s.do === 'setUserMemoryRegion2') && s.vm === step.vm
+      && u64Value(s.guestPhysAddr, 'guestPhysAddr') <= gpa && gpa < u64Value(s.guestPhysAddr, 'guestPhysAddr') + u64Value(s.memorySize, 'memorySize'));
+    if ((slot?.do !== 'setUserMemoryRegion' && slot?.do !== 'setUserMemoryRegion2') || (flagsValue(slot.flags ?? 0, 'flags') & BigInt(KVM_MEM_GUEST_MEMFD)) !== 0n) return false;
+    const uaddr = slot.userspaceAddr;
+    const map = uaddr && typeof uaddr === 'object' && 'mappingOf' in uaddr ? uaddr.mappingOf : undefined;
+    if (map === undefined) return false;
+    // An mprotect adding PROT_EXEC was refused (the mount is noexec) and changed nothing.
+    const protStep = [...before].reverse().find((s) => (s.do === 'mprotect' && s.map === map && (flagsValue(s.prot, 'prot') & BigInt(PROT_EXEC)) === 0n) || (s.do === 'mmap' && s.as === map));
+    const prot = protStep?.do === 'mprotect' ? flagsValue(protStep.prot, 'prot') : protStep?.do === 'mmap' && protStep.prot !== undefined ? flagsValue(protStep.prot, 'prot') : BigInt(PROT_READ | PROT_WRITE);
+    return (prot & BigInt(PROT_WRITE)) !== 0n && (prot & BigInt(PROT_READ)) === 0n;
+  } catch {
+    return false;
+  }
+}
+
 export const RECOGNIZERS: Readonly<Record<string, Recognizer>> = {
   'inplace-v8-slot-read-via-hva': (step, model, kernel, before) => step.do === 'guestRead' && v8SlotViaHva(step, model, kernel, before),
   'inplace-v8-slot-write-via-hva': (step, model, kernel, before) => step.do === 'guestWrite' && v8SlotViaHva(step, model, kernel, before),
   // Which of the two: a model EFAULT is the error-pfn path, anything else a slot served by its file.
   'pvm-hva-fault-mmio': (step, model, kernel) => pvmGuestMmio(step, model, kernel) && 'errno' in model,
   'pvm-gmem-uaddr0-mmio': (step, model, kernel) => pvmGuestMmio(step, model, kernel) && !('errno' in model),
+  'pvm-gup-write-only-read': pvmWriteOnlyRead,
   'gmem-bind-loff-overflow': (step, model, kernel) => {
     if (step.do !== 'setUserMemoryRegion2' || !('ok' in kernel) || !('errno' in model) || model.errno !== 'EINVAL') return false;
     try {

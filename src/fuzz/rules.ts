@@ -179,6 +179,7 @@ export const RULES: readonly Rule[] = [
   ok('host-access.ok', ['hostRead', 'hostWrite', 'hostFill']),
   // Guest access (KVM_RUN).
   r('guest.error-pfn', 'EFAULT', /cannot be faulted in$/),
+  r('guest.gup.vma-flags', 'EFAULT', /^get_user_pages refuses the host address .* \(check_vma_flags\)$/),
   exit('guest.memory-fault.private', 'KVM_EXIT_MEMORY_FAULT', true),
   exit('guest.memory-fault.shared', 'KVM_EXIT_MEMORY_FAULT', false),
   exit('guest.mmio', 'KVM_EXIT_MMIO'),

@@ -114,18 +114,24 @@ export class ModelGuestAccess {
       const inode = slot.gmem?.inode;
       return inode ? { inode, page: filePage } : memoryFault();
     }
-    if (write && slot.flags & KVM_MEM_READONLY) return mmio();
-    // A shared access to an ordinary slot goes through the host memory at userspace_addr.
+    const readonlySlot = (slot.flags & KVM_MEM_READONLY) !== 0;
+    if (write && readonlySlot) return mmio();
+    // A shared access to an ordinary slot goes through the host memory at userspace_addr:
+    // hva_to_pfn, which is get_user_pages. Its fast path asks for a writable entry whenever the
+    // slot could be mapped writable, even for a read; a read of a READONLY slot skips it.
     const hva = slot.userspaceAddr + pageOffset(gfn - slot.baseGfn);
     const host = this.process.resolve(hva);
-    const target = host ? (host.owner as ModelHostMapping).pageFor(host.offset, write) : undefined;
-    if (!target) {
-      // The host fault at hva fails (nothing mapped, or a page the host may not touch): an error
-      // pfn, and the x86 MMU's error-pfn path returns -EFAULT from KVM_RUN without filling the
-      // memory-fault exit, which only private/shared mismatches and guest_memfd errors fill
-      // (seen on 7.3, and the same code path in 6.18: docs/kernel-behaviour.md#guest-access).
+    const got = host ? (host.owner as ModelHostMapping).getUserPage(host.offset, { write, fast: readonlySlot ? 'none' : 'write' }) : undefined;
+    // Any failure is an error pfn, and the x86 MMU's error-pfn path returns -EFAULT from KVM_RUN
+    // without filling the memory-fault exit, which only private/shared mismatches and guest_memfd
+    // errors fill (seen on 7.3, and the same code path in 6.18: docs/kernel-behaviour.md#guest-access).
+    if (got === 'vma-flags') {
+      fail('EFAULT', `get_user_pages refuses the host address ${hex(hva)} behind gpa ${hex(pageOffset(gfn))}: the mapping is not ${write ? 'writable' : 'readable'} and no page table entry let GUP-fast take it (check_vma_flags)`);
+    }
+    if (got === undefined || typeof got === 'string') {
+      // Nothing mapped there, or a page the file lets no host touch.
       fail('EFAULT', `the host address ${hex(hva)} behind gpa ${hex(pageOffset(gfn))} cannot be faulted in`);
     }
-    return target;
+    return got;
   }
 }

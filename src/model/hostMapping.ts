@@ -8,11 +8,11 @@
 import type { MappingBackend, MempolicyWords } from '../handles/backend.js';
 import { PolicyRanges, UNKNOWN_NODE, modelGetMempolicy, modelMbind, type PolicyTarget } from './mempolicy.js';
 import { UnsupportedError } from '../errors.js';
-import { protAllows } from '../requests.js';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { fail, hex } from './fail.js';
-import type { GmemInode } from './guestMemfd/inode.js';
+import type { GmemInode, HostFaultVerdict } from './guestMemfd/inode.js';
 import { gmemMadvise, gmemMprotect } from './guestMemfd/mmap.js';
+import { HostPtes, gupStep, type GupRequest } from './hostPtes.js';
 import type { ModelProcess } from './process.js';
 
 export class ModelHostMapping implements MappingBackend {
@@ -25,6 +25,8 @@ export class ModelHostMapping implements MappingBackend {
    * 2^51, all safe integers.
    */
   private readonly offsetPage: number;
+  /** The host's page table entries for this mapping (what GUP-fast can take). */
+  private readonly ptes: HostPtes;
   private vmaPolicy: PolicyRanges | undefined;
 
   constructor(
@@ -38,8 +40,14 @@ export class ModelHostMapping implements MappingBackend {
   ) {
     this.currentProt = prot;
     this.offsetPage = Number(offset / PAGE_SIZE_N);
+    const ptes = new HostPtes(this.offsetPage, Number(length / PAGE_SIZE_N));
+    this.ptes = ptes;
     inode.get();
-    process.occupy(address, length, this, () => inode.put());
+    inode.mappedBy(ptes);
+    process.occupy(address, length, this, () => {
+      inode.unmappedBy(ptes);
+      inode.put();
+    });
   }
 
   read(start: bigint, out: Uint8Array): void {
@@ -58,22 +66,22 @@ export class ModelHostMapping implements MappingBackend {
    * first refused page, if any, is the SIGBUS.
    */
   private copy(at: number, len: number, piece: (filePage: number, inPage: number, done: number, n: number) => void): void {
-    const end = this.faultedEnd(at, len);
+    const { end, refused } = this.faultedEnd(at, len);
     for (let done = 0, n = 0; at + done < end; done += n) {
       const inPage = (at + done) % PAGE_SIZE;
       n = Math.min(PAGE_SIZE - inPage, end - at - done);
       piece(this.filePageAt(at + done), inPage, done, n);
     }
-    this.refuseAt(at, end, len);
+    if (refused) this.refuseAt(end, refused);
   }
 
   fill(start: bigint, length: bigint, value: number): void {
     // A range operation: a 1 TiB zero fill costs what the file's ranges cost, not 2^28 pages.
     const at = Number(start);
     const len = Number(length);
-    const end = this.faultedEnd(at, len);
+    const { end, refused } = this.faultedEnd(at, len);
     if (end > at) this.inode.contents.fillRange(this.offset + start, this.offset + BigInt(end), value);
-    this.refuseAt(at, end, len);
+    if (refused) this.refuseAt(end, refused);
   }
 
   madvise(advice: number): void {
@@ -88,13 +96,12 @@ export class ModelHostMapping implements MappingBackend {
     return modelGetMempolicy(this.policyTarget(), start);
   }
 
-  /** lookup_node: GUP faults the page in for reading, then names its node. */
+  /** lookup_node: get_user_pages_fast for reading (faulting the page in if need be), then the page's node. */
   pageNode(start: bigint): number {
-    const page = Number((this.offset + start) / PAGE_SIZE_N);
-    if (!protAllows(this.currentProt, 'read', 1)) fail('EFAULT', `the mapping is not readable: get_user_pages cannot fault page ${page} in`);
-    const verdict = this.inode.hostFault(page);
-    if (verdict !== null) fail('EFAULT', `get_user_pages cannot fault file page ${page} in (${verdict === 'private' ? 'a private page' : 'past the end of the file'})`);
-    this.inode.faultIn(page);
+    const got = this.getUserPage(start, { write: false, fast: 'read' });
+    const page = this.filePageAt(Number(start));
+    if (got === 'vma-flags') fail('EFAULT', `the mapping is not readable: get_user_pages cannot fault page ${page} in (no page table entry for GUP-fast to take)`);
+    if (typeof got === 'string') fail('EFAULT', `get_user_pages cannot fault file page ${page} in (${got === 'private' ? 'a private page' : 'past the end of the file'})`);
     const node = this.inode.pageNode(page);
     if (node === UNKNOWN_NODE) throw new UnsupportedError('model', 'get_mempolicy(MPOL_F_NODE)', 'the node of a page an interleaving policy placed is not modelled');
     return node;
@@ -110,13 +117,21 @@ export class ModelHostMapping implements MappingBackend {
   }
 
   /**
-   * The file page behind a mapping offset, as KVM's lookup of a host address would fault it in;
-   * undefined when the host itself could not touch it (protection or the file's fault rule).
+   * get_user_pages of the page at mapping offset `offset`: the file page, or why not. GUP-fast
+   * and the VMA check are hostPtes.ts's rule; the slow path's fault then asks the file's own
+   * fault rule, and a page it faults in has a page table entry from then on.
    */
-  pageFor(offset: bigint, write: boolean): { inode: GmemInode; page: number } | undefined {
-    if (!protAllows(this.currentProt, write ? 'write' : 'read', 1)) return undefined;
-    const page = Number((this.offset + offset) / PAGE_SIZE_N);
-    if (this.inode.hostFault(page) !== null) return undefined;
+  getUserPage(offset: bigint, req: GupRequest): { inode: GmemInode; page: number } | 'vma-flags' | NonNullable<HostFaultVerdict> {
+    const mappingPage = Number(offset / PAGE_SIZE_N);
+    const page = this.offsetPage + mappingPage;
+    const step = gupStep(this.ptes, mappingPage, this.currentProt, req);
+    if (step === 'vma-flags') return step;
+    if (step === 'fault') {
+      const verdict = this.inode.hostFault(page);
+      if (verdict !== null) return verdict;
+      this.inode.faultIn(page);
+      this.ptes.populate(mappingPage, mappingPage + 1);
+    }
     return { inode: this.inode, page };
   }
 
@@ -132,7 +147,7 @@ export class ModelHostMapping implements MappingBackend {
     return {
       vma: this.vmaPolicy,
       file: inode.vm.profile.release.mempolicy ? inode.sharedPolicy() : null,
-      pgoff: Number(this.offset / PAGE_SIZE_N),
+      pgoff: this.offsetPage,
       pages: Number(this.length / PAGE_SIZE_N),
       populated: (from, to) => inode.anyPageIn(from, to),
     };
@@ -140,28 +155,29 @@ export class ModelHostMapping implements MappingBackend {
 
   /**
    * An access of [at, at + len) (mapping offsets) as one range: the first page the file refuses
-   * is found with a range query, and every page before it is faulted in at once. Returns where
-   * the good part ends: at + len, or the start of the refused page. The caller copies up to
-   * there and then calls refuseAt: so, as on the kernel, the bytes before a refused page are
-   * done and none from it on.
+   * is found with a range query, and every page before it is faulted in at once (and so gets a
+   * page table entry). Returns where the good part ends, at + len or the start of the refused
+   * page, and why that page is refused. The caller copies up to there and then calls refuseAt:
+   * so, as on the kernel, the bytes before a refused page are done and none from it on.
    */
-  private faultedEnd(at: number, len: number): number {
-    if (len === 0) return at;
+  private faultedEnd(at: number, len: number): { end: number; refused: NonNullable<HostFaultVerdict> | null } {
+    if (len === 0) return { end: at, refused: null };
     const firstPage = this.filePageAt(at);
     const endPage = this.filePageAt(at + len - 1) + 1;
     const fault = this.inode.firstHostFault(firstPage, endPage);
     const goodEnd = fault ? Math.max(at, (fault.page - this.offsetPage) * PAGE_SIZE) : at + len;
-    if (goodEnd > at) this.inode.faultInRange(firstPage, fault ? fault.page : endPage);
-    return goodEnd;
+    if (goodEnd > at) {
+      const goodEndPage = fault ? fault.page : endPage;
+      this.inode.faultInRange(firstPage, goodEndPage);
+      this.ptes.populate(firstPage - this.offsetPage, goodEndPage - this.offsetPage);
+    }
+    return { end: goodEnd, refused: fault ? fault.verdict : null };
   }
 
-  /** The SIGBUS for the page at mapping offset `end`, when the access [at, at + len) stopped short of its end. */
-  private refuseAt(at: number, end: number, len: number): void {
-    if (end >= at + len) return;
-    const page = this.filePageAt(end);
-    const verdict = this.inode.hostFault(page);
+  /** The SIGBUS for the page at mapping offset `end`, where an access stopped short for `verdict`. */
+  private refuseAt(end: number, verdict: NonNullable<HostFaultVerdict>): never {
     const fileOffset = this.offset + BigInt(end);
-    fail('SIGBUS', verdict === 'past-eof'
+    return fail('SIGBUS', verdict === 'past-eof'
       ? `file offset ${hex(fileOffset)} is at or past the end of the file (${hex(this.inode.size)})`
       : `file offset ${hex(fileOffset)} is in a private page`, {
       mappingOffset: BigInt(end),

@@ -62,6 +62,35 @@ describe('recognizing the pvm host MMIO exits in random sequences', { skip: exis
   });
 });
 
+describe('recognizing the pvm host read through a write-only mapping in random sequences', { skip: existsSync('/sys/module/kvm_pvm') ? false : 'only on a kvm_pvm host: elsewhere the same answer is a finding' }, () => {
+  // The differential fuzzer's finding inside the in-place kernel, which this host answers the other way.
+  const before = (prots: (number | string[])[], slotFlags = '0x0') => [
+    { do: 'createVm', as: 'vm0' },
+    { do: 'createGuestMemfd', vm: 'vm0', as: 'f1', size: '8192', flags: '0x3' },
+    { do: 'mmap', file: 'f1', as: 'm2', length: '8192' },
+    { do: 'setUserMemoryRegion2', vm: 'vm0', slot: '0', flags: slotFlags, guestPhysAddr: '0x100000', memorySize: '8192', userspaceAddr: { mappingOf: 'm2', plus: '0' } },
+    ...prots.map((prot) => ({ do: 'mprotect', map: 'm2', prot })),
+  ] as Step[];
+  const read = { do: 'guestRead', vm: 'vm0', gpa: '0x101000', length: '1' } as Step;
+  const efault = { errno: 'EFAULT' } as const;
+  const served = { ok: '00' } as const;
+
+  it('a read the model refused and the kernel served, through an ordinary slot over a write-only mapping, is pvm-gup-write-only-read', () => {
+    assert.equal(recognizeDivergence(read, efault, served, 'linux-6.18', before([2]))?.name, 'pvm-gup-write-only-read');
+    assert.equal(recognizeDivergence(read, efault, served, 'linux-6.18', before([['PROT_WRITE']], '0x2'))?.name, 'pvm-gup-write-only-read');
+    // An mprotect to PROT_WRITE|PROT_EXEC was refused (noexec) and left the write-only protection.
+    assert.equal(recognizeDivergence(read, efault, served, 'linux-6.18', before([2, 6]))?.name, 'pvm-gup-write-only-read');
+  });
+
+  it('not when the mapping is readable, never made write-only, the slot is bound to a file or the answers differ otherwise', () => {
+    assert.equal(recognizeDivergence(read, efault, served, 'linux-6.18', before([2, 3])), undefined);
+    assert.equal(recognizeDivergence(read, efault, served, 'linux-6.18', before([])), undefined);
+    assert.equal(recognizeDivergence(read, efault, served, 'linux-6.18', before([2], '0x4')), undefined);
+    assert.equal(recognizeDivergence(read, { ok: '00' }, served, 'linux-6.18', before([2])), undefined);
+    assert.equal(recognizeDivergence({ ...read, do: 'guestWrite', fill: 1 } as Step, efault, { ok: true }, 'linux-6.18', before([2])), undefined);
+  });
+});
+
 describe('recognizing the v8 in-place slot path in random sequences', () => {
   // Shrunk from the 10-minute fuzz inside v8 of the in-place series ported onto 7.3: a SW_PROTECTED
   // VM, a file without MMAP bound to a slot at userspace_addr 0, a shared access.

@@ -5,7 +5,7 @@
  * outcomes do not carry), the refusal of a private access on a VM without private memory (an
  * argument error), and the order of KVM_SET_MEMORY_ATTRIBUTES's checks (the model's reason; all
  * are EINVAL). The rules are catalog scenarios: catalog/guest/*.json (served_from_file,
- * mmio_without_memslot, readonly_slot, slot_end, unbacked_host_address, access_paths,
+ * mmio_without_memslot, readonly_slot, slot_end, unbacked_host_address, access_paths, gup_*,
  * vm_attributes_backing, vm_attributes_kind_mismatch), catalog/attributes/vm_ioctl_checks.json
  * and catalog/conversion/guest_kind_mismatch.json.
  */

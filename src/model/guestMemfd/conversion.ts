@@ -21,8 +21,9 @@ export function convertPages(inode: GmemInode, start: number, end: number, toPri
   const injected = inode.vm.takeInjectedFault(operation);
   if (injected) fail(injected, 'injected fault (model fault injection)', ERROR_OFFSET_ERRNOS.has(injected) ? { errorOffset: pageOffset(start) } : {});
   if (toPrivate) {
-    // The kernel first zaps every host mapping of the range; the model's mappings ask the
-    // attribute on every access, so there is nothing to zap. Then the busy check:
+    // The kernel first zaps every host mapping of the range (kept even if the busy check then
+    // refuses: GUP-fast finds no entry there afterwards). Then the busy check:
+    inode.zapMappings(start, end);
     const busy = inode.pins.firstPinned(start, end);
     if (busy >= 0) {
       fail('EAGAIN', `page at offset ${hex(pageOffset(busy))} is pinned`, { errorOffset: pageOffset(busy) });

@@ -15,6 +15,7 @@ import { PinSet } from './pins.js';
 import { SparseRanges } from '../sparseRanges.js';
 import { PolicyRanges, placementNode } from '../mempolicy.js';
 import { liveModelObjects } from '../stats.js';
+import type { HostPtes } from '../hostPtes.js';
 
 /** The two values of a page's attribute in the inode. */
 export const SHARED = 0;
@@ -81,6 +82,8 @@ export class GmemInode extends RefCounted {
   /** Per page: 0 when unbound, else the binding slot's key + 1. */
   private readonly bindings: RangeMap;
   private readonly boundSlots = new Map<number, BoundSlot>();
+  /** The page table entries of every host mapping of the file (its address_space's i_mmap). */
+  private readonly mappings = new Set<HostPtes>();
 
   constructor(
     readonly vm: GmemOwner,
@@ -192,10 +195,27 @@ export class GmemInode extends RefCounted {
     this.pageState.update(startPage, endPage, holeToAllocated);
   }
 
-  /** fallocate punch: the pages are freed (the part past the end of the file is ignored). */
+  mappedBy(ptes: HostPtes): void {
+    this.mappings.add(ptes);
+  }
+
+  unmappedBy(ptes: HostPtes): void {
+    this.mappings.delete(ptes);
+  }
+
+  /** unmap_mapping_pages: no host mapping keeps a page table entry for file pages [start, end). */
+  zapMappings(start: number, end: number): void {
+    for (const ptes of this.mappings) ptes.zapFilePages(start, end);
+  }
+
+  /**
+   * fallocate punch: the pages are freed (the part past the end of the file is ignored), and
+   * truncating them from the page cache unmaps them from every host mapping.
+   */
   punch(startPage: number, endPage: number): void {
     const end = Math.min(endPage, this.pageCount);
     if (startPage >= end) return;
+    this.zapMappings(startPage, end);
     this.pageState.set(startPage, end, PageState.Hole);
     this.placed?.set(startPage, end, null);
     this.contents.drop(startPage, end);
