@@ -283,8 +283,9 @@ const TARGETED: Generator[] = [
       { do: 'setUserMemoryRegion2', vm, slot: '2', flags: '0x4', guestPhysAddr: '0x100000', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: second },
     ];
   } },
-  // An ordinary slot over a guest_memfd mapping: a private page behind it cannot be faulted in.
-  { weight: 1, targets: ['guest.error-pfn', 'guest.access.ok', 'memslot.create.ok'], gen: (r, n) => {
+  // An ordinary slot over a guest_memfd mapping: a private page behind it cannot be faulted in,
+  // and get_user_pages decides by the mapping's protection and what the host touched before.
+  { weight: 1, targets: ['guest.error-pfn', 'guest.gup.vma-flags', 'guest.access.ok', 'memslot.create.ok'], gen: (r, n) => {
     const type = r.pick([0, 1]);
     const vm = newVm(n, type);
     const f = fresh(n, 'f');
@@ -296,10 +297,13 @@ const TARGETED: Generator[] = [
       { do: 'createVm', as: vm, type },
       { do: 'createGuestMemfd', vm, as: f, size: String(2 * P), flags: r.pick(['0x3', '0x1']) },
       { do: 'mmap', file: f, as: m, length: String(2 * P) },
-      { do: 'setUserMemoryRegion2', vm, slot: '0', flags: '0x0', guestPhysAddr: '0x100000', memorySize: String(2 * P), userspaceAddr: { mappingOf: m, plus: '0' } },
+      { do: 'setUserMemoryRegion2', vm, slot: '0', flags: r.chance(0.8) ? '0x0' : '0x2', guestPhysAddr: '0x100000', memorySize: String(2 * P), userspaceAddr: { mappingOf: m, plus: '0' } },
     ];
+    if (r.chance(0.5)) steps.push({ do: 'hostFill', map: m, offset: String(r.int(2) * P), length: String(P), byte: r.int(256) });
+    if (r.chance(0.5)) steps.push({ do: 'mprotect', map: m, prot: r.int(4) });
     if (n.profile.inPlace && r.chance(0.5)) steps.push({ do: 'convertToPrivate', file: f, offset: '0', size: String(P) });
-    steps.push(r.chance(0.5) ? { do: 'guestRead', vm, gpa: '0x100000', length: '8' } : { do: 'guestWrite', vm, gpa: '0x100000', length: '8', fill: 7 });
+    const gpa = r.pick(['0x100000', '0x101000']);
+    steps.push(r.chance(0.5) ? { do: 'guestRead', vm, gpa, length: '8' } : { do: 'guestWrite', vm, gpa, length: '8', fill: 7 });
     return steps;
   } },
   // A private/shared mismatch: attributes say one thing, the access another.
