@@ -6,7 +6,7 @@
  * released by STOP or by closing the file.
  */
 import { io, iow } from './ioctl.js';
-import type { StructLayout } from './structs.js';
+import { layoutSize, type StructLayout } from './structs.js';
 import { constantTable } from './table.js';
 
 /** Where debugfs puts the file (the kernel backend's default). */
@@ -14,11 +14,7 @@ export const GUP_TEST_PATH = '/sys/kernel/debug/gup_test';
 
 const GUP_TEST_IO = 0x67; // 'g'
 
-export const GUP_TEST_STRUCT_SIZES = {
-  /** u64 addr, u64 size, u32 flags, padded to the u64 alignment. */
-  pin_longterm_test: 24,
-} as const;
-
+/** u64 addr, u64 size, u32 flags, padded to the u64 alignment (24 bytes; the addon asserts it). */
 export const pin_longterm_test = {
   addr: { offset: 0, size: 8 },
   size: { offset: 8, size: 8 },
@@ -34,12 +30,9 @@ export const PIN_LONGTERM_TEST_FLAG_USE_FAST = 2;
 
 export const GUP_TEST_IOCTLS = constantTable('gup_test ioctl', {
   /** Pin [addr, addr + size) of the caller's address space, page aligned; EINVAL if this file already holds a pin. */
-  PIN_LONGTERM_TEST_START: iow(GUP_TEST_IO, 7, GUP_TEST_STRUCT_SIZES.pin_longterm_test),
+  PIN_LONGTERM_TEST_START: iow(GUP_TEST_IO, 7, layoutSize(pin_longterm_test)),
   /** Unpin what START pinned (nothing pinned: a no-op). */
   PIN_LONGTERM_TEST_STOP: io(GUP_TEST_IO, 8),
-  /**
-   * Copy every pinned page to the user address the u64 argument holds. Not issued by the library:
-   * the kernel writes through that pointer, so the addon's buffer check could not bound it.
-   */
-  PIN_LONGTERM_TEST_READ: iow(GUP_TEST_IO, 9, 8),
+  // Not PIN_LONGTERM_TEST_READ (9): it copies the pinned pages through a pointer inside its
+  // argument, which the addon's buffer check could not bound, and a pin needs nothing read back.
 });
