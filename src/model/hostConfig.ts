@@ -6,8 +6,9 @@
  * differential run compares against, so that only behaviour can differ, never configuration.
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { memoryNodes } from '../hostNodes.js';
+import { transparentHugepagesBuiltIn } from '../hostThp.js';
 import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
 import { askInPlace, describeInPlace, hasSeries, type KernelInPlaceAnswers, withInPlaceLike } from './inPlaceConfig.js';
@@ -54,15 +55,6 @@ export function cpuAddressing(cpuinfo?: string): CpuAddressing {
   const bits = /^address sizes\s*:\s*(\d+) bits physical/m.exec(text)?.[1];
   const flags = /^flags\s*:(.*)$/m.exec(text)?.[1] ?? '';
   return { physicalBits: bits ? Number(bits) : undefined, la57: flags.split(/\s+/).includes('la57') };
-}
-
-/**
- * Whether the running kernel has transparent huge pages: the THP code creates this sysfs directory
- * at boot (hugepage_init), and a kernel built without CONFIG_TRANSPARENT_HUGEPAGE has none. (A CPU
- * without huge page support would also leave it out; no x86-64 CPU lacks it.)
- */
-export function transparentHugepagesBuiltIn(dir = '/sys/kernel/mm/transparent_hugepage'): boolean {
-  return existsSync(dir);
 }
 
 export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddressing = cpuAddressing(), thp: boolean = transparentHugepagesBuiltIn()): Profile {
