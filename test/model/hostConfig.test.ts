@@ -76,13 +76,11 @@ describe('madvise follows the THP configuration: the catalog runs the check that
       const skipped = run(skips);
       assert.equal(skipped.status, 'skip');
       assert.match(skipped.reason!, thp ? /profile linux-7.3 has transparent huge pages/ : /profile linux-7.3 is built without transparent huge pages/);
-      const f = kvm.createVm(0).createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED });
-      const m = f.mmap();
-      for (const advice of ['MADV_HUGEPAGE', 'MADV_NOHUGEPAGE'] as const) {
-        if (thp) m.madvise(advice);
-        else assert.throws(() => m.madvise(advice), { code: 'EINVAL', message: new RegExp(`madvise does not know ${advice}: the kernel is built without transparent huge pages`) });
+      if (!thp) {
+        // The errnos are the catalog checks' above; the model's reason says which rule answered.
+        const m = kvm.createVm(0).createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED }).mmap();
+        assert.throws(() => m.madvise('MADV_HUGEPAGE'), { code: 'EINVAL', message: /madvise does not know MADV_HUGEPAGE: the kernel is built without transparent huge pages/ });
       }
-      assert.throws(() => m.madvise('MADV_COLLAPSE'), { code: 'EINVAL' }, 'COLLAPSE is EINVAL either way');
     });
   }
 });
