@@ -14,6 +14,7 @@ import type { Kvm } from '../api.js';
 import { askInPlace, describeInPlace, hasSeries, type KernelInPlaceAnswers, withInPlaceLike } from './inPlaceConfig.js';
 import { LINUX_6_18, type Profile } from './profile.js';
 import { chooseRelease, type ReleaseChoice } from './releaseChoice.js';
+import { taskSizeMax } from '../uapi/memory.js';
 
 /** What /proc/cpuinfo says about the address widths the MMU and the kernel use. */
 export interface CpuAddressing {
@@ -81,8 +82,8 @@ export function configuredLike(
     tdp,
     // With TDP the MMU maps what the CPU can address; shadow paging always allows 52 bits.
     maxGpaBits: tdp && cpu.physicalBits ? cpu.physicalBits : 52,
-    // USER_PTR_MAX is TASK_SIZE_MAX: 2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level.
-    userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
+    // USER_PTR_MAX is TASK_SIZE_MAX, which 5-level paging raises.
+    userAddressMax: taskSizeMax(cpu.la57),
     commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
     transparentHugepages: thp,
     memoryNodes: memoryNodes() ?? base.memoryNodes,
