@@ -3,7 +3,8 @@
  * arguments (handle names replaced by what the handle is: a VM's type, a file's VM type, size and
  * flags, a mapping's file and options; for a guest access also the VM's memslots), and the
  * expected outcome. Two catalog files stating the
- * same tuple say the same thing twice; test/conformance/singleHome.test.ts fails when they do.
+ * same tuple say the same thing twice; test/conformance/catalog.test.ts ("single home of
+ * expectations") fails when they do.
  *
  * A field the API reads as 0 when it is left out (zeroWhenOmitted in the format table) and given
  * as 0 is left out here too, and a name stands for its number (a VM type, a capability, a mode),
