@@ -88,6 +88,8 @@ export interface Features {
   readonly gmemFlagNames: ReadonlySet<string> | undefined;
   /** NUMA nodes with memory a policy may use: the profile's, or this machine's (sysfs and the cpuset). */
   readonly memoryNodes: readonly number[];
+  /** Whether madvise knows the huge page advices: the profile's, or whether this kernel has THP (its sysfs directory). */
+  readonly transparentHugepages: boolean;
 }
 
 /** A regular (non-KVM) file. */

@@ -7,10 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SRC = join(ROOT, 'src');
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -18,12 +18,19 @@ function sources(dir: string): string[] {
   );
 }
 
+/**
+ * The relative module names a source imports, as TypeScript's own scanner finds them: import and
+ * export ... from, side-effect imports, import() and import type included.
+ */
+export function relativeImports(text: string): string[] {
+  return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName).filter((name) => name.startsWith('.'));
+}
+
 /** Each module's imports of other modules under src/. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sources(SRC)) {
-    const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, '.ts'));
+    const targets = relativeImports(readFileSync(file, 'utf8')).map((name) => resolve(dirname(file), name).replace(/\.js$/, '.ts'));
     graph.set(relative(SRC, file), targets.filter((t) => t.startsWith(SRC)).map((t) => relative(SRC, t)));
   }
   return graph;
@@ -66,6 +73,10 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 describe('imports', () => {
   it('the checker finds a cycle when there is one', () => {
     assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
+  });
+  it('the scanner sees every form of import', () => {
+    const text = `import { a } from './a.js';\nimport type { B } from './b.js';\nexport * from './c.js';\nimport './d.js';\nconst e = await import('./e.js');\nimport fs from 'node:fs';`;
+    assert.deepEqual(relativeImports(text), ['./a.js', './b.js', './c.js', './d.js', './e.js']);
   });
   it('src/ has no import cycles', () => {
     const graph = importGraph();

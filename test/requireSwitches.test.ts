@@ -8,9 +8,11 @@ const BROWSER_TEST = fileURLToPath(new URL('./explore/browser.test.js', import.m
 const BACKENDS = new URL('./backends.js', import.meta.url).href;
 
 function nodeTest(env: Record<string, string>): { status: number | null; stdout: string } {
-  // A nested runner, not a subtest of this one; and the switch only as each case sets it (CI sets it for us).
+  // The file run on its own (node runs a test file's tests and reports them; one process, where
+  // `node --test` would start a second), not a subtest of this one; and the switch only as each
+  // case sets it (CI sets it for us).
   const { NODE_TEST_CONTEXT: _, GMEM_REQUIRE_BROWSER: _switch, ...rest } = process.env;
-  return spawnSync(process.execPath, ['--test', '--test-reporter=tap', BROWSER_TEST], { encoding: 'utf8', env: { ...rest, ...env } });
+  return spawnSync(process.execPath, ['--test-reporter=tap', BROWSER_TEST], { encoding: 'utf8', env: { ...rest, ...env } });
 }
 
 describe('GMEM_REQUIRE_BROWSER', () => {

@@ -1,6 +1,7 @@
 /** /dev/kvm on the kernel backend. */
 import { O_RDWR } from '../uapi/flags.js';
 import { memoryNodes } from '../hostNodes.js';
+import { transparentHugepagesBuiltIn } from '../hostThp.js';
 import type { Features } from '../api.js';
 import type { FileBackend, KvmBackend, VmBackend } from '../handles/backend.js';
 import { ERRNOS } from '../uapi/errno.js';
@@ -82,6 +83,7 @@ export class KernelKvm extends KernelDescriptor implements KvmBackend {
       pins: gupPins.unavailable === undefined,
       gmemFlagNames: undefined,
       memoryNodes: memoryNodes() ?? [0],
+      transparentHugepages: transparentHugepagesBuiltIn(),
     });
   }
 

@@ -69,6 +69,15 @@ export interface NativeConstants {
   SIGRTMIN: number;
   SIGRTMAX: number;
   SIGEV_THREAD_ID: number;
+  /** The madvise advice the addon passes on (the rest is refused as bad arguments). */
+  madviseAdvice: number[];
+  MPOL_F_NODE: number;
+  MPOL_F_ADDR: number;
+  /** The node mask getMempolicy returns, in bytes. */
+  policyMaskBytes: number;
+  /** The most node mask bits mbind's kernel side reads (a page's worth). */
+  nodemaskMaxBits: number;
+  pageSize: number;
 }
 
 

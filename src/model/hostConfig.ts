@@ -6,13 +6,15 @@
  * differential run compares against, so that only behaviour can differ, never configuration.
  * It never copies behaviour: a rule the kernel breaks stays upstream's rule in the model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { memoryNodes } from '../hostNodes.js';
+import { transparentHugepagesBuiltIn } from '../hostThp.js';
 import { release as unameRelease } from 'node:os';
 import type { Kvm } from '../api.js';
 import { askInPlace, describeInPlace, hasSeries, type KernelInPlaceAnswers, withInPlaceLike } from './inPlaceConfig.js';
 import { LINUX_6_18, type Profile } from './profile.js';
 import { chooseRelease, type ReleaseChoice } from './releaseChoice.js';
+import { taskSizeMax } from '../uapi/memory.js';
 
 /** What /proc/cpuinfo says about the address widths the MMU and the kernel use. */
 export interface CpuAddressing {
@@ -56,15 +58,6 @@ export function cpuAddressing(cpuinfo?: string): CpuAddressing {
   return { physicalBits: bits ? Number(bits) : undefined, la57: flags.split(/\s+/).includes('la57') };
 }
 
-/**
- * Whether the running kernel has transparent huge pages: the THP code creates this sysfs directory
- * at boot (hugepage_init), and a kernel built without CONFIG_TRANSPARENT_HUGEPAGE has none. (A CPU
- * without huge page support would also leave it out; no x86-64 CPU lacks it.)
- */
-export function transparentHugepagesBuiltIn(dir = '/sys/kernel/mm/transparent_hugepage'): boolean {
-  return existsSync(dir);
-}
-
 export function profileLike(kvm: Kvm, base: Profile = LINUX_6_18, cpu: CpuAddressing = cpuAddressing(), thp: boolean = transparentHugepagesBuiltIn()): Profile {
   return configuredLike(kvm, base, cpu, thp).profile;
 }
@@ -89,8 +82,8 @@ export function configuredLike(
     tdp,
     // With TDP the MMU maps what the CPU can address; shadow paging always allows 52 bits.
     maxGpaBits: tdp && cpu.physicalBits ? cpu.physicalBits : 52,
-    // USER_PTR_MAX is TASK_SIZE_MAX: 2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level.
-    userAddressMax: (1n << (cpu.la57 ? 56n : 47n)) - 4096n,
+    // USER_PTR_MAX is TASK_SIZE_MAX, which 5-level paging raises.
+    userAddressMax: taskSizeMax(cpu.la57),
     commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
     transparentHugepages: thp,
     memoryNodes: memoryNodes() ?? base.memoryNodes,

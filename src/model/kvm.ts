@@ -36,6 +36,7 @@ export class ModelKvm extends ModelDescriptor implements KvmBackend {
       pins: true,
       gmemFlagNames: new Set(Object.keys(p.gmemFlags.names)),
       memoryNodes: p.memoryNodes,
+      transparentHugepages: p.transparentHugepages,
     };
   }
 

@@ -16,9 +16,12 @@ import { KVM_CAPS } from '../uapi/caps.js';
 /** A guest_memfd descriptor as the binding sees it: the open file, if the number is open. */
 export type FdLookup = (fd: number) => OpenFile | undefined;
 
+/** How a check refuses a region (fail(), typed to the errnos these ioctls give). */
+type Refuse = (code: 'EINVAL' | 'EEXIST' | 'EBADF', reason: string) => never;
+
 
 export function setMemoryRegion(vm: VmState, ioctl: MemoryRegionIoctl, mem: MemoryRegionWords, lookupFd: FdLookup): void {
-  const refuse = (code: 'EINVAL' | 'EEXIST' | 'EBADF', reason: string): never => fail(code, reason);
+  const refuse: Refuse = fail;
   const profile = vm.profile;
 
   if (ioctl === 'KVM_SET_USER_MEMORY_REGION' && mem.flags & ~KVM_SET_USER_MEMORY_REGION_V1_FLAGS) {
@@ -105,7 +108,7 @@ export function setMemoryRegion(vm: VmState, ioctl: MemoryRegionIoctl, mem: Memo
   // Where it is EEXIST, the file-range overlap is checked when the binding is committed, after the
   // arch's checks above (kvm_gmem_commit_memory_region in kvm_set_memslot); where it is EINVAL
   // (6.18) kvm_gmem_bind checked it with the file, before them (checkBinding).
-  if (binding && profile.release.overlappingBindingErrno === 'EEXIST') refuseOverlappingBinding(binding, npages, profile.release.overlappingBindingErrno, refuse);
+  if (binding && profile.release.overlappingBindingErrno === 'EEXIST') refuseOverlappingBinding(vm, binding, npages, refuse);
 
   if (change === 'move') {
     old!.baseGfn = baseGfn;
@@ -132,7 +135,7 @@ function checkBinding(
   mem: MemoryRegionWords,
   npages: number,
   lookupFd: FdLookup,
-  refuse: (code: 'EINVAL' | 'EBADF' | 'EEXIST', reason: string) => never,
+  refuse: Refuse,
 ): GmemBinding {
   const file = lookupFd(mem.guestMemfd);
   if (!file) return refuse('EBADF', `descriptor ${mem.guestMemfd} is not open`);
@@ -144,8 +147,7 @@ function checkBinding(
     return refuse('EINVAL', `guest_memfd_offset ${hex(mem.guestMemfdOffset)} + memory_size ${hex(mem.memorySize)} does not fit in the file (${hex(inode.size)})`);
   }
   const binding = { inode, pgoff: Number(offset >> PAGE_SHIFT_N), gmemOnly: inode.supportsMmap };
-  const errno = vm.profile.release.overlappingBindingErrno;
-  if (errno === 'EINVAL') refuseOverlappingBinding(binding, npages, errno, refuse);
+  if (vm.profile.release.overlappingBindingErrno === 'EINVAL') refuseOverlappingBinding(vm, binding, npages, refuse);
   return binding;
 }
 
@@ -153,13 +155,8 @@ function checkBinding(
  * A file range already bound to another slot: EINVAL up to 6.18, EEXIST since the change the
  * release data names (releases.ts), which also moved the check from the bind to the commit.
  */
-function refuseOverlappingBinding(
-  binding: GmemBinding,
-  npages: number,
-  errno: 'EINVAL' | 'EEXIST',
-  refuse: (code: 'EINVAL' | 'EBADF' | 'EEXIST', reason: string) => never,
-): void {
-  if (binding.inode!.isBound(binding.pgoff, binding.pgoff + npages)) refuse(errno, 'that range of the file is already bound to another slot');
+function refuseOverlappingBinding(vm: VmState, binding: GmemBinding, npages: number, refuse: Refuse): void {
+  if (binding.inode!.isBound(binding.pgoff, binding.pgoff + npages)) refuse(vm.profile.release.overlappingBindingErrno, 'that range of the file is already bound to another slot');
 }
 
 function deleteSlot(vm: VmState, slot: Memslot): void {

@@ -7,7 +7,8 @@
 import type { GuestMemfd, Vm } from '../api.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { FALLOC_FL_KEEP_SIZE } from '../uapi/flags.js';
-import { PAGE_SHIFT_N, U64_MAX, isPageAligned } from '../uapi/memory.js';
+import { checkMemoryAttributesArgs } from '../model/memoryAttributes.js';
+import { PAGE_SHIFT_N } from '../uapi/memory.js';
 import { ScenarioLimitError, formatLimit, type ScenarioLimits } from './limits.js';
 import type { StepContext } from './ops.js';
 import type { Step } from './types.js';
@@ -67,13 +68,17 @@ function attributeWalk(ctx: StepContext, step: Step): { pages: number; setting: 
     const size = u64Value(step.size, 'size');
     const attributes = flagsValue(step.attributes, 'attributes');
     const flags = step.flags === undefined ? 0n : u64Value(step.flags, 'flags');
-    if (flags !== 0n || size === 0n || address + size > U64_MAX || !isPageAligned(address) || !isPageAligned(size)) return none;
     const vm = ctx.handles.get(step.vm) as Vm | undefined;
     const supported = vm ? BigInt(vm.checkExtension(KVM_CAPS.byName.KVM_CAP_MEMORY_ATTRIBUTES)) : 0n;
-    if (supported === 0n || (attributes & ~supported) !== 0n) return none;
+    if (supported === 0n) return none;
+    checkMemoryAttributesArgs(address, size, attributes, flags, supported, () => {
+      throw new Error('refused');
+    });
     return { pages: Number(size >> PAGE_SHIFT_N), setting: attributes !== 0n };
   } catch {
-    return none; // A malformed field or a closed handle: the step fails before the kernel walks.
+    // A malformed field, a closed handle or an argument the ioctl refuses: it fails before the
+    // kernel walks.
+    return none;
   }
 }
 

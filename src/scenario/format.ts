@@ -22,7 +22,12 @@ export type FieldType =
   | { type: 'u64List'; doc?: string; maxItems: number }
   | { type: 'enum'; doc?: string; values: readonly string[] };
 
-export type FieldSpec = FieldType & { required?: true };
+/**
+ * `zeroWhenOmitted`: leaving the field out means 0 to the API (flags, offsets, a DEFAULT VM, an
+ * all-zero reserved list), so an explicit 0 says the same thing; the catalog's single-home check
+ * (src/conformance/expectations.ts) compares them as one.
+ */
+export type FieldSpec = FieldType & { required?: true; zeroWhenOmitted?: true };
 
 export interface StepKindSpec {
   /** What the step does (the schema's description, the docs table's second column). */
@@ -35,24 +40,26 @@ const define = req({ type: 'define' });
 const use = (doc?: string) => req({ type: 'handle', ...(doc ? { doc } : {}) });
 const u64 = { type: 'u64' } as const;
 const flags = { type: 'flags' } as const;
+const zeroU64 = { type: 'u64', zeroWhenOmitted: true } as const;
+const zeroFlags = { type: 'flags', zeroWhenOmitted: true } as const;
 const bytes = { type: 'bytes', doc: 'hex, two digits a byte' } as const;
 const privateOrShared = { type: 'enum', values: ['private', 'shared'] } as const;
 const fileRange = { file: use(), offset: req(u64), len: req(u64) } as const;
 const region = {
   vm: use(),
   slot: req(u64),
-  flags,
+  flags: zeroFlags,
   guestPhysAddr: req(u64),
   memorySize: req(u64),
-  userspaceAddr: { type: 'userspaceAddr', doc: 'a u64, or { "mappingOf": MAP, "plus": N }' },
+  userspaceAddr: { type: 'userspaceAddr', doc: 'a u64, or { "mappingOf": MAP, "plus": N }', zeroWhenOmitted: true },
 } as const;
 const conversion = { file: use(), offset: req(u64), size: req(u64) } as const;
 
 /** Every step kind, in the order the docs list them. */
 export const STEP_KINDS = {
   getApiVersion: { doc: 'KVM_GET_API_VERSION on /dev/kvm.', fields: {} },
-  createVm: { doc: 'KVM_CREATE_VM.', fields: { as: define, type: { type: 'nameOrNumber', names: 'vmType', doc: 'a KVM_X86_* name or a number; default DEFAULT' } } },
-  createGuestMemfd: { doc: 'KVM_CREATE_GUEST_MEMFD.', fields: { vm: use(), as: define, size: req(u64), flags, reserved: { type: 'u64List', maxItems: 6 } } },
+  createVm: { doc: 'KVM_CREATE_VM.', fields: { as: define, type: { type: 'nameOrNumber', names: 'vmType', doc: 'a KVM_X86_* name or a number; default DEFAULT', zeroWhenOmitted: true } } },
+  createGuestMemfd: { doc: 'KVM_CREATE_GUEST_MEMFD.', fields: { vm: use(), as: define, size: req(u64), flags: zeroFlags, reserved: { type: 'u64List', maxItems: 6, zeroWhenOmitted: true } } },
   memfdCreate: { doc: 'memfd_create(2): a regular file.', fields: { as: define, name: { type: 'string' } } },
   close: { doc: 'close(2) of a handle.', fields: { handle: use('a file, VM, mapping or pin') } },
   checkExtension: {
@@ -62,14 +69,14 @@ export const STEP_KINDS = {
   setUserMemoryRegion: { doc: 'KVM_SET_USER_MEMORY_REGION.', fields: region },
   setUserMemoryRegion2: {
     doc: 'KVM_SET_USER_MEMORY_REGION2 (guestMemfd: a handle name or a raw descriptor number).',
-    fields: { ...region, guestMemfdOffset: u64, guestMemfd: { type: 'guestMemfd', doc: 'a handle, or a raw descriptor number' } },
+    fields: { ...region, guestMemfdOffset: zeroU64, guestMemfd: { type: 'guestMemfd', doc: 'a handle, or a raw descriptor number' } },
   },
-  setMemoryAttributes: { doc: 'KVM_SET_MEMORY_ATTRIBUTES (the VM ioctl).', fields: { vm: use(), address: req(u64), size: req(u64), attributes: req(flags), flags: u64 } },
+  setMemoryAttributes: { doc: 'KVM_SET_MEMORY_ATTRIBUTES (the VM ioctl).', fields: { vm: use(), address: req(u64), size: req(u64), attributes: req(flags), flags: zeroU64 } },
   fallocate: { doc: 'fallocate(2).', fields: { file: use(), mode: req(flags), offset: req(u64), len: req(u64) } },
   allocate: { doc: 'fallocate(KEEP_SIZE).', fields: fileRange },
   punchHole: { doc: 'fallocate(KEEP_SIZE|PUNCH_HOLE).', fields: fileRange },
   stat: { doc: 'fstat(2); expect.stat lists the fields to compare.', fields: { file: use() } },
-  mmap: { doc: 'mmap(2) of a guest_memfd.', fields: { file: use(), as: define, offset: u64, length: u64, prot: flags, flags } },
+  mmap: { doc: 'mmap(2) of a guest_memfd.', fields: { file: use(), as: define, offset: zeroU64, length: u64, prot: flags, flags } },
   unmap: { doc: 'munmap(2).', fields: { map: use() } },
   mappingLength: { doc: "A mapping's length: the requested length rounded up to whole pages.", fields: { map: use() } },
   mprotect: { doc: 'mprotect(2) of the whole mapping.', fields: { map: use(), prot: req(flags) } },
@@ -102,7 +109,7 @@ export const STEP_KINDS = {
   fchmod: { doc: 'fchmod(2).', fields: { file: use(), mode: req(u64) } },
   setMemoryAttributes2: {
     doc: 'KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd (in-place conversion).',
-    fields: { ...conversion, attributes: req(flags), flags: u64, reserved: { type: 'u64List', maxItems: 11 }, errorOffset: { type: 'u64', doc: "error_offset on entry (the kernel writes it only for EAGAIN and ENOMEM)" } },
+    fields: { ...conversion, attributes: req(flags), flags: zeroU64, reserved: { type: 'u64List', maxItems: 11, zeroWhenOmitted: true }, errorOffset: { type: 'u64', doc: "error_offset on entry (the kernel writes it only for EAGAIN and ENOMEM)", zeroWhenOmitted: true } },
   },
   convertToPrivate: { doc: 'Whichever conversion ioctl the backend has, to private.', fields: conversion },
   convertToShared: { doc: 'Whichever conversion ioctl the backend has, to shared.', fields: conversion },

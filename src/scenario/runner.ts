@@ -3,7 +3,6 @@ import type { Kvm } from '../api.js';
 import { isArgumentError } from '../args.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi/flags.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
-import { transparentHugepagesBuiltIn } from '../model/hostConfig.js';
 import { vmAttributesIoctlExists } from '../capabilities.js';
 import { execute, type StepContext } from './ops.js';
 import { describeExpectation, describeOutcome, errorOutcome, mismatch, okOutcome } from './outcome.js';
@@ -70,8 +69,7 @@ export function unmetRequirement(kvm: Kvm, instance: ScenarioInstance): string |
     return `needs ${r.memoryNodes} NUMA nodes with memory; this ${kvm.backend === 'model' ? 'profile' : 'machine'} has ${features.memoryNodes.length} (${features.memoryNodes.join(',')})`;
   }
   if (r.transparentHugepages !== undefined) {
-    // The kernel backend is the running kernel: its configuration is this machine's.
-    const thp = features.profileData ? features.profileData.transparentHugepages : transparentHugepagesBuiltIn();
+    const thp = features.transparentHugepages;
     const who = features.profileData ? `profile ${features.profile}` : 'this kernel';
     if (thp !== r.transparentHugepages) return thp ? `${who} has transparent huge pages` : `${who} is built without transparent huge pages${features.profileData ? '' : ' (no /sys/kernel/mm/transparent_hugepage)'}`;
   }

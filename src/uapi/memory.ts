@@ -22,5 +22,11 @@ export const pageOffset = (page: number): bigint => BigInt(page) << PAGE_SHIFT_N
 /** A u64 read as the kernel's signed 64-bit loff_t. */
 export const asLoff = (value: bigint): bigint => BigInt.asIntN(64, value);
 
-/** x86-64 TASK_SIZE_MAX with 4-level paging: the end of the user address space (2^47 minus the guard page). */
-export const TASK_SIZE_MAX = (1n << 47n) - 4096n;
+/**
+ * x86-64 TASK_SIZE_MAX: the end of the user address space, the top of the lower half minus the
+ * guard page: 2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level (la57).
+ */
+export const taskSizeMax = (la57: boolean): bigint => (1n << (la57 ? 56n : 47n)) - 4096n;
+
+/** TASK_SIZE_MAX with 4-level paging. */
+export const TASK_SIZE_MAX = taskSizeMax(false);

@@ -27,7 +27,9 @@ import {
 import { PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../../src/uapi/proposals.js';
 import { KVM_IOCTLS } from '../../src/uapi/ioctl.js';
 import { BAD_ARGUMENTS } from '../../src/kernel/sys.js';
-import { GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
+import { GUEST_MEMFD_FLAG_MMAP, MADV_ADVICE } from '../../src/uapi/flags.js';
+import { GET_MEMPOLICY_MASK_BYTES, MPOL_F_ADDR, MPOL_F_NODE, NODEMASK_MAX_BITS } from '../../src/uapi/mempolicy.js';
+import { PAGE_SIZE } from '../../src/uapi/memory.js';
 import { kernelCase } from '../backends.js';
 import { expectCode } from '../helpers.js';
 
@@ -73,6 +75,13 @@ describe('native addon', { skip: native.ok ? false : `native addon unavailable: 
     assert.ok(c.kickSignal >= c.SIGRTMIN && c.kickSignal <= c.SIGRTMAX, `kick signal ${c.kickSignal} is real-time`);
     assert.equal(c.kickSignal, c.SIGRTMAX - 1);
     assert.equal(c.SIGEV_THREAD_ID, 4);
+    // mappings.cc: the madvise allowlist, get_mempolicy's flags and mask, mbind's mask limit.
+    assert.deepEqual([...c.madviseAdvice].sort((a, b) => a - b), MADV_ADVICE.entries().map(([, n]) => n).sort((a, b) => a - b));
+    assert.equal(c.MPOL_F_NODE, MPOL_F_NODE);
+    assert.equal(c.MPOL_F_ADDR, MPOL_F_ADDR);
+    assert.equal(c.policyMaskBytes, GET_MEMPOLICY_MASK_BYTES);
+    assert.equal(c.nodemaskMaxBits, NODEMASK_MAX_BITS);
+    assert.equal(c.pageSize, PAGE_SIZE);
   });
 
   it('ioctlBuffer passes on exactly the struct ioctls the TypeScript layer issues, with the same numbers', () => {

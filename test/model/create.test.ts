@@ -1,9 +1,10 @@
 /**
  * What a scenario cannot say about creating files and VMs on the model: which check refused a call
  * (the model's reason; both backends answer EINVAL), the credentials fstat reports (the caller's,
- * so not a rule a kernel run could share), and the linux-6.18 profile's capability answers (profile
- * data: catalog/capabilities/system_and_vm.json compares them with a kernel, but their values differ
- * by profile and host). The errno rules are catalog scenarios: catalog/create/*.json (sizes,
+ * so not a rule a kernel run could share), and the linux-6.18 profile's capability answers that
+ * depend on the host's configuration (profile data: catalog/capabilities/system_and_vm.json
+ * compares them with a kernel as "any"; the answers every kernel gives, the API version and
+ * unknown numbers, are its steps). The errno rules are catalog scenarios: catalog/create/*.json (sizes,
  * flags_before_size, reserved_ignored, init_shared_without_mmap, init_shared_private_memory,
  * vm_types, vm_type_numbers, flag_bits_and_sizes) and catalog/file/*.json (fstat, fixed_size,
  * calls_per_flags).
@@ -34,16 +35,12 @@ describe('KVM_CREATE_VM and capabilities (the linux-6.18 profile)', () => {
     using kvm = openModel();
     assert.equal(kvm.checkExtension('KVM_CAP_VM_TYPES'), 0b110011);
   });
-  it('answers caps per spec: system scope, DEFAULT, and private-memory VMs', () => {
+  it('answers the configuration-dependent caps of a full-featured host: system scope, DEFAULT, and private-memory VMs', () => {
     using kvm = openModel();
-    assert.equal(kvm.getApiVersion(), 12);
     assert.equal(kvm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'), 3);
     assert.equal(kvm.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), 8);
-    assert.equal(kvm.checkExtension(9999), 0);
-    assert.equal(kvm.checkExtension(1n << 40n), 0);
     using def = kvm.createVm(0);
     assert.equal(def.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'), 3);
-    assert.equal(def.checkExtension('KVM_CAP_MEMORY_ATTRIBUTES'), 0);
     assert.equal(def.checkExtension('KVM_CAP_MULTI_ADDRESS_SPACE'), 2);
     using sw = kvm.createVm('KVM_X86_SW_PROTECTED_VM');
     assert.equal(sw.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'), 1);

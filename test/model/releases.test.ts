@@ -41,10 +41,11 @@ it('a divergence that a later change fixed is listed only for the releases befor
   }
 });
 
-it('linux-6.12 as Debian builds it has no guest_memfd', () => {
+// The capability answers (KVM_CAP_GUEST_MEMFD and _FLAGS 0) are catalog steps
+// (capabilities.system_and_vm, expectBy linux-6.12). A scenario cannot say these two: the runner
+// skips an instance that makes a guest_memfd, or a VM of a type not offered, on such a kernel.
+it('linux-6.12 as Debian builds it has no guest_memfd: KVM_CREATE_GUEST_MEMFD is ENOTTY, SW_PROTECTED_VM EINVAL', () => {
   using kvm = openModel(getProfile('linux-6.12'));
-  assert.equal(kvm.checkExtension('KVM_CAP_GUEST_MEMFD'), 0);
-  assert.equal(kvm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS'), 0);
   using vm = kvm.createVm('KVM_X86_DEFAULT_VM');
   assert.throws(() => vm.createGuestMemfd({ size: 4096 }), { code: 'ENOTTY' });
   assert.throws(() => kvm.createVm('KVM_X86_SW_PROTECTED_VM'), { code: 'EINVAL' });

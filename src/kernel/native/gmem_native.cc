@@ -411,6 +411,14 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("SIGRTMIN", Napi::Number::New(env, SIGRTMIN));
   c.Set("SIGRTMAX", Napi::Number::New(env, SIGRTMAX));
   c.Set("SIGEV_THREAD_ID", Napi::Number::New(env, SIGEV_THREAD_ID));
+  Napi::Array advice = Napi::Array::New(env);
+  for (int a : gmem::kAllowedAdvice) advice.Set(advice.Length(), Napi::Number::New(env, a));
+  c.Set("madviseAdvice", advice);
+  c.Set("MPOL_F_NODE", Napi::Number::New(env, gmem::MPOL_F_NODE_BIT));
+  c.Set("MPOL_F_ADDR", Napi::Number::New(env, gmem::MPOL_F_ADDR_BIT));
+  c.Set("policyMaskBytes", Napi::Number::New(env, static_cast<double>(gmem::kPolicyMaskBytes)));
+  c.Set("nodemaskMaxBits", Napi::Number::New(env, static_cast<double>(gmem::kNodemaskMaxBits)));
+  c.Set("pageSize", Napi::Number::New(env, static_cast<double>(gmem::kPageSize)));
   return c;
 }
 

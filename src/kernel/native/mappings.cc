@@ -5,7 +5,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -44,7 +46,7 @@ std::map<uint64_t, Mapping>::iterator Containing(uint64_t address, uint64_t leng
 
 // What the kernel maps, and so what the registry records: whole pages. A length within a page of
 // the top of the address space rounds to 0, which no mapping has.
-uint64_t PageRoundUp(uint64_t length) { return (length + 4095) & ~uint64_t{4095}; }
+uint64_t PageRoundUp(uint64_t length) { return (length + kPageSize - 1) & ~(kPageSize - 1); }
 
 // x86 has no write-only pages: PROT_WRITE alone is readable too. A zero-length copy touches nothing.
 bool Allows(int prot, Access access, uint64_t length) {
@@ -107,18 +109,7 @@ long ProtectRegistered(uint64_t address, uint64_t length, int prot) {
 }
 
 long AdviseRegistered(uint64_t address, uint64_t length, int advice) {
-  switch (advice) {
-    case MADV_NORMAL:
-    case MADV_RANDOM:
-    case MADV_SEQUENTIAL:
-    case MADV_WILLNEED:
-    case MADV_HUGEPAGE:
-    case MADV_NOHUGEPAGE:
-    case 25:  // MADV_COLLAPSE (older libc headers lack the name)
-      break;
-    default:
-      return kBadArguments;
-  }
+  if (std::find(std::begin(kAllowedAdvice), std::end(kAllowedAdvice), advice) == std::end(kAllowedAdvice)) return kBadArguments;
   std::unique_lock<std::mutex> held(g_lock);
   auto it = Exact(held, address, length);
   if (it == Registry().end()) return kBadArguments;
@@ -132,7 +123,7 @@ namespace {
 // or none when it reads nothing (maxnode - 1 is 0, or above PAGE_SIZE * 8, which it refuses).
 uint64_t NodemaskReadBytes(uint64_t maxnode) {
   uint64_t bits = maxnode - 1;  // Wraps for 0, as the kernel's --maxnode does.
-  if (bits == 0 || bits > 4096 * 8) return 0;
+  if (bits == 0 || bits > kNodemaskMaxBits) return 0;
   return (bits + 63) / 64 * 8;
 }
 }  // namespace
@@ -146,7 +137,7 @@ long PolicyRegistered(uint64_t address, uint64_t length, uint64_t mode, const ui
   std::lock_guard<std::mutex> held(g_lock);
   // A start inside a page is refused by the kernel before anything is read or changed: it only
   // needs to be in one of ours.
-  if (Containing(address, (address & 4095) != 0 ? 0 : rounded) == Registry().end()) return kBadArguments;
+  if (Containing(address, (address & (kPageSize - 1)) != 0 ? 0 : rounded) == Registry().end()) return kBadArguments;
   if (syscall(SYS_mbind, address, length, mode, mask, maxnode, flags) < 0) return -errno;
   return 0;
 }

@@ -6,8 +6,12 @@
 // thread (a Worker) cannot unmap or protect the memory under a copy in flight.
 #pragma once
 #include <stdint.h>
+#include <sys/mman.h>
 
 namespace gmem {
+
+// The page size the kernel rounds lengths to (x86-64).
+constexpr uint64_t kPageSize = 4096;
 
 enum class Access { kRead, kWrite };
 
@@ -34,6 +38,12 @@ long UnmapRegistered(uint64_t address, uint64_t length);
 long ProtectRegistered(uint64_t address, uint64_t length, int prot);
 // madvise of exactly one whole registered mapping, with advice that changes no page contents
 // (or MADV_COLLAPSE); any other advice is kBadArguments, as the JavaScript side offers no other.
+// The list is the TypeScript MADV_ADVICE table's (test/kernel/native.test.ts compares them).
+constexpr int kMadvCollapse = 25;  // MADV_COLLAPSE: older libc headers lack the name.
+#ifdef MADV_COLLAPSE
+static_assert(MADV_COLLAPSE == kMadvCollapse, "MADV_COLLAPSE");
+#endif
+constexpr int kAllowedAdvice[] = {MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, kMadvCollapse};
 long AdviseRegistered(uint64_t address, uint64_t length, int advice);
 
 // mbind(2) of [address, address + length) (rounded up to whole pages) inside one registered
@@ -42,8 +52,11 @@ long AdviseRegistered(uint64_t address, uint64_t length, int advice);
 // are what it validates.
 long PolicyRegistered(uint64_t address, uint64_t length, uint64_t mode, const uint8_t* mask, uint64_t mask_length,
                       uint64_t maxnode, uint32_t flags);
+// get_nodes refuses a mask of more bits than a page holds (maxnode - 1 above it is EINVAL).
+constexpr uint64_t kNodemaskMaxBits = kPageSize * 8;
 // get_mempolicy(2) at an address inside a registered mapping, with MPOL_F_ADDR (the policy) or
 // MPOL_F_ADDR | MPOL_F_NODE (the node of the page there) only; `mask` takes kPolicyMaskBytes.
+// These numbers are the TypeScript uAPI's (uapi/mempolicy.ts; native.test.ts compares them).
 constexpr int MPOL_F_NODE_BIT = 1 << 0;
 constexpr int MPOL_F_ADDR_BIT = 1 << 1;
 constexpr uint64_t kPolicyMaskBytes = 128;  // 1024 nodes: the largest MAX_NUMNODES on x86.
