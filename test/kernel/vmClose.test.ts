@@ -1,0 +1,93 @@
+/**
+ * Closing a kernel VM: its slots over host mappings are deleted first only when the VM outlives
+ * its descriptor (a file or a vCPU holds it); a VM the close destroys takes its slots with it, so
+ * no deletion (a memslot update, a grace period) is issued. Either way the mappings under the
+ * slots are given back.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { HostMapping } from '../../src/api.js';
+import { loadNative } from '../../src/kernel/native.js';
+import { KVM_IOCTLS } from '../../src/uapi/ioctl.js';
+import { kernelCase } from '../backends.js';
+
+const kernel = kernelCase();
+const P = 4096n;
+
+/** The caller-slot deletions (memorySize 0, slot ids below the guest program's) issued while `body` runs. */
+function slotDeletions(body: () => void): number[] {
+  const loaded = loadNative();
+  assert.ok(loaded.ok);
+  const addon = loaded.addon;
+  const original = addon.ioctlBuffer;
+  const slots: number[] = [];
+  addon.ioctlBuffer = (fd, request, buffer) => {
+    if (request === KVM_IOCTLS.byName.KVM_SET_USER_MEMORY_REGION || request === KVM_IOCTLS.byName.KVM_SET_USER_MEMORY_REGION2) {
+      const view = new DataView(buffer.buffer, buffer.byteOffset);
+      if (view.getUint32(0, true) < 32000 && view.getBigUint64(16, true) === 0n) slots.push(view.getUint32(0, true));
+    }
+    return original.call(addon, fd, request, buffer);
+  };
+  try {
+    body();
+  } finally {
+    addon.ioctlBuffer = original;
+  }
+  return slots;
+}
+
+const mapped = (map: HostMapping) => readFileSync('/proc/self/maps', 'utf8').split('\n').some((l) => l.startsWith(`${map.address.toString(16)}-`));
+
+describe('closing a kernel VM with slots over mappings', { skip: kernel.skip }, () => {
+  it('a VM the close destroys is not asked to delete its slots; the reserved mapping is given back', () => {
+    using kvm = kernel.open();
+    // The memory is another VM's file: its mapping holds that VM, not this one.
+    using owner = kvm.createVm(0);
+    using file = owner.createGuestMemfd({ size: 2n * P, flags: 3n });
+    let map: HostMapping | undefined;
+    const deleted = slotDeletions(() => {
+      const vm = kvm.createVm(0);
+      map = file.mmap();
+      vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
+      vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x20_0000n, memorySize: P, userspaceAddr: map.address + P });
+      map.unmap(); // Reserved while the slots live.
+      assert.equal(mapped(map), true);
+      vm.close();
+    });
+    assert.deepEqual(deleted, []);
+    assert.equal(mapped(map!), false);
+  });
+
+  it('a VM a file keeps alive deletes its slots over mappings first', () => {
+    using kvm = kernel.open();
+    let map: HostMapping | undefined;
+    const deleted = slotDeletions(() => {
+      const vm = kvm.createVm(0);
+      using file = vm.createGuestMemfd({ size: 2n * P, flags: 3n });
+      map = file.mmap();
+      vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
+      vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x20_0000n, memorySize: P, userspaceAddr: map.address + P });
+      map.unmap();
+      vm.close();
+    });
+    assert.deepEqual(deleted.sort(), [0, 1]);
+    assert.equal(mapped(map!), false);
+  });
+
+  it('a VM a vCPU keeps alive deletes its slots over mappings first', () => {
+    using kvm = kernel.open();
+    const deleted = slotDeletions(() => {
+      const vm = kvm.createVm(0);
+      const file = vm.createGuestMemfd({ size: P, flags: 3n });
+      const map = file.mmap();
+      vm.setUserMemoryRegion({ slot: 3, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
+      map.unmap();
+      file.close();
+      using vcpu = vm.createVcpu(0);
+      vm.close();
+      assert.equal(vcpu.closed, false);
+    });
+    assert.deepEqual(deleted, [3]);
+  });
+});
