@@ -7,6 +7,7 @@ import type { Profile } from '../model/profile.js';
 import type { Step, StepOf } from '../scenario/types.js';
 import { u64Value } from '../scenario/values.js';
 import { MADV_ADVICE } from '../uapi/flags.js';
+import { MPOL_MODES } from '../uapi/mempolicy.js';
 import type { Coverage } from './coverage.js';
 import type { Random } from './random.js';
 import { rulesFor } from './rules.js';
@@ -168,6 +169,44 @@ const BREADTH: Generator[] = [
         return { do: 'madvise', map, advice: r.pick(MADV_ADVICE.entries().map(([name]) => name)) };
       default:
         return { do: 'mprotect', map, prot: r.int(8) };
+    }
+  } },
+  // NUMA memory policy on a mapping (mm/mempolicy.c's checks in order, then where the policy
+  // lives). Nodes lean on what a machine has (0, the second node 1) and on the edges: MAX_NUMNODES
+  // (1024) and a mask longer than get_nodes takes (maxnode - 1 above 32768 bits).
+  { weight: 2, targets: ['mempolicy.'], gen: (r, n) => {
+    if (!n.maps.length) return undefined;
+    const m = r.pick(n.maps);
+    const map = m.name;
+    const at = String(r.int(m.pages) * P + (r.chance(0.1) ? r.pick([1, P - 1]) : 0));
+    switch (r.int(4)) {
+      case 0:
+        return { do: 'getMempolicy', map, offset: at };
+      case 1: {
+        // Looking up a page's node faults it in for reading: a mapping without PROT_READ refuses.
+        const look: Step = { do: 'pageNode', map, offset: at };
+        return r.chance(0.15) ? [{ do: 'mprotect', map, prot: r.pick([0, 2]) }, look] : look;
+      }
+      default: {
+        const step: StepOf<'mbind'> = { do: 'mbind', map, mode: r.chance(0.9) ? r.pick(MPOL_MODES.entries().map(([name]) => name)) : r.pick([7, 999, r.int(2 ** 31)]) };
+        // DEFAULT, LOCAL and PREFERRED (local allocation) are the modes that may name no node, and
+        // then may not take STATIC or RELATIVE.
+        const nodeless = ['MPOL_DEFAULT', 'MPOL_LOCAL', 'MPOL_PREFERRED'].includes(String(step.mode)) && r.chance(0.5);
+        if (!nodeless && r.chance(0.8)) step.nodes = r.pick([[0], [0], [1], [0, 1], [], [1023], [1024]]);
+        if (r.chance(nodeless ? 0.6 : 0.3)) step.modeFlags = r.pick([['MPOL_F_STATIC_NODES'], ['MPOL_F_RELATIVE_NODES'], ['MPOL_F_NUMA_BALANCING'], ['MPOL_F_STATIC_NODES', 'MPOL_F_RELATIVE_NODES']]);
+        if (r.chance(0.1)) step.maxnode = r.pick(['0', '1', '2', '65', '32769', '32770', '2^64-1']);
+        if (r.chance(0.25)) step.flags = r.pick([['MPOL_MF_STRICT'], ['MPOL_MF_MOVE'], ['MPOL_MF_MOVE_ALL'], ['MPOL_MF_STRICT', 'MPOL_MF_MOVE'], ['MPOL_MF_LAZY'], '0x10']);
+        if (r.chance(0.5)) {
+          // Inside the mapping (past it, the API refuses before either backend is asked).
+          const first = r.int(m.pages);
+          const unaligned = r.chance(0.1) ? 1 : 0;
+          step.offset = String(first * P + unaligned);
+          // Mostly some pages (a length of 0 changes nothing: no policy is even built).
+          const room = m.pages - first - unaligned;
+          step.length = String(room > 0 && r.chance(0.9) ? (1 + r.int(room)) * P : 0);
+        }
+        return step;
+      }
     }
   } },
   { weight: 5, targets: ['memslot.'], gen: (r, n) => {

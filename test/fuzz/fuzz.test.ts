@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { describeFinding, findingScenario, firstDisagreement, fuzz } from '../../src/fuzz/fuzz.js';
+import { Coverage } from '../../src/fuzz/coverage.js';
 import { randomSteps } from '../../src/fuzz/generate.js';
+import { rulesFor } from '../../src/fuzz/rules.js';
 import { Random } from '../../src/fuzz/random.js';
 import type { Kvm } from '../../src/api.js';
 import { openModel } from '../../src/open.js';
@@ -98,6 +100,14 @@ describe('differential fuzzer', () => {
     assert.deepEqual(opened.filter((k) => !k.closed), []);
     // A closed one handed on would answer EBADF where the model, opened afresh, answers.
     assert.deepEqual(stats.findings.map(describeFinding), []);
+  });
+
+  it('model-only, the generated mbind, get_mempolicy and page-node steps meet every memory policy rule', () => {
+    const coverage = new Coverage(LINUX_6_18);
+    fuzz(undefined, LINUX_6_18, { seed: 1, sequences: 1500, coverage });
+    const rules = rulesFor(LINUX_6_18).filter((r) => r.id.startsWith('mempolicy.'));
+    assert.ok(rules.length >= 17, `${rules.length} memory policy rules`);
+    assert.deepEqual(rules.filter((r) => !coverage.counts.get(r.id)).map((r) => r.id), []);
   });
 
   it('the same seed generates the same sequences', () => {
