@@ -69,10 +69,10 @@ export interface VmBackend extends FileBackend {
   guestWrite(req: GuestAccessRequest, src: Uint8Array): GuestExit | undefined;
   mappingLevel(gpa: bigint): MappingLevel | null;
   /**
-   * Whether closing the descriptor now destroys the VM, its slots with it (nothing else holds
-   * it). Absent: the VM may outlive its descriptor.
+   * Whether closing the descriptor destroys the VM, its slots with it: nothing else holds it
+   * once the host mappings at `unmapped` are gone. Absent: the VM may outlive its descriptor.
    */
-  diesWithDescriptor?(): boolean;
+  diesWithDescriptor?(unmapped?: ReadonlySet<bigint>): boolean;
 }
 
 /** A vCPU's descriptor (and its kvm_run). */

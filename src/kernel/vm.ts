@@ -55,8 +55,8 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
   }
 
   /** Files, their mappings and caller vCPUs hold the VM; the guest program's vCPU closes with it. */
-  diesWithDescriptor(): boolean {
-    return !this.holders.held;
+  diesWithDescriptor(unmapped?: ReadonlySet<bigint>): boolean {
+    return !this.holders.heldBesides(unmapped);
   }
 
   override close(): void {

@@ -1,8 +1,9 @@
 /**
  * Closing a kernel VM: its slots over host mappings are deleted first only when the VM outlives
- * its descriptor (a file or a vCPU holds it); a VM the close destroys takes its slots with it, so
- * no deletion (a memslot update, a grace period) is issued. Either way the mappings under the
- * slots are given back.
+ * its descriptor (a file, a mapping still in use or a vCPU holds it); a VM the close destroys
+ * takes its slots with it, so no deletion (a memslot update, a grace period) is issued: also when
+ * its only other holders are mappings unmap() kept reserved for those slots alone, which go
+ * first. Either way the mappings under the slots are given back.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -57,6 +58,38 @@ describe('closing a kernel VM with slots over mappings', { skip: kernel.skip }, 
     });
     assert.deepEqual(deleted, []);
     assert.equal(mapped(map!), false);
+  });
+
+  it('a VM held only by its file\'s mapping, unmapped but reserved for its slots, is not asked to delete them', () => {
+    using kvm = kernel.open();
+    let map: HostMapping | undefined;
+    const deleted = slotDeletions(() => {
+      const vm = kvm.createVm(0);
+      const file = vm.createGuestMemfd({ size: 2n * P, flags: 3n });
+      map = file.mmap();
+      vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
+      vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x20_0000n, memorySize: P, userspaceAddr: map.address + P });
+      assert.equal(vm.guest.read(0x10_0000n, 1).ok, true);
+      map.unmap();
+      file.close(); // The reserved mapping still holds the file, and the file the VM.
+      vm.close();
+    });
+    assert.deepEqual(deleted, []);
+    assert.equal(mapped(map!), false);
+  });
+
+  it('a VM whose file\'s mapping is still in use deletes its slots over it first', () => {
+    using kvm = kernel.open();
+    const deleted = slotDeletions(() => {
+      const vm = kvm.createVm(0);
+      const file = vm.createGuestMemfd({ size: P, flags: 3n });
+      using map = file.mmap();
+      vm.setUserMemoryRegion({ slot: 2, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
+      file.close();
+      vm.close();
+      map.write(0, new Uint8Array([1]));
+    });
+    assert.deepEqual(deleted, [2]);
   });
 
   it('a VM a file keeps alive deletes its slots over mappings first', () => {
