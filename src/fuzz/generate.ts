@@ -19,6 +19,8 @@ interface Names {
   vms: string[];
   /** VMs made with a type that has private memory (SW_PROTECTED). */
   privateVms: string[];
+  /** The type each VM was made with. */
+  vmTypes: Map<string, number>;
   files: { name: string; size: bigint; vm: string }[];
   maps: { name: string; pages: number; file: string }[];
   plain: string[];
@@ -47,8 +49,22 @@ function accessKind(r: Random, n: Names, vm: string, chance: number): { kind?: '
 function newVm(n: Names, type: number): string {
   const vm = fresh(n, 'vm');
   n.vms.push(vm);
+  n.vmTypes.set(vm, type);
   if (type === 1) n.privateVms.push(vm);
   return vm;
+}
+
+/**
+ * The VM a targeted generator builds on: half the time one of `type` the sequence already made
+ * (its state then meets what the steps before left there, and the run pays for one VM less:
+ * making and destroying a VM are the dearest calls on a kernel), else a new one. `made` is the
+ * createVm step a new one needs.
+ */
+function vmOfType(r: Random, n: Names, type: number): { vm: string; made: Step[] } {
+  const same = n.vms.filter((v) => n.vmTypes.get(v) === type);
+  if (same.length && r.chance(0.5)) return { vm: r.pick(same), made: [] };
+  const vm = newVm(n, type);
+  return { vm, made: [{ do: 'createVm', as: vm, type }] };
 }
 
 function u64(r: Random, size?: bigint): string {
@@ -309,14 +325,13 @@ const CONVERSION: Generator[] = [
 const TARGETED: Generator[] = [
   // One file bound by two slots over overlapping file ranges.
   { weight: 1, targets: ['memslot.bind.overlap', 'memslot.bind.ok'], gen: (r, n) => {
-    const type = r.pick([0, 1]);
-    const vm = newVm(n, type);
+    const { vm, made } = vmOfType(r, n, r.pick([0, 1]));
     const f = fresh(n, 'f');
     n.files.push({ name: f, size: 4n * 4096n, vm });
     const second = r.pick(['0', '4096', '8192']);
     n.slots.push({ vm, gpa: 1n << 32n, pages: 2 }, { vm, gpa: 0x100000n, pages: 2 });
     return [
-      { do: 'createVm', as: vm, type },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(4 * P), flags: r.pick(['0x0', '0x1', '0x3']) },
       { do: 'setUserMemoryRegion2', vm, slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: '0' },
       { do: 'setUserMemoryRegion2', vm, slot: '2', flags: '0x4', guestPhysAddr: '0x100000', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: second },
@@ -324,15 +339,14 @@ const TARGETED: Generator[] = [
   } },
   // An ordinary slot over a guest_memfd mapping: a private page behind it cannot be faulted in.
   { weight: 1, targets: ['guest.error-pfn', 'guest.access.ok', 'memslot.create.ok'], gen: (r, n) => {
-    const type = r.pick([0, 1]);
-    const vm = newVm(n, type);
+    const { vm, made } = vmOfType(r, n, r.pick([0, 1]));
     const f = fresh(n, 'f');
     const m = fresh(n, 'm');
     n.files.push({ name: f, size: 2n * 4096n, vm });
     n.maps.push({ name: m, pages: 2, file: f });
     n.slots.push({ vm, gpa: 0x100000n, pages: 2 });
     const steps: Step[] = [
-      { do: 'createVm', as: vm, type },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(2 * P), flags: r.pick(['0x3', '0x1']) },
       { do: 'mmap', file: f, as: m, length: String(2 * P) },
       { do: 'setUserMemoryRegion2', vm, slot: '0', flags: '0x0', guestPhysAddr: '0x100000', memorySize: String(2 * P), userspaceAddr: { mappingOf: m, plus: '0' } },
@@ -343,12 +357,12 @@ const TARGETED: Generator[] = [
   } },
   // A private/shared mismatch: attributes say one thing, the access another.
   { weight: 1, targets: ['guest.memory-fault', 'attributes.set.ok'], gen: (r, n) => {
-    const vm = newVm(n, 1);
+    const { vm, made } = vmOfType(r, n, 1);
     const f = fresh(n, 'f');
     n.files.push({ name: f, size: 4n * 4096n, vm });
     n.slots.push({ vm, gpa: 1n << 32n, pages: 4 });
     const steps: Step[] = [
-      { do: 'createVm', as: vm, type: 1 },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(4 * P), flags: r.pick(['0x0', '0x1', '0x3']) },
       { do: 'setUserMemoryRegion2', vm, slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: String(4 * P), guestMemfd: f, guestMemfdOffset: '0' },
     ];
@@ -360,13 +374,13 @@ const TARGETED: Generator[] = [
   // A conversion of a pinned page.
   { weight: 1, targets: ['conversion.pinned', 'pin.'], gen: (r, n) => {
     if (!n.profile.inPlace) return undefined;
-    const vm = newVm(n, 1);
+    const { vm, made } = vmOfType(r, n, 1);
     const f = fresh(n, 'f');
     const pin = fresh(n, 'pin');
     n.files.push({ name: f, size: 4n * 4096n, vm });
     n.pins.push(pin);
     return [
-      { do: 'createVm', as: vm, type: 1 },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(4 * P), flags: '0x3' },
       { do: 'pin', file: f, as: pin, offset: String(r.int(2) * P), length: String(P) },
       { do: 'convertToPrivate', file: f, offset: '0', size: String(2 * P) },
@@ -374,12 +388,11 @@ const TARGETED: Generator[] = [
   } },
   // Lifetimes: a file or /dev/kvm closed under a live slot, then the guest touches it.
   { weight: 1, targets: ['guest.', 'close.ok'], gen: (r, n) => {
-    const type = r.pick([0, 1]);
-    const vm = newVm(n, type);
+    const { vm, made } = vmOfType(r, n, r.pick([0, 1]));
     const f = fresh(n, 'f');
     n.slots.push({ vm, gpa: 1n << 32n, pages: 2 });
     return [
-      { do: 'createVm', as: vm, type },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(2 * P), flags: r.pick(['0x0', '0x3']) },
       { do: 'setUserMemoryRegion2', vm, slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: '0' },
       { do: 'close', handle: r.chance(0.7) ? f : 'kvm' },
@@ -450,7 +463,7 @@ const generatorsFor = (p: Profile): Generator[] => [...BREADTH, ...(p.inPlace ? 
 
 /** A random sequence of about `length` steps. */
 export function randomSteps(r: Random, length: number, opts: GenerateOptions): Step[] {
-  const names: Names = { vms: [], privateVms: [], files: [], maps: [], plain: [], slots: [], pins: [], counter: 0, profile: opts.profile, forKernel: opts.forKernel === true };
+  const names: Names = { vms: [], privateVms: [], vmTypes: new Map(), files: [], maps: [], plain: [], slots: [], pins: [], counter: 0, profile: opts.profile, forKernel: opts.forKernel === true };
   const gens = generatorsFor(opts.profile);
   const weights = opts.steering ? opts.steering.weights(gens) : gens.map((g) => g.weight);
   const total = weights.reduce((s, w) => s + w, 0);
