@@ -9,6 +9,7 @@
  */
 import type { Profile } from '../model/profile.js';
 import type { Outcome, Step } from '../scenario/types.js';
+import { u64Value } from '../scenario/values.js';
 
 export interface Rule {
   id: string;
@@ -51,6 +52,18 @@ const flagsOf = (s: Step): bigint => {
     return typeof f === 'string' || typeof f === 'number' ? BigInt(f) : Array.isArray(f) && f.some((n) => String(n).includes('GUEST_MEMFD')) ? 4n : 0n;
   } catch {
     return 0n;
+  }
+};
+const pinRefused = (s: Step, o: Outcome) => s.do === 'pin' && 'errno' in o && o.errno === 'EINVAL';
+/** A pin step's offset and length are whole pages, and the length not 0. */
+const pinPagesGiven = (s: Step): boolean => {
+  if (s.do !== 'pin') return false;
+  try {
+    const offset = u64Value(s.offset, 'offset');
+    const length = u64Value(s.length, 'length');
+    return length !== 0n && offset % 4096n === 0n && length % 4096n === 0n;
+  } catch {
+    return false;
   }
 };
 const sizeZero = (s: Step) => ['0', '0x0'].includes(String((s as { memorySize?: unknown }).memorySize));
@@ -204,8 +217,11 @@ export const RULES: readonly Rule[] = [
   ok('conversion.to-shared.ok', ['convertToShared'], () => true, { applies: inPlace }),
   ok('attributes2.ok', ['setMemoryAttributes2'], () => true, { applies: attributes2 }),
   // Long-term pins (the model's stand-in for GUP pins).
-  r('pin.range', 'EINVAL', /^offset and length must be page aligned and length not 0$/, { applies: inPlace }),
-  r('pin.outside', 'EINVAL', /is not inside the file$/, { applies: inPlace }),
+  // The range rule is the handle layer's, the same for both backends (src/handles/proposals.ts):
+  // no model refusal to observe, so it is named from the refused step (the backend's own refusals
+  // of a pin are other errnos).
+  { id: 'pin.range', outcome: (s, o) => pinRefused(s, o) && !pinPagesGiven(s), applies: inPlace },
+  { id: 'pin.outside', outcome: (s, o) => pinRefused(s, o) && pinPagesGiven(s), applies: inPlace },
   r('pin.private', 'EFAULT', /is private: the host cannot reach it to pin it$/, { applies: inPlace }),
   r('pin.unmappable', 'ENODEV', /^the file was created without GUEST_MEMFD_FLAG_MMAP: no mapping to pin through$/, { applies: inPlace }),
   ok('pin.ok', ['pin'], () => true, { applies: inPlace }),
