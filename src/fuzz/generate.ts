@@ -10,7 +10,7 @@ import { MADV_ADVICE } from '../uapi/flags.js';
 import { MPOL_MODES } from '../uapi/mempolicy.js';
 import type { Coverage } from './coverage.js';
 import type { Random } from './random.js';
-import { rulesFor } from './rules.js';
+import { RULES, rulesFor } from './rules.js';
 
 const P = 4096;
 const EDGE_U64 = ['0', '1', '4095', '4096', '8192', '16384', '65536', '2^62', '2^63-4096', '2^63', '2^64-4096', '2^64-1'];
@@ -414,6 +414,8 @@ export class Steering {
   private readonly open: Set<string>;
   private sequences = 0;
   private lastProgress = 0;
+  /** The rule ids each generator aims at, worked out once (weights are asked every sequence). */
+  private readonly aimed = new Map<Generator, readonly string[]>();
 
   constructor(
     private readonly profile: Profile,
@@ -432,16 +434,28 @@ export class Steering {
     // no new rule met, steering stops paying for them.
     const stale = this.sequences - this.lastProgress > STALE_AFTER;
     return gens.map((g) => {
-      const aims = (id: string) => g.targets.some((t) => id === t || id.startsWith(t));
+      const ids = this.aimedBy(g);
       let missing = 0;
-      for (const id of this.open) if (aims(id)) missing++;
+      for (const id of ids) if (this.open.has(id)) missing++;
       if (missing && !stale) return g.weight * (1 + Math.min(missing, 4));
       // Every rule it aims at is well met (or out of reach): it steps back for the others (guest
       // accesses and whole VMs are the dearest calls on a kernel), but keeps a share of the breadth.
       let least = Infinity;
-      for (const [id, n] of this.coverage.counts) if (aims(id)) least = Math.min(least, n);
+      for (const id of ids) {
+        const n = this.coverage.counts.get(id);
+        if (n !== undefined) least = Math.min(least, n);
+      }
       return g.targets.length && (stale || least >= SATURATED) ? g.weight * 0.3 : g.weight;
     });
+  }
+
+  private aimedBy(g: Generator): readonly string[] {
+    let ids = this.aimed.get(g);
+    if (!ids) {
+      ids = RULES.map((r) => r.id).filter((id) => g.targets.some((t) => id === t || id.startsWith(t)));
+      this.aimed.set(g, ids);
+    }
+    return ids;
   }
 
   get profileName(): string {
