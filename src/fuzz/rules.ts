@@ -230,14 +230,19 @@ export const RULES: readonly Rule[] = [
   ok('close.ok', ['close']),
 ];
 
+/** The refusal rules by errno (or signal), and the outcome rules: asked after every model step. */
+const REFUSALS_BY_CODE = new Map<string, Rule[]>();
+for (const rule of RULES) if (rule.refusal) REFUSALS_BY_CODE.set(rule.refusal.code, [...(REFUSALS_BY_CODE.get(rule.refusal.code) ?? []), rule]);
+const OUTCOME_RULES = RULES.filter((rule) => rule.outcome);
+
 /** The refusal rules that can match one (code, reason) from a step (any step when not given). */
 export function refusalsMatching(code: string, reason: string, step?: Step['do']): Rule[] {
-  return RULES.filter((rule) => rule.refusal && rule.refusal.code === code && rule.refusal.reason.test(reason) && (!step || !rule.steps || rule.steps.includes(step)));
+  return (REFUSALS_BY_CODE.get(code) ?? []).filter((rule) => rule.refusal!.reason.test(reason) && (!step || !rule.steps || rule.steps.includes(step)));
 }
 
 /** The outcome rules a step's result satisfies. */
 export function outcomesMatching(step: Step, o: Outcome): Rule[] {
-  return RULES.filter((rule) => rule.outcome?.(step, o));
+  return OUTCOME_RULES.filter((rule) => rule.outcome!(step, o));
 }
 
 /** The rules that can fire under a profile. */
