@@ -8,34 +8,20 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { HostMapping } from '../../src/api.js';
-import { loadNative } from '../../src/kernel/native.js';
-import { KVM_IOCTLS } from '../../src/uapi/ioctl.js';
+import type { HostMapping, Vm } from '../../src/api.js';
 import { kernelCase } from '../backends.js';
+import { memslotCalls } from './memslotCalls.js';
 
 const kernel = kernelCase();
 const P = 4096n;
 
 /** The caller-slot deletions (memorySize 0, slot ids below the guest program's) issued while `body` runs. */
-function slotDeletions(body: () => void): number[] {
-  const loaded = loadNative();
-  assert.ok(loaded.ok);
-  const addon = loaded.addon;
-  const original = addon.ioctlBuffer;
-  const slots: number[] = [];
-  addon.ioctlBuffer = (fd, request, buffer) => {
-    if (request === KVM_IOCTLS.byName.KVM_SET_USER_MEMORY_REGION || request === KVM_IOCTLS.byName.KVM_SET_USER_MEMORY_REGION2) {
-      const view = new DataView(buffer.buffer, buffer.byteOffset);
-      if (view.getUint32(0, true) < 32000 && view.getBigUint64(16, true) === 0n) slots.push(view.getUint32(0, true));
-    }
-    return original.call(addon, fd, request, buffer);
-  };
-  try {
-    body();
-  } finally {
-    addon.ioctlBuffer = original;
-  }
-  return slots;
+const slotDeletions = (body: () => void): number[] => memslotCalls(body).filter((c) => c.slot < 32000 && c.memorySize === 0n).map((c) => c.slot);
+
+/** Two slots, 0 and 1, over the two pages of `map`. */
+function twoSlotsOver(vm: Vm, map: HostMapping): void {
+  vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
+  vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x20_0000n, memorySize: P, userspaceAddr: map.address + P });
 }
 
 const mapped = (map: HostMapping) => readFileSync('/proc/self/maps', 'utf8').split('\n').some((l) => l.startsWith(`${map.address.toString(16)}-`));
@@ -50,8 +36,7 @@ describe('closing a kernel VM with slots over mappings', { skip: kernel.skip }, 
     const deleted = slotDeletions(() => {
       const vm = kvm.createVm(0);
       map = file.mmap();
-      vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
-      vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x20_0000n, memorySize: P, userspaceAddr: map.address + P });
+      twoSlotsOver(vm, map);
       map.unmap(); // Reserved while the slots live.
       assert.equal(mapped(map), true);
       vm.close();
@@ -67,8 +52,7 @@ describe('closing a kernel VM with slots over mappings', { skip: kernel.skip }, 
       const vm = kvm.createVm(0);
       const file = vm.createGuestMemfd({ size: 2n * P, flags: 3n });
       map = file.mmap();
-      vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
-      vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x20_0000n, memorySize: P, userspaceAddr: map.address + P });
+      twoSlotsOver(vm, map);
       assert.equal(vm.guest.read(0x10_0000n, 1).ok, true);
       map.unmap();
       file.close(); // The reserved mapping still holds the file, and the file the VM.
@@ -99,8 +83,7 @@ describe('closing a kernel VM with slots over mappings', { skip: kernel.skip }, 
       const vm = kvm.createVm(0);
       using file = vm.createGuestMemfd({ size: 2n * P, flags: 3n });
       map = file.mmap();
-      vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
-      vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: 0x20_0000n, memorySize: P, userspaceAddr: map.address + P });
+      twoSlotsOver(vm, map);
       map.unmap();
       vm.close();
     });
