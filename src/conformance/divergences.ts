@@ -51,25 +51,31 @@ function mmioEarlier(step: Step, model: Outcome, kernel: Outcome): boolean {
  * The in-place series v8 (not v13, which the model follows) still faults a shared access through a
  * guest_memfd slot whose file has no MMAP at the slot's userspace_addr: in a random sequence that
  * address is 0 or unfaultable, so the kernel answers EFAULT where the model serves the file (or
- * exits for it). Recognized only for such a slot, found in the steps before the access.
+ * exits for it). Recognized only for such a slot, found in the steps before the access: one
+ * recognizer per access kind.
  */
-function v8SlotViaHva(step: Step, model: Outcome, kernel: Outcome, before: readonly Step[]): boolean {
-  if ((step.do !== 'guestRead' && step.do !== 'guestWrite') || step.kind === 'private') return false;
-  if (!('errno' in kernel) || kernel.errno !== 'EFAULT' || 'errno' in model) return false;
-  try {
-    const gpa = u64Value(step.gpa, 'gpa');
-    const fileNamed = (name: unknown) => [...before].reverse().find((s) => s.do === 'createGuestMemfd' && s.as === name);
-    // The latest guest_memfd slot over gpa whose file exists in the sequence (a slot call naming
-    // no file was refused, and made no slot).
-    const slot = [...before].reverse().find((s) => s.do === 'setUserMemoryRegion2' && s.vm === step.vm && fileNamed(s.guestMemfd) !== undefined
-      && (flagsValue(s.flags ?? 0, 'flags') & BigInt(KVM_MEM_GUEST_MEMFD)) !== 0n
-      && u64Value(s.guestPhysAddr, 'guestPhysAddr') <= gpa && gpa < u64Value(s.guestPhysAddr, 'guestPhysAddr') + u64Value(s.memorySize, 'memorySize'));
-    if (slot?.do !== 'setUserMemoryRegion2') return false;
-    const file = fileNamed(slot.guestMemfd);
-    return file?.do === 'createGuestMemfd' && (flagsValue(file.flags ?? 0, 'flags') & GUEST_MEMFD_FLAG_MMAP) === 0n;
-  } catch {
-    return false;
-  }
+function v8SlotViaHva(access: 'guestRead' | 'guestWrite'): Recognizer {
+  return (step, model, kernel, before) => {
+    if (step.do !== access || step.kind === 'private') return false;
+    if (!('errno' in kernel) || kernel.errno !== 'EFAULT' || 'errno' in model) return false;
+    try {
+      const gpa = u64Value(step.gpa, 'gpa');
+      const fileNamed = (name: unknown) => [...before].reverse().find((s) => s.do === 'createGuestMemfd' && s.as === name);
+      // The latest guest_memfd slot over gpa whose file exists in the sequence (a slot call naming
+      // no file was refused, and made no slot): its file decides.
+      for (let i = before.length - 1; i >= 0; i--) {
+        const s = before[i]!;
+        if (s.do !== 'setUserMemoryRegion2' || s.vm !== step.vm) continue;
+        const file = fileNamed(s.guestMemfd);
+        if (file?.do !== 'createGuestMemfd' || (flagsValue(s.flags ?? 0, 'flags') & BigInt(KVM_MEM_GUEST_MEMFD)) === 0n) continue;
+        const start = u64Value(s.guestPhysAddr, 'guestPhysAddr');
+        if (start <= gpa && gpa < start + u64Value(s.memorySize, 'memorySize')) return (flagsValue(file.flags ?? 0, 'flags') & GUEST_MEMFD_FLAG_MMAP) === 0n;
+      }
+      return false;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /**
@@ -98,8 +104,8 @@ function pvmWriteOnlyRead(step: Step, model: Outcome, kernel: Outcome, before: r
 }
 
 export const RECOGNIZERS: Readonly<Record<string, Recognizer>> = {
-  'inplace-v8-slot-read-via-hva': (step, model, kernel, before) => step.do === 'guestRead' && v8SlotViaHva(step, model, kernel, before),
-  'inplace-v8-slot-write-via-hva': (step, model, kernel, before) => step.do === 'guestWrite' && v8SlotViaHva(step, model, kernel, before),
+  'inplace-v8-slot-read-via-hva': v8SlotViaHva('guestRead'),
+  'inplace-v8-slot-write-via-hva': v8SlotViaHva('guestWrite'),
   // Which of the two: a model EFAULT is the error-pfn path, anything else a slot served by its file.
   'pvm-hva-fault-mmio': (step, model, kernel) => pvmGuestMmio(step, model, kernel) && 'errno' in model,
   'pvm-gmem-uaddr0-mmio': (step, model, kernel) => pvmGuestMmio(step, model, kernel) && !('errno' in model),

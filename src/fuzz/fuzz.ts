@@ -55,10 +55,32 @@ export interface FuzzStats {
 /** Thrown by a step observer when the run's time is up: the sequence stops where it is. */
 class DeadlineReached extends Error {}
 
+/**
+ * One /dev/kvm for a whole run: opening it reads the host's configuration (the in-place
+ * parameter, NUMA nodes, gup_test) and its descriptor caches what the kernel answers for good
+ * (KVM_GET_SUPPORTED_CPUID), while nothing a sequence makes outlives the sequence (the runner
+ * closes every handle). A sequence may close /dev/kvm itself: the next one gets a fresh one.
+ */
+class KernelSession {
+  private kvm: Kvm | undefined;
+
+  constructor(private readonly open: () => Kvm) {}
+
+  get(): Kvm {
+    if (!this.kvm || this.kvm.closed) this.kvm = this.open();
+    return this.kvm;
+  }
+
+  close(): void {
+    this.kvm?.close();
+    this.kvm = undefined;
+  }
+}
+
 /** What one run of a sequence needs besides the steps. */
 interface Context {
   profile: Profile;
-  openKernel?: () => Kvm;
+  kernel?: KernelSession;
   coverage?: Coverage;
   deadline: number;
   stats?: FuzzStats;
@@ -121,11 +143,11 @@ export function firstDisagreement(rows: readonly DisagreementRow[]): Disagreemen
 function check(steps: Step[], ctx: Context): Finding | undefined {
   const instance = instanceOf(steps);
   if (!instance) return undefined;
-  if (!ctx.openKernel) {
+  if (!ctx.kernel) {
     const m = runModel(instance, ctx, true);
     return m.broken ? { steps, at: m.broken.at, model: m.report.steps[m.broken.at]!.outcome, invariant: m.broken.what } : undefined;
   }
-  const kvmK = ctx.openKernel();
+  const kvmK = ctx.kernel.get();
   const deadlineObserver: RunObserver = {
     afterStep() {
       if (Date.now() > ctx.deadline) throw new DeadlineReached();
@@ -141,7 +163,6 @@ function check(steps: Step[], ctx: Context): Finding | undefined {
     if (ctx.stats) ctx.stats.backendErrors++;
     return undefined;
   } finally {
-    kvmK.close();
     if (ctx.stats) ctx.stats.kernelMs += performance.now() - t0;
   }
   const m = runModel(instance, ctx, false);
@@ -176,8 +197,8 @@ const sameKind = (a: Finding, b: Finding) =>
   a.steps[a.at]!.do === b.steps[b.at]!.do && (a.invariant === undefined) === (b.invariant === undefined);
 
 /** Remove steps while the finding (of the same kind of step) remains. */
-export function shrink(finding: Finding, openKernel: (() => Kvm) | undefined, profile: Profile): Finding {
-  const ctx: Context = { profile, deadline: Infinity, ...(openKernel ? { openKernel } : {}) };
+function shrink(finding: Finding, kernel: KernelSession | undefined, profile: Profile): Finding {
+  const ctx: Context = { profile, deadline: Infinity, ...(kernel ? { kernel } : {}) };
   let best = finding;
   let changed = true;
   while (changed) {
@@ -254,29 +275,34 @@ export function fuzz(openKernel: (() => Kvm) | undefined, profile: Profile, opts
   const maxLength = opts.maxLength ?? 24;
   const coverage = opts.coverage ?? new Coverage(profile);
   const steering = opts.unsteered ? undefined : new Steering(profile, coverage);
-  const ctx: Context = { profile, coverage, deadline, stats, ...(openKernel ? { openKernel } : {}) };
+  const kernel = openKernel ? new KernelSession(openKernel) : undefined;
+  const ctx: Context = { profile, coverage, deadline, stats, ...(kernel ? { kernel } : {}) };
   const seen = new Set<string>();
-  while (Date.now() < deadline && stats.sequences < (opts.sequences ?? Infinity)) {
-    const steps = randomSteps(rng, 3 + rng.int(Math.max(1, maxLength - 2)), { profile, steering, deadline, forKernel: openKernel !== undefined });
-    stats.sequences++;
-    let finding: Finding | undefined;
-    try {
-      finding = check(steps, ctx);
-    } catch (err) {
-      if (!(err instanceof DeadlineReached)) throw err;
-      stats.cutShort = true;
-      break;
-    }
-    if (finding) {
-      // One finding per kind of step and pair of answers (addresses aside): the same bug found
-      // again adds nothing, and shrinking it again would cost the run most of its time.
-      const key = findingKind(finding);
-      if (!seen.has(key)) {
-        seen.add(key);
-        stats.findings.push(shrink(finding, openKernel, profile));
+  try {
+    while (Date.now() < deadline && stats.sequences < (opts.sequences ?? Infinity)) {
+      const steps = randomSteps(rng, 3 + rng.int(Math.max(1, maxLength - 2)), { profile, steering, deadline, forKernel: kernel !== undefined });
+      stats.sequences++;
+      let finding: Finding | undefined;
+      try {
+        finding = check(steps, ctx);
+      } catch (err) {
+        if (!(err instanceof DeadlineReached)) throw err;
+        stats.cutShort = true;
+        break;
       }
+      if (finding) {
+        // One finding per kind of step and pair of answers (addresses aside): the same bug found
+        // again adds nothing, and shrinking it again would cost the run most of its time.
+        const key = findingKind(finding);
+        if (!seen.has(key)) {
+          seen.add(key);
+          stats.findings.push(shrink(finding, kernel, profile));
+        }
+      }
+      if (stats.sequences % 50 === 0) opts.onProgress?.(stats);
     }
-    if (stats.sequences % 50 === 0) opts.onProgress?.(stats);
+  } finally {
+    kernel?.close();
   }
   return stats;
 }

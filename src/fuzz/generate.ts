@@ -7,9 +7,10 @@ import type { Profile } from '../model/profile.js';
 import type { Step, StepOf } from '../scenario/types.js';
 import { u64Value } from '../scenario/values.js';
 import { MADV_ADVICE } from '../uapi/flags.js';
+import { MPOL_MODES } from '../uapi/mempolicy.js';
 import type { Coverage } from './coverage.js';
 import type { Random } from './random.js';
-import { rulesFor } from './rules.js';
+import { RULES, rulesFor } from './rules.js';
 
 const P = 4096;
 const EDGE_U64 = ['0', '1', '4095', '4096', '8192', '16384', '65536', '2^62', '2^63-4096', '2^63', '2^64-4096', '2^64-1'];
@@ -18,6 +19,8 @@ interface Names {
   vms: string[];
   /** VMs made with a type that has private memory (SW_PROTECTED). */
   privateVms: string[];
+  /** The type each VM was made with. */
+  vmTypes: Map<string, number>;
   files: { name: string; size: bigint; vm: string }[];
   maps: { name: string; pages: number; file: string }[];
   plain: string[];
@@ -46,8 +49,22 @@ function accessKind(r: Random, n: Names, vm: string, chance: number): { kind?: '
 function newVm(n: Names, type: number): string {
   const vm = fresh(n, 'vm');
   n.vms.push(vm);
+  n.vmTypes.set(vm, type);
   if (type === 1) n.privateVms.push(vm);
   return vm;
+}
+
+/**
+ * The VM a targeted generator builds on: half the time one of `type` the sequence already made
+ * (its state then meets what the steps before left there, and the run pays for one VM less:
+ * making and destroying a VM are the dearest calls on a kernel), else a new one. `made` is the
+ * createVm step a new one needs.
+ */
+function vmOfType(r: Random, n: Names, type: number): { vm: string; made: Step[] } {
+  const same = n.vms.filter((v) => n.vmTypes.get(v) === type);
+  if (same.length && r.chance(0.5)) return { vm: r.pick(same), made: [] };
+  const vm = newVm(n, type);
+  return { vm, made: [{ do: 'createVm', as: vm, type }] };
 }
 
 function u64(r: Random, size?: bigint): string {
@@ -170,6 +187,44 @@ const BREADTH: Generator[] = [
         return { do: 'mprotect', map, prot: r.int(8) };
     }
   } },
+  // NUMA memory policy on a mapping (mm/mempolicy.c's checks in order, then where the policy
+  // lives). Nodes lean on what a machine has (0, the second node 1) and on the edges: MAX_NUMNODES
+  // (1024) and a mask longer than get_nodes takes (maxnode - 1 above 32768 bits).
+  { weight: 2, targets: ['mempolicy.'], gen: (r, n) => {
+    if (!n.maps.length) return undefined;
+    const m = r.pick(n.maps);
+    const map = m.name;
+    const at = String(r.int(m.pages) * P + (r.chance(0.1) ? r.pick([1, P - 1]) : 0));
+    switch (r.int(4)) {
+      case 0:
+        return { do: 'getMempolicy', map, offset: at };
+      case 1: {
+        // Looking up a page's node faults it in for reading: a mapping without PROT_READ refuses.
+        const look: Step = { do: 'pageNode', map, offset: at };
+        return r.chance(0.15) ? [{ do: 'mprotect', map, prot: r.pick([0, 2]) }, look] : look;
+      }
+      default: {
+        const step: StepOf<'mbind'> = { do: 'mbind', map, mode: r.chance(0.9) ? r.pick(MPOL_MODES.entries().map(([name]) => name)) : r.pick([7, 999, r.int(2 ** 31)]) };
+        // DEFAULT, LOCAL and PREFERRED (local allocation) are the modes that may name no node, and
+        // then may not take STATIC or RELATIVE.
+        const nodeless = ['MPOL_DEFAULT', 'MPOL_LOCAL', 'MPOL_PREFERRED'].includes(String(step.mode)) && r.chance(0.5);
+        if (!nodeless && r.chance(0.8)) step.nodes = r.pick([[0], [0], [1], [0, 1], [], [1023], [1024]]);
+        if (r.chance(nodeless ? 0.6 : 0.3)) step.modeFlags = r.pick([['MPOL_F_STATIC_NODES'], ['MPOL_F_RELATIVE_NODES'], ['MPOL_F_NUMA_BALANCING'], ['MPOL_F_STATIC_NODES', 'MPOL_F_RELATIVE_NODES']]);
+        if (r.chance(0.1)) step.maxnode = r.pick(['0', '1', '2', '65', '32769', '32770', '2^64-1']);
+        if (r.chance(0.25)) step.flags = r.pick([['MPOL_MF_STRICT'], ['MPOL_MF_MOVE'], ['MPOL_MF_MOVE_ALL'], ['MPOL_MF_STRICT', 'MPOL_MF_MOVE'], ['MPOL_MF_LAZY'], '0x10']);
+        if (r.chance(0.5)) {
+          // Inside the mapping (past it, the API refuses before either backend is asked).
+          const first = r.int(m.pages);
+          const unaligned = r.chance(0.1) ? 1 : 0;
+          step.offset = String(first * P + unaligned);
+          // Mostly some pages (a length of 0 changes nothing: no policy is even built).
+          const room = m.pages - first - unaligned;
+          step.length = String(room > 0 && r.chance(0.9) ? (1 + r.int(room)) * P : 0);
+        }
+        return step;
+      }
+    }
+  } },
   { weight: 5, targets: ['memslot.'], gen: (r, n) => {
     const vm = vmOf(r, n);
     if (!vm) return undefined;
@@ -270,14 +325,13 @@ const CONVERSION: Generator[] = [
 const TARGETED: Generator[] = [
   // One file bound by two slots over overlapping file ranges.
   { weight: 1, targets: ['memslot.bind.overlap', 'memslot.bind.ok'], gen: (r, n) => {
-    const type = r.pick([0, 1]);
-    const vm = newVm(n, type);
+    const { vm, made } = vmOfType(r, n, r.pick([0, 1]));
     const f = fresh(n, 'f');
     n.files.push({ name: f, size: 4n * 4096n, vm });
     const second = r.pick(['0', '4096', '8192']);
     n.slots.push({ vm, gpa: 1n << 32n, pages: 2 }, { vm, gpa: 0x100000n, pages: 2 });
     return [
-      { do: 'createVm', as: vm, type },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(4 * P), flags: r.pick(['0x0', '0x1', '0x3']) },
       { do: 'setUserMemoryRegion2', vm, slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: '0' },
       { do: 'setUserMemoryRegion2', vm, slot: '2', flags: '0x4', guestPhysAddr: '0x100000', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: second },
@@ -286,15 +340,14 @@ const TARGETED: Generator[] = [
   // An ordinary slot over a guest_memfd mapping: a private page behind it cannot be faulted in,
   // and get_user_pages decides by the mapping's protection and what the host touched before.
   { weight: 1, targets: ['guest.error-pfn', 'guest.gup.vma-flags', 'guest.access.ok', 'memslot.create.ok'], gen: (r, n) => {
-    const type = r.pick([0, 1]);
-    const vm = newVm(n, type);
+    const { vm, made } = vmOfType(r, n, r.pick([0, 1]));
     const f = fresh(n, 'f');
     const m = fresh(n, 'm');
     n.files.push({ name: f, size: 2n * 4096n, vm });
     n.maps.push({ name: m, pages: 2, file: f });
     n.slots.push({ vm, gpa: 0x100000n, pages: 2 });
     const steps: Step[] = [
-      { do: 'createVm', as: vm, type },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(2 * P), flags: r.pick(['0x3', '0x1']) },
       { do: 'mmap', file: f, as: m, length: String(2 * P) },
       { do: 'setUserMemoryRegion2', vm, slot: '0', flags: r.chance(0.8) ? '0x0' : '0x2', guestPhysAddr: '0x100000', memorySize: String(2 * P), userspaceAddr: { mappingOf: m, plus: '0' } },
@@ -308,12 +361,12 @@ const TARGETED: Generator[] = [
   } },
   // A private/shared mismatch: attributes say one thing, the access another.
   { weight: 1, targets: ['guest.memory-fault', 'attributes.set.ok'], gen: (r, n) => {
-    const vm = newVm(n, 1);
+    const { vm, made } = vmOfType(r, n, 1);
     const f = fresh(n, 'f');
     n.files.push({ name: f, size: 4n * 4096n, vm });
     n.slots.push({ vm, gpa: 1n << 32n, pages: 4 });
     const steps: Step[] = [
-      { do: 'createVm', as: vm, type: 1 },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(4 * P), flags: r.pick(['0x0', '0x1', '0x3']) },
       { do: 'setUserMemoryRegion2', vm, slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: String(4 * P), guestMemfd: f, guestMemfdOffset: '0' },
     ];
@@ -325,13 +378,13 @@ const TARGETED: Generator[] = [
   // A conversion of a pinned page.
   { weight: 1, targets: ['conversion.pinned', 'pin.'], gen: (r, n) => {
     if (!n.profile.inPlace) return undefined;
-    const vm = newVm(n, 1);
+    const { vm, made } = vmOfType(r, n, 1);
     const f = fresh(n, 'f');
     const pin = fresh(n, 'pin');
     n.files.push({ name: f, size: 4n * 4096n, vm });
     n.pins.push(pin);
     return [
-      { do: 'createVm', as: vm, type: 1 },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(4 * P), flags: '0x3' },
       { do: 'pin', file: f, as: pin, offset: String(r.int(2) * P), length: String(P) },
       { do: 'convertToPrivate', file: f, offset: '0', size: String(2 * P) },
@@ -339,12 +392,11 @@ const TARGETED: Generator[] = [
   } },
   // Lifetimes: a file or /dev/kvm closed under a live slot, then the guest touches it.
   { weight: 1, targets: ['guest.', 'close.ok'], gen: (r, n) => {
-    const type = r.pick([0, 1]);
-    const vm = newVm(n, type);
+    const { vm, made } = vmOfType(r, n, r.pick([0, 1]));
     const f = fresh(n, 'f');
     n.slots.push({ vm, gpa: 1n << 32n, pages: 2 });
     return [
-      { do: 'createVm', as: vm, type },
+      ...made,
       { do: 'createGuestMemfd', vm, as: f, size: String(2 * P), flags: r.pick(['0x0', '0x3']) },
       { do: 'setUserMemoryRegion2', vm, slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: String(2 * P), guestMemfd: f, guestMemfdOffset: '0' },
       { do: 'close', handle: r.chance(0.7) ? f : 'kvm' },
@@ -366,6 +418,8 @@ export class Steering {
   private readonly open: Set<string>;
   private sequences = 0;
   private lastProgress = 0;
+  /** The rule ids each generator aims at, worked out once (weights are asked every sequence). */
+  private readonly aimed = new Map<Generator, readonly string[]>();
 
   constructor(
     private readonly profile: Profile,
@@ -384,16 +438,28 @@ export class Steering {
     // no new rule met, steering stops paying for them.
     const stale = this.sequences - this.lastProgress > STALE_AFTER;
     return gens.map((g) => {
-      const aims = (id: string) => g.targets.some((t) => id === t || id.startsWith(t));
+      const ids = this.aimedBy(g);
       let missing = 0;
-      for (const id of this.open) if (aims(id)) missing++;
+      for (const id of ids) if (this.open.has(id)) missing++;
       if (missing && !stale) return g.weight * (1 + Math.min(missing, 4));
       // Every rule it aims at is well met (or out of reach): it steps back for the others (guest
       // accesses and whole VMs are the dearest calls on a kernel), but keeps a share of the breadth.
       let least = Infinity;
-      for (const [id, n] of this.coverage.counts) if (aims(id)) least = Math.min(least, n);
+      for (const id of ids) {
+        const n = this.coverage.counts.get(id);
+        if (n !== undefined) least = Math.min(least, n);
+      }
       return g.targets.length && (stale || least >= SATURATED) ? g.weight * 0.3 : g.weight;
     });
+  }
+
+  private aimedBy(g: Generator): readonly string[] {
+    let ids = this.aimed.get(g);
+    if (!ids) {
+      ids = RULES.map((r) => r.id).filter((id) => g.targets.some((t) => id === t || id.startsWith(t)));
+      this.aimed.set(g, ids);
+    }
+    return ids;
   }
 
   get profileName(): string {
@@ -415,7 +481,7 @@ const generatorsFor = (p: Profile): Generator[] => [...BREADTH, ...(p.inPlace ? 
 
 /** A random sequence of about `length` steps. */
 export function randomSteps(r: Random, length: number, opts: GenerateOptions): Step[] {
-  const names: Names = { vms: [], privateVms: [], files: [], maps: [], plain: [], slots: [], pins: [], counter: 0, profile: opts.profile, forKernel: opts.forKernel === true };
+  const names: Names = { vms: [], privateVms: [], vmTypes: new Map(), files: [], maps: [], plain: [], slots: [], pins: [], counter: 0, profile: opts.profile, forKernel: opts.forKernel === true };
   const gens = generatorsFor(opts.profile);
   const weights = opts.steering ? opts.steering.weights(gens) : gens.map((g) => g.weight);
   const total = weights.reduce((s, w) => s + w, 0);

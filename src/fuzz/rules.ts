@@ -9,6 +9,7 @@
  */
 import type { Profile } from '../model/profile.js';
 import type { Outcome, Step } from '../scenario/types.js';
+import { u64Value } from '../scenario/values.js';
 
 export interface Rule {
   id: string;
@@ -53,6 +54,18 @@ const flagsOf = (s: Step): bigint => {
     return 0n;
   }
 };
+const pinRefused = (s: Step, o: Outcome) => s.do === 'pin' && 'errno' in o && o.errno === 'EINVAL';
+/** A pin step's offset and length are whole pages, and the length not 0. */
+const pinPagesGiven = (s: Step): boolean => {
+  if (s.do !== 'pin') return false;
+  try {
+    const offset = u64Value(s.offset, 'offset');
+    const length = u64Value(s.length, 'length');
+    return length !== 0n && offset % 4096n === 0n && length % 4096n === 0n;
+  } catch {
+    return false;
+  }
+};
 const sizeZero = (s: Step) => ['0', '0x0'].includes(String((s as { memorySize?: unknown }).memorySize));
 
 export const RULES: readonly Rule[] = [
@@ -89,6 +102,9 @@ export const RULES: readonly Rule[] = [
   r('mempolicy.nodes.no-memory', 'EINVAL', /^none of nodes .* has memory this task may use/),
   r('mempolicy.node.not-readable', 'EFAULT', /^the mapping is not readable: get_user_pages cannot fault/),
   r('mempolicy.node.unfaultable', 'EFAULT', /^get_user_pages cannot fault file page \d+ in/),
+  ok('mempolicy.mbind.ok', ['mbind']),
+  ok('mempolicy.get.ok', ['getMempolicy']),
+  ok('mempolicy.page-node.ok', ['pageNode']),
   r('attributes.vm.absent', 'ENOTTY', /^this kernel is built without VM memory attributes$/, { applies: noVmAttributes }),
   r('attributes.flags', 'EINVAL', /^flags .* must be 0$/, { applies: vmAttributes, steps: ['setMemoryAttributes'] }),
   r('attributes.unsupported', 'EINVAL', /^attributes .* are not in the supported set/, { applies: vmAttributes }),
@@ -202,8 +218,11 @@ export const RULES: readonly Rule[] = [
   ok('conversion.to-shared.ok', ['convertToShared'], () => true, { applies: inPlace }),
   ok('attributes2.ok', ['setMemoryAttributes2'], () => true, { applies: attributes2 }),
   // Long-term pins (the model's stand-in for GUP pins).
-  r('pin.range', 'EINVAL', /^offset and length must be page aligned and length not 0$/, { applies: inPlace }),
-  r('pin.outside', 'EINVAL', /is not inside the file$/, { applies: inPlace }),
+  // The range rule is the handle layer's, the same for both backends (src/handles/proposals.ts):
+  // no model refusal to observe, so it is named from the refused step (the backend's own refusals
+  // of a pin are other errnos).
+  { id: 'pin.range', outcome: (s, o) => pinRefused(s, o) && !pinPagesGiven(s), applies: inPlace },
+  { id: 'pin.outside', outcome: (s, o) => pinRefused(s, o) && pinPagesGiven(s), applies: inPlace },
   r('pin.private', 'EFAULT', /is private: the host cannot reach it to pin it$/, { applies: inPlace }),
   r('pin.unmappable', 'ENODEV', /^the file was created without GUEST_MEMFD_FLAG_MMAP: no mapping to pin through$/, { applies: inPlace }),
   ok('pin.ok', ['pin'], () => true, { applies: inPlace }),
@@ -212,14 +231,19 @@ export const RULES: readonly Rule[] = [
   ok('close.ok', ['close']),
 ];
 
+/** The refusal rules by errno (or signal), and the outcome rules: asked after every model step. */
+const REFUSALS_BY_CODE = new Map<string, Rule[]>();
+for (const rule of RULES) if (rule.refusal) REFUSALS_BY_CODE.set(rule.refusal.code, [...(REFUSALS_BY_CODE.get(rule.refusal.code) ?? []), rule]);
+const OUTCOME_RULES = RULES.filter((rule) => rule.outcome);
+
 /** The refusal rules that can match one (code, reason) from a step (any step when not given). */
 export function refusalsMatching(code: string, reason: string, step?: Step['do']): Rule[] {
-  return RULES.filter((rule) => rule.refusal && rule.refusal.code === code && rule.refusal.reason.test(reason) && (!step || !rule.steps || rule.steps.includes(step)));
+  return (REFUSALS_BY_CODE.get(code) ?? []).filter((rule) => rule.refusal!.reason.test(reason) && (!step || !rule.steps || rule.steps.includes(step)));
 }
 
 /** The outcome rules a step's result satisfies. */
 export function outcomesMatching(step: Step, o: Outcome): Rule[] {
-  return RULES.filter((rule) => rule.outcome?.(step, o));
+  return OUTCOME_RULES.filter((rule) => rule.outcome!(step, o));
 }
 
 /** The rules that can fire under a profile. */

@@ -68,6 +68,11 @@ export interface VmBackend extends FileBackend {
   guestRead(req: GuestAccessRequest, out: Uint8Array): GuestExit | undefined;
   guestWrite(req: GuestAccessRequest, src: Uint8Array): GuestExit | undefined;
   mappingLevel(gpa: bigint): MappingLevel | null;
+  /**
+   * Whether closing the descriptor destroys the VM, its slots with it: nothing else holds it
+   * once the host mappings at `unmapped` are gone. Absent: the VM may outlive its descriptor.
+   */
+  diesWithDescriptor?(unmapped?: ReadonlySet<bigint>): boolean;
 }
 
 /** A vCPU's descriptor (and its kvm_run). */

@@ -44,6 +44,11 @@ export class MappingRecord {
     munmap();
   }
 
+  /** Whether unpinning `pins` times gives the mapping back (unmap() was called, and no other slot covers it). */
+  freedBy(pins: number): boolean {
+    return this.deferred !== undefined && this.pins === pins;
+  }
+
   /** unmap() of a pinned mapping: munmap once the last slot over it is gone. */
   deferUntilUnpinned(munmap: () => void): void {
     this.deferred = munmap;

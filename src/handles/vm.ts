@@ -130,12 +130,20 @@ export class VmHandle extends FdHandleBase<VmBackend> implements Vm {
 /**
  * Before a VM's descriptor is closed, its slots over host mappings are deleted and the mappings
  * let go: the kernel's VM can outlive its descriptor (a guest_memfd or a vCPU holds it), and its
- * slots must not outlive the mappings under them.
+ * slots must not outlive the mappings under them. A VM the close destroys takes its slots with
+ * it, so the deletions (a memslot update, a grace period on the kernel, each) are skipped: also
+ * when the only other holders are mappings unmap() left reserved for these slots alone, which are
+ * given back first (nothing can use the VM in between: its vCPUs would hold it).
  */
 function deleteSlotsOverMappings(backend: VmBackend, slotMappings: Map<number, MappingRecord>): void {
+  const slotsOver = new Map<MappingRecord, number>();
+  for (const record of slotMappings.values()) slotsOver.set(record, (slotsOver.get(record) ?? 0) + 1);
+  const freed = new Set<bigint>();
+  for (const [record, slots] of slotsOver) if (record.freedBy(slots)) freed.add(record.address);
+  const dies = backend.diesWithDescriptor?.(freed) === true;
   for (const [slot, record] of slotMappings) {
     try {
-      backend.setUserMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: 0n, memorySize: 0n, userspaceAddr: 0n, guestMemfdOffset: 0n, guestMemfd: 0 });
+      if (!dies) backend.setUserMemoryRegion('KVM_SET_USER_MEMORY_REGION', { slot, flags: 0, guestPhysAddr: 0n, memorySize: 0n, userspaceAddr: 0n, guestMemfdOffset: 0n, guestMemfd: 0 });
     } finally {
       record.unpin();
     }

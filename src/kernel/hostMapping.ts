@@ -27,7 +27,7 @@ export class KernelHostMapping implements MappingBackend {
     /** A guest_memfd mapping keeps the file, and so its VM, alive until it is unmapped. */
     private readonly vmHold?: VmHold,
   ) {
-    vmHold?.get();
+    vmHold?.get(address);
   }
 
   read(start: bigint, out: Uint8Array): void {
@@ -64,7 +64,7 @@ export class KernelHostMapping implements MappingBackend {
 
   munmap(): void {
     check(this.native.munmap(this.address, this.length));
-    this.vmHold?.put();
+    this.vmHold?.put(this.address);
   }
 
   private settle(operation: string, start: bigint, done: number, wanted: number): void {

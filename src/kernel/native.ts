@@ -42,8 +42,10 @@ export interface NativeAddon {
   guardedFill(address: bigint, length: bigint, byte: number): number;
   /** KVM_RUN bounded by a timer: 0, 1 when the timeout stopped it, or -errno. */
   runVcpu(fd: number, runAddress: bigint, timeoutMs: number): number;
-  /** KVM_SET_CPUID2 on the vCPU with what KVM_GET_SUPPORTED_CPUID answers. */
-  setupCpuid(kvmFd: number, vcpuFd: number): number;
+  /** KVM_GET_SUPPORTED_CPUID on /dev/kvm: a kvm_cpuid2 (header and its entries), or -errno. */
+  supportedCpuid(kvmFd: number): Uint8Array | number;
+  /** KVM_SET_CPUID2 on the vCPU with a kvm_cpuid2 as supportedCpuid returns it (the kernel only reads it). */
+  setCpuid(vcpuFd: number, cpuid: Uint8Array): number;
   /** Close-on-exec for a descriptor KVM made without it (guest_memfd). */
   setCloexec(fd: number): number;
   /** What a function returns when it cannot use its arguments (no errno has this value). */

@@ -62,7 +62,7 @@ export class KernelVcpu extends KernelDescriptor implements VcpuBackend {
   }
 
   setupCpuid(): void {
-    check(this.native.setupCpuid(this.device.fd, this.fd));
+    check(this.native.setCpuid(this.fd, this.device.supportedCpuid()));
   }
 
   run(timeoutMs: number): VcpuExit {

@@ -54,11 +54,16 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     });
   }
 
+  /** Files, their mappings and caller vCPUs hold the VM; the guest program's vCPU closes with it. */
+  diesWithDescriptor(unmapped?: ReadonlySet<bigint>): boolean {
+    return !this.holders.heldBesides(unmapped);
+  }
+
   override close(): void {
     this.helper?.close();
     // Closing the descriptor destroys the VM, guest program slot and all, unless something else
     // holds it: then the slot must go first, as nothing may stay behind over memory freed here.
-    this.guest.dispose(this.holders.held);
+    this.guest.dispose(!this.diesWithDescriptor());
     super.close();
     this.device.put();
   }

@@ -130,9 +130,12 @@ export function memAvailable(meminfo?: string): number | undefined {
 /**
  * The allocation limit for one backend: on the kernel, what a scenario allocates is real memory
  * shared with everything else on the machine, so the default is also capped at half of what the
- * kernel says is available. A limit the user set explicitly is taken as given.
+ * kernel says is available (read only then: the model's runs need no /proc/meminfo). A limit the
+ * user set explicitly is taken as given.
  */
-export function allocLimitFor(backend: string, limits: ScenarioLimits, explicit: ReadonlySet<LimitName>, available = memAvailable()): number {
-  if (backend !== 'kernel' || explicit.has('allocBytes') || available === undefined) return limits.allocBytes;
+export function allocLimitFor(backend: string, limits: ScenarioLimits, explicit: ReadonlySet<LimitName>, availableBytes?: number): number {
+  if (backend !== 'kernel' || explicit.has('allocBytes')) return limits.allocBytes;
+  const available = availableBytes ?? memAvailable();
+  if (available === undefined) return limits.allocBytes;
   return Math.max(1, Math.min(limits.allocBytes, Math.floor(available / 2)));
 }

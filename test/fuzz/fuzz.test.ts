@@ -6,9 +6,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { findingScenario, firstDisagreement, fuzz } from '../../src/fuzz/fuzz.js';
+import { describeFinding, findingScenario, firstDisagreement, fuzz } from '../../src/fuzz/fuzz.js';
+import { Coverage } from '../../src/fuzz/coverage.js';
 import { randomSteps } from '../../src/fuzz/generate.js';
+import { rulesFor } from '../../src/fuzz/rules.js';
 import { Random } from '../../src/fuzz/random.js';
+import type { Kvm } from '../../src/api.js';
 import { openModel } from '../../src/open.js';
 import { profileOfKernel } from '../../src/model/hostConfig.js';
 import { LINUX_6_18, getProfile } from '../../src/model/profile.js';
@@ -81,6 +84,30 @@ describe('differential fuzzer', () => {
     };
     assert.equal(kinds(true), 0);
     assert.ok(kinds(false) > 0, 'the model-only fuzzer still asks for explicit kinds there');
+  });
+
+  it('one /dev/kvm serves the sequences until one closes it; the next gets a fresh one, and every one is closed at the end', () => {
+    const opened: Kvm[] = [];
+    const open = () => {
+      const kvm = openModel(LINUX_6_18);
+      opened.push(kvm);
+      return kvm;
+    };
+    const stats = fuzz(open, LINUX_6_18, { seed: 9, sequences: 400 });
+    assert.equal(stats.sequences, 400);
+    // The lifetimes generator closes /dev/kvm under a live slot now and then.
+    assert.ok(opened.length > 1 && opened.length < stats.sequences / 4, `${opened.length} opens for ${stats.sequences} sequences`);
+    assert.deepEqual(opened.filter((k) => !k.closed), []);
+    // A closed one handed on would answer EBADF where the model, opened afresh, answers.
+    assert.deepEqual(stats.findings.map(describeFinding), []);
+  });
+
+  it('model-only, the generated mbind, get_mempolicy and page-node steps meet every memory policy rule', () => {
+    const coverage = new Coverage(LINUX_6_18);
+    fuzz(undefined, LINUX_6_18, { seed: 1, sequences: 1500, coverage });
+    const rules = rulesFor(LINUX_6_18).filter((r) => r.id.startsWith('mempolicy.'));
+    assert.ok(rules.length >= 17, `${rules.length} memory policy rules`);
+    assert.deepEqual(rules.filter((r) => !coverage.counts.get(r.id)).map((r) => r.id), []);
   });
 
   it('the same seed generates the same sequences', () => {

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Kvm } from '../../src/api.js';
 import { GuestPageTables } from '../../src/kernel/guestProgram.js';
-import { loadNative } from '../../src/kernel/native.js';
-import { KVM_IOCTLS } from '../../src/uapi/ioctl.js';
 import { kernelCase } from '../backends.js';
+import { memslotCalls } from './memslotCalls.js';
 import { realModeGuest } from './realMode.js';
 
 const MIB2 = 2n << 20n;
@@ -108,26 +107,7 @@ describe('the guest program memslot stays out of the caller\'s way [kernel]', { 
 
 describe('closing a VM after guest accesses [kernel]', { skip: kernel.skip }, () => {
   /** The guest program's memslot ioctls (slot ids from 32000 up) issued while `body` runs: sizes. */
-  function programSlotCalls(body: () => void): bigint[] {
-    const loaded = loadNative();
-    assert.ok(loaded.ok);
-    const addon = loaded.addon;
-    const original = addon.ioctlBuffer;
-    const sizes: bigint[] = [];
-    addon.ioctlBuffer = (fd, request, buffer) => {
-      if (request === KVM_IOCTLS.byName.KVM_SET_USER_MEMORY_REGION) {
-        const view = new DataView(buffer.buffer, buffer.byteOffset);
-        if (view.getUint32(0, true) >= 32000) sizes.push(view.getBigUint64(16, true));
-      }
-      return original.call(addon, fd, request, buffer);
-    };
-    try {
-      body();
-    } finally {
-      addon.ioctlBuffer = original;
-    }
-    return sizes;
-  }
+  const programSlotCalls = (body: () => void): bigint[] => memslotCalls(body).filter((c) => c.slot >= 32000).map((c) => c.memorySize);
 
   function vmWithAccess(kvm: Kvm) {
     const vm = kvm.createVm(0);

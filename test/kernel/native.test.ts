@@ -30,6 +30,9 @@ import { BAD_ARGUMENTS } from '../../src/kernel/sys.js';
 import { GUEST_MEMFD_FLAG_MMAP, MADV_ADVICE } from '../../src/uapi/flags.js';
 import { GET_MEMPOLICY_MASK_BYTES, MPOL_F_ADDR, MPOL_F_NODE, NODEMASK_MAX_BITS } from '../../src/uapi/mempolicy.js';
 import { PAGE_SIZE } from '../../src/uapi/memory.js';
+import { KernelKvm } from '../../src/kernel/kvm.js';
+import type { NativeAddon } from '../../src/kernel/native.js';
+import { KvmHandle } from '../../src/handles/kvm.js';
 import { kernelCase } from '../backends.js';
 import { expectCode } from '../helpers.js';
 
@@ -126,6 +129,47 @@ describe('kernel backend guarantees', { skip: kernel.skip }, () => {
       const err = expectCode(() => (i % 2 ? map.write(4096 + (i % 4096), new Uint8Array(1)) : map.read(i % 8192, 1)), 'SIGBUS');
       assert.equal(err.fileOffset, i % 2 ? 4096n : BigInt(Math.floor((i % 8192) / 4096) * 4096));
     }
+  });
+
+  it('KVM_GET_SUPPORTED_CPUID is asked once per /dev/kvm descriptor, whatever number of vCPUs and VMs take it', () => {
+    assert.ok(native.ok);
+    let asked = 0;
+    const counting: NativeAddon = { ...native.addon, supportedCpuid: (fd) => (asked++, native.addon.supportedCpuid(fd)) };
+    for (const expected of [1, 2]) {
+      using kvm = new KvmHandle(KernelKvm.open('/dev/kvm', { native: counting }), false);
+      for (let v = 0; v < 2; v++) {
+        using vm = kvm.createVm(0);
+        for (let id = 0; id < 2; id++) {
+          using vcpu = vm.createVcpu(id);
+          vcpu.setupCpuid();
+        }
+        // The guest program's own vCPU takes the same answer.
+        vm.guest.read(0x100000, 1);
+      }
+      assert.equal(asked, expected, 'one question per descriptor');
+    }
+  });
+
+  it('setCpuid passes on only a whole kvm_cpuid2: its header and exactly the entries nent counts', () => {
+    assert.ok(native.ok);
+    const addon = native.addon;
+    using kvm = kernel.open();
+    using vm = kvm.createVm(0);
+    using vcpu = vm.createVcpu(0);
+    const cpuid = addon.supportedCpuid(kvm.fd);
+    assert.ok(cpuid instanceof Uint8Array && cpuid.length > 8 && (cpuid.length - 8) % 40 === 0, `kvm_cpuid2 of ${String(cpuid instanceof Uint8Array ? cpuid.length : cpuid)} bytes`);
+    const nent = new DataView(cpuid.buffer, cpuid.byteOffset).getUint32(0, true);
+    assert.equal(cpuid.length, 8 + 40 * nent);
+    const withNent = (n: number, length: number) => {
+      const b = new Uint8Array(length);
+      b.set(cpuid.subarray(0, Math.min(length, cpuid.length)));
+      new DataView(b.buffer).setUint32(0, n, true);
+      return b;
+    };
+    for (const bad of [cpuid.subarray(0, cpuid.length - 1), withNent(nent + 1, cpuid.length), withNent(nent - 1, cpuid.length), withNent(257, 8 + 40 * 257), new Uint8Array(4)]) {
+      assert.equal(addon.setCpuid(vcpu.fd, bad), BAD_ARGUMENTS, `a kvm_cpuid2 of ${bad.length} bytes`);
+    }
+    assert.equal(addon.setCpuid(vcpu.fd, cpuid), 0);
   });
 
   it('guest_memfd descriptors are close-on-exec (KVM leaves that off): children do not inherit them', () => {

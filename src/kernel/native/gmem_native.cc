@@ -106,16 +106,38 @@ Napi::Value RunVcpu(const Napi::CallbackInfo& info) {
   return Errno(info.Env(), r < 0 ? -err : 0);
 }
 
-// setupCpuid(kvmFd, vcpuFd) -> 0 | -errno: give the vCPU every CPUID leaf KVM supports (long
-// mode, PAE, the host's physical address width), as a VMM does before running code that pages.
-Napi::Value SetupCpuid(const Napi::CallbackInfo& info) {
-  int kvm_fd, vcpu_fd;
-  if (!ToFd(info[0], &kvm_fd) || !ToFd(info[1], &vcpu_fd)) return Bad(info.Env());
-  constexpr uint32_t kMaxEntries = 256;
-  std::vector<uint8_t> buf(sizeof(kvm_cpuid2_s) + kMaxEntries * sizeof(kvm_cpuid_entry2_s), 0);
-  memcpy(buf.data(), &kMaxEntries, sizeof kMaxEntries);
+// The most CPUID leaves asked for: KVM supports well under this many (about 75 on x86 today).
+constexpr uint32_t kMaxCpuidEntries = 256;
+
+// supportedCpuid(kvmFd) -> Uint8Array | -errno: KVM_GET_SUPPORTED_CPUID, the kvm_cpuid2 header
+// and its nent entries. What /dev/kvm supports is fixed while a descriptor holds the module, so
+// the caller may ask once per descriptor and give the answer to every vCPU (setCpuid).
+Napi::Value SupportedCpuid(const Napi::CallbackInfo& info) {
+  int kvm_fd;
+  if (!ToFd(info[0], &kvm_fd)) return Bad(info.Env());
+  std::vector<uint8_t> buf(sizeof(kvm_cpuid2_s) + kMaxCpuidEntries * sizeof(kvm_cpuid_entry2_s), 0);
+  memcpy(buf.data(), &kMaxCpuidEntries, sizeof kMaxCpuidEntries);
   if (ioctl(kvm_fd, gmem::kKvmGetSupportedCpuid, buf.data()) < 0) return Errno(info.Env(), -errno);
-  return Result(info.Env(), ioctl(vcpu_fd, gmem::kKvmSetCpuid2, buf.data()));
+  uint32_t nent;
+  memcpy(&nent, buf.data(), sizeof nent);
+  size_t used = sizeof(kvm_cpuid2_s) + static_cast<size_t>(nent) * sizeof(kvm_cpuid_entry2_s);
+  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), used);
+  memcpy(out.Data(), buf.data(), used);
+  return out;
+}
+
+// setCpuid(vcpuFd, cpuid) -> 0 | -errno: KVM_SET_CPUID2 with a kvm_cpuid2 as supportedCpuid
+// returns it. The kernel reads nent entries after the header (and writes nothing back, so one
+// buffer serves every vCPU): the buffer must hold exactly those, at most kMaxCpuidEntries, or
+// nothing is called.
+Napi::Value SetCpuid(const Napi::CallbackInfo& info) {
+  int vcpu_fd;
+  gmem::Bytes buf;
+  if (!ToFd(info[0], &vcpu_fd) || !ToBytes(info.Env(), info[1], &buf) || buf.length < sizeof(kvm_cpuid2_s)) return Bad(info.Env());
+  uint32_t nent;
+  memcpy(&nent, buf.data, sizeof nent);
+  if (nent > kMaxCpuidEntries || buf.length != sizeof(kvm_cpuid2_s) + static_cast<size_t>(nent) * sizeof(kvm_cpuid_entry2_s)) return Bad(info.Env());
+  return Result(info.Env(), ioctl(vcpu_fd, gmem::kKvmSetCpuid2, buf.data));
 }
 
 // ---- syscalls ------------------------------------------------------------------------------
@@ -463,7 +485,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fsync", Napi::Function::New(env, Fsync));
   exports.Set("fchmod", Napi::Function::New(env, Fchmod));
   exports.Set("runVcpu", Napi::Function::New(env, RunVcpu));
-  exports.Set("setupCpuid", Napi::Function::New(env, SetupCpuid));
+  exports.Set("supportedCpuid", Napi::Function::New(env, SupportedCpuid));
+  exports.Set("setCpuid", Napi::Function::New(env, SetCpuid));
   exports.Set("guardedRead", Napi::Function::New(env, GuardedRead));
   exports.Set("guardedWrite", Napi::Function::New(env, GuardedWrite));
   exports.Set("guardedFill", Napi::Function::New(env, GuardedFill));
