@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as uapi from '../src/uapi/index.js';
+import { pageOf } from '../src/uapi/memory.js';
 
 describe('uapi tables', () => {
   it('ioctl numbers match the kernel encoding (asm-generic _IO/_IOW/_IOWR)', () => {
@@ -48,5 +49,14 @@ describe('uapi tables', () => {
     assert.equal(uapi.MEMSLOT_FLAGS.format(uapi.KVM_MEM_GUEST_MEMFD | uapi.KVM_MEM_READONLY), 'KVM_MEM_READONLY|KVM_MEM_GUEST_MEMFD');
     assert.equal(uapi.FALLOC_FLAGS.format(3), 'FALLOC_FL_KEEP_SIZE|FALLOC_FL_PUNCH_HOLE');
     assert.throws(() => F.encode(['MMAP']), TypeError);
+  });
+});
+
+describe('page geometry', () => {
+  it('pageOf names the page the 12-bit shift names, on both sides of 2^53 and up to 2^64 - 1', () => {
+    const edges = [0n, 1n, 4095n, 4096n, 4097n, 2n ** 53n - 4097n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 53n + 4095n, 2n ** 63n - 1n, 2n ** 64n - 1n];
+    // Odd offsets just below 2^53 are where a rounding number would cross into the next page.
+    for (let k = 1n; k <= 4096n; k++) edges.push(2n ** 53n - k, 2n ** 53n + k);
+    for (const offset of edges) assert.equal(pageOf(offset), Number(offset >> 12n), `offset ${offset}`);
   });
 });

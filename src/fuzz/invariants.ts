@@ -21,7 +21,7 @@ const broken = (what: string): never => {
 /** Private state read for checking only. */
 const refsOf = (o: object): number => (o as unknown as { refs: number }).refs;
 const storedPagesOf = (inode: GmemInode): number[] => [...(inode.contents as unknown as { pages: Map<number, Uint8Array> }).pages.keys()];
-const bindingsOf = (inode: GmemInode): RangeMap => (inode as unknown as { bindings: RangeMap }).bindings;
+const bindingsOf = (inode: GmemInode): RangeMap | undefined => (inode as unknown as { bindings: RangeMap | undefined }).bindings;
 const vmAttributesOf = (vm: VmState): RangeMap | null => (vm as unknown as { attributes: RangeMap | null }).attributes;
 
 function checkMap(name: string, map: RangeMap): void {
@@ -40,7 +40,8 @@ export function checkInode(inode: GmemInode, where: string): void {
   if (refsOf(inode) < 1) broken(`${where}: a live file has ${refsOf(inode)} references`);
   checkMap(`${where} attributes`, inode.attributes);
   checkMap(`${where} page state`, inode.pageState);
-  checkMap(`${where} bindings`, bindingsOf(inode));
+  const bindings = bindingsOf(inode); // Made on the first bind.
+  if (bindings) checkMap(`${where} bindings`, bindings);
   // Stored bytes only for pages someone touched (faulted in); a hole or a fresh allocation reads as zeros.
   for (const page of storedPagesOf(inode)) {
     if (page >= inode.pageCount) broken(`${where}: page ${page} stored past the end (${inode.pageCount} pages)`);

@@ -4,9 +4,10 @@
  * call, return the value or fail with the errno). A backend never re-validates arguments and
  * never checks whether a descriptor was closed: the handles in this folder do both, once.
  *
- * A failure is a KvmError thrown by the backend's one error helper (the model's `fail`, the
- * kernel's `check`), carrying the errno and, in the model, why.
+ * A failure is an Errno (src/errors.ts): the errno and, in the model, why. The handle layer
+ * names it in the KvmError the caller sees, whether it was thrown or returned (Failed).
  */
+import type { Errno } from '../errors.js';
 import type { Features, GuestExit, GuestMemfdStat, MappingLevel, Pin, Regs, Sregs, VcpuExit } from '../api.js';
 import type {
   CreateGuestMemfdWords,
@@ -18,6 +19,15 @@ import type {
   MemoryRegionWords,
   MmapRequest,
 } from '../requests.js';
+
+/**
+ * A call's answer or its failure, returned as the system call returns -errno. The calls whose
+ * refusal is an everyday answer (creating a file, fallocate, the read/write family) return it
+ * instead of throwing: a refused call then costs one throw (the caller's KvmError) instead of
+ * two, and the rule that refuses returns normally, which V8 needs to optimise it (a function
+ * only ever left by a throw stays in the interpreter). Any call may still throw an Errno.
+ */
+export type Failed<T> = T | Errno;
 
 /** A descriptor a backend owns. */
 export interface FileBackend {
@@ -57,7 +67,7 @@ export interface VmBackend extends FileBackend {
   readonly hasPrivateMem: boolean;
   checkExtension(cap: number | bigint): number;
   /** KVM_CREATE_GUEST_MEMFD. */
-  createGuestMemfd(words: CreateGuestMemfdWords): GuestMemfdBackend;
+  createGuestMemfd(words: CreateGuestMemfdWords): Failed<GuestMemfdBackend>;
   /** KVM_SET_USER_MEMORY_REGION or KVM_SET_USER_MEMORY_REGION2. */
   setUserMemoryRegion(ioctl: MemoryRegionIoctl, words: MemoryRegionWords): void;
   /** KVM_SET_MEMORY_ATTRIBUTES. */
@@ -99,17 +109,17 @@ export interface GuestMemfdBackend extends FileBackend {
   /** fstat(2). */
   fstat(): GuestMemfdStat;
   /** fallocate(2). */
-  fallocate(mode: number, offset: bigint, len: bigint): void;
+  fallocate(mode: number, offset: bigint, len: bigint): Failed<void>;
   /** mmap(2) of the file. */
   mmap(req: MmapRequest): MappingBackend;
-  read(length: number): Uint8Array;
-  write(src: Uint8Array): number;
-  pread64(length: number, position: bigint): Uint8Array;
-  pwrite64(src: Uint8Array, position: bigint): number;
-  lseek(offset: bigint, whence: number): bigint;
-  ftruncate(length: bigint): void;
-  fsync(): void;
-  fchmod(mode: number): void;
+  read(length: number): Failed<Uint8Array>;
+  write(src: Uint8Array): Failed<number>;
+  pread64(length: number, position: bigint): Failed<Uint8Array>;
+  pwrite64(src: Uint8Array, position: bigint): Failed<number>;
+  lseek(offset: bigint, whence: number): Failed<bigint>;
+  ftruncate(length: bigint): Failed<void>;
+  fsync(): Failed<void>;
+  fchmod(mode: number): Failed<void>;
   // Proposals: present only where a profile or kernel may have them.
   /** The conversion ioctl this file has, if any (the handle offers `conversion` only then). */
   readonly conversion: 'attributes2' | 'convert' | undefined;

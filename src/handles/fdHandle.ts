@@ -1,8 +1,8 @@
 /** What every public handle shares: one backend descriptor, EBADF once closed. */
 import type { FdHandle } from '../api.js';
-import { KvmError } from '../errors.js';
+import { Errno, KvmError } from '../errors.js';
 import { named } from './named.js';
-import type { FileBackend } from './backend.js';
+import type { Failed, FileBackend } from './backend.js';
 import { whenCollected, type Release } from './finalizer.js';
 
 export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
@@ -49,16 +49,20 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
   }
 
   /**
-   * Make the backend call for `operation` (a `syscall`): EBADF when closed, and a failure becomes
-   * the KvmError naming this call, the same on every backend.
+   * Make the backend call for `operation` (a `syscall`): EBADF when closed, and a failure, thrown
+   * or returned (see Failed in backend.ts), becomes the KvmError naming this call, the same on
+   * every backend.
    */
-  protected sys<T>(syscall: string, operation: string, call: (backend: B) => T): T {
+  protected sys<T>(syscall: string, operation: string, call: (backend: B) => Failed<T>): T {
     const backend = this.open(syscall, operation);
+    let result: Failed<T>;
     try {
-      return call(backend);
+      result = call(backend);
     } catch (err) {
       throw named(err, syscall, operation);
     }
+    if (result instanceof Errno) throw result.named(syscall, operation);
+    return result;
   }
 
   close(): void {

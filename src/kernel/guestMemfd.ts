@@ -1,7 +1,7 @@
 /** A guest_memfd on the kernel backend: each method is the real system call on the real file. */
 import type { GuestMemfdStat, Pin } from '../api.js';
 import { errnoFromNumber } from '../errors.js';
-import type { GuestMemfdBackend, MappingBackend } from '../handles/backend.js';
+import type { Failed, GuestMemfdBackend, MappingBackend } from '../handles/backend.js';
 import type { GmemConvertWords, MemoryAttributes2Words, MmapRequest } from '../requests.js';
 import { pageRoundUp } from '../uapi/memory.js';
 import { ERROR_OFFSET_ERRNOS, PROPOSED_IOCTLS, PROPOSED_STRUCT_SIZES, kvm_gmem_convert, kvm_memory_attributes2 } from '../uapi/proposals.js';
@@ -11,7 +11,7 @@ import type { GupTestPins, KernelPin } from './gupPins.js';
 import { KernelHostMapping } from './hostMapping.js';
 import type { NativeAddon } from './native.js';
 import type { VmHold } from './vmHold.js';
-import { check } from './sys.js';
+import { check, failure, result } from './sys.js';
 
 export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBackend {
   /**
@@ -95,8 +95,8 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
     return check<GuestMemfdStat>(this.native.fstat(this.fd));
   }
 
-  fallocate(mode: number, offset: bigint, len: bigint): void {
-    check(this.native.fallocate(this.fd, mode | 0, offset, len));
+  fallocate(mode: number, offset: bigint, len: bigint): Failed<void> {
+    return failure(this.native.fallocate(this.fd, mode | 0, offset, len));
   }
 
   mmap(req: MmapRequest): MappingBackend {
@@ -104,35 +104,35 @@ export class KernelGuestMemfd extends KernelDescriptor implements GuestMemfdBack
     return new KernelHostMapping(this.native, address, pageRoundUp(req.length), req.offset, this.vmHold);
   }
 
-  read(length: number): Uint8Array {
-    return check<Uint8Array>(this.native.read(this.fd, length));
+  read(length: number): Failed<Uint8Array> {
+    return result<Uint8Array>(this.native.read(this.fd, length));
   }
 
-  write(src: Uint8Array): number {
-    return check(this.native.write(this.fd, src));
+  write(src: Uint8Array): Failed<number> {
+    return result(this.native.write(this.fd, src));
   }
 
-  pread64(length: number, position: bigint): Uint8Array {
-    return check<Uint8Array>(this.native.pread(this.fd, length, position));
+  pread64(length: number, position: bigint): Failed<Uint8Array> {
+    return result<Uint8Array>(this.native.pread(this.fd, length, position));
   }
 
-  pwrite64(src: Uint8Array, position: bigint): number {
-    return check(this.native.pwrite(this.fd, src, position));
+  pwrite64(src: Uint8Array, position: bigint): Failed<number> {
+    return result(this.native.pwrite(this.fd, src, position));
   }
 
-  lseek(offset: bigint, whence: number): bigint {
-    return check<bigint>(this.native.lseek(this.fd, offset, whence | 0));
+  lseek(offset: bigint, whence: number): Failed<bigint> {
+    return result<bigint>(this.native.lseek(this.fd, offset, whence | 0));
   }
 
-  ftruncate(length: bigint): void {
-    check(this.native.ftruncate(this.fd, length));
+  ftruncate(length: bigint): Failed<void> {
+    return failure(this.native.ftruncate(this.fd, length));
   }
 
-  fsync(): void {
-    check(this.native.fsync(this.fd));
+  fsync(): Failed<void> {
+    return failure(this.native.fsync(this.fd));
   }
 
-  fchmod(mode: number): void {
-    check(this.native.fchmod(this.fd, mode));
+  fchmod(mode: number): Failed<void> {
+    return failure(this.native.fchmod(this.fd, mode));
   }
 }

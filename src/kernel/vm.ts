@@ -1,6 +1,6 @@
 /** A VM on the kernel backend: each method is one ioctl on the VM's descriptor. */
 import type { GuestExit, MappingLevel } from '../api.js';
-import type { GuestMemfdBackend, VmBackend } from '../handles/backend.js';
+import type { Failed, GuestMemfdBackend, VmBackend } from '../handles/backend.js';
 import type { CreateGuestMemfdWords, GuestAccessRequest, MemoryAttributesWords, MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import { KVM_CAPS } from '../uapi/caps.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
@@ -14,7 +14,7 @@ import type { GupTestPins } from './gupPins.js';
 import { KernelGuestMemfd } from './guestMemfd.js';
 import type { KvmDevice } from './kvmDevice.js';
 import type { NativeAddon } from './native.js';
-import { check } from './sys.js';
+import { check, result } from './sys.js';
 import { KernelVcpu } from './vcpu.js';
 import { VmHolders, type VmHold } from './vmHold.js';
 
@@ -94,9 +94,10 @@ export class KernelVm extends KernelDescriptor implements VmBackend {
     return new KernelVcpu(this.native, fd, id, this.device, this.runSize, caller);
   }
 
-  createGuestMemfd(w: CreateGuestMemfdWords): GuestMemfdBackend {
+  createGuestMemfd(w: CreateGuestMemfdWords): Failed<GuestMemfdBackend> {
     const struct = encodeStruct(kvm_create_guest_memfd, STRUCT_SIZES.kvm_create_guest_memfd, w as unknown as Record<string, bigint | bigint[]>);
-    const fd = check(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct));
+    const fd = result(this.native.ioctlBuffer(this.fd, I.KVM_CREATE_GUEST_MEMFD, struct));
+    if (typeof fd !== 'number') return fd;
     this.native.setCloexec(fd); // KVM leaves it off; a child must not keep the file (and the VM) alive.
     return new KernelGuestMemfd(this.native, fd, w.size, w.flags, this.inPlaceSeries, this.holders, this.gupPins);
   }

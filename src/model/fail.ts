@@ -10,9 +10,8 @@ export function fail(code: Errno['code'], reason: string, extra?: Omit<ErrnoDeta
 }
 
 /**
- * The failure fail() throws, for a rule that throws it itself (`throw failure(...)`): each
- * frame between the throw and the handle layer's catch costs a refused call time to unwind,
- * which matters where refusals are as frequent as successes (fallocate).
+ * The failure fail() throws, for a rule that returns it (Failed in handles/backend.ts: the calls
+ * whose refusal is an everyday answer) or throws it itself.
  */
 export function failure(code: Errno['code'], reason: string, extra?: Omit<ErrnoDetails, 'reason'>): Errno {
   failureObserver?.(code, reason);

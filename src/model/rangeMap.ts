@@ -47,6 +47,15 @@ const INITIAL_SLOTS = 1;
  */
 const NARROW_SLAB = 8;
 
+/**
+ * The entry buffers set() and a one-piece update() hand to assign() (1 piece + room for the value
+ * restored at `end`), shared by every map: a map of its own cost two typed arrays per map, six
+ * per guest_memfd created. Sharing is safe because they are written only right before assign(),
+ * which calls out to nothing (update's fn has returned by then).
+ */
+const ONE_KEY = new Float64Array(2);
+const ONE_VAL = new Int32Array(2);
+
 function describe(x: unknown): string {
   return typeof x === 'number' ? String(x) : `${typeof x} ${String(x)}`;
 }
@@ -92,9 +101,6 @@ export class RangeMap {
   /** Reused buffers for the rare block-rebuild path, so a set never allocates in the common case. */
   private scratchKeys: Float64Array | null = null;
   private scratchVals: Int32Array | null = null;
-  /** Reused entry buffers for set (1 piece + possibly the restored value at `end`). */
-  private readonly setKeys = new Float64Array(2);
-  private readonly setVals = new Int32Array(2);
 
   /** Every index in [0, size) starts at `initial`; `options` (extra to the spec) only tunes block size, for tests. */
   constructor(size: number, initial = 0, options: RangeMapOptions = {}) {
@@ -148,9 +154,9 @@ export class RangeMap {
     this.checkRange(start, end);
     checkValue(value, 'value');
     if (start === end) return;
-    this.setKeys[0] = start;
-    this.setVals[0] = value;
-    this.assign(start, end, this.setKeys, this.setVals, 1);
+    ONE_KEY[0] = start;
+    ONE_VAL[0] = value;
+    this.assign(start, end, ONE_KEY, ONE_VAL, 1);
   }
 
   /**
@@ -187,8 +193,8 @@ export class RangeMap {
     const m = starts.length;
     // +1: room for the value restored at `end`. One piece (the common case: a page of one
     // fragment) fits the buffers set() reuses; they are written only after fn has returned.
-    const keys = m === 1 ? this.setKeys : new Float64Array(m + 1);
-    const vals = m === 1 ? this.setVals : new Int32Array(m + 1);
+    const keys = m === 1 ? ONE_KEY : new Float64Array(m + 1);
+    const vals = m === 1 ? ONE_VAL : new Int32Array(m + 1);
     for (let j = 0; j < m; j++) {
       const nv = fn(olds[j]!);
       checkValue(nv, 'update result');
@@ -252,9 +258,7 @@ export class RangeMap {
       this.slotOf.byteLength +
       this.counts.byteLength +
       (this.scratchKeys?.byteLength ?? 0) +
-      (this.scratchVals?.byteLength ?? 0) +
-      this.setKeys.byteLength +
-      this.setVals.byteLength
+      (this.scratchVals?.byteLength ?? 0)
     );
   }
 
@@ -603,9 +607,13 @@ export class RangeMap {
       this.counts = c;
     }
     if (this.freeTop < cnt) this.growSlab(cnt - this.freeTop);
-    this.firsts.copyWithin(at + cnt, at, nb);
-    this.slotOf.copyWithin(at + cnt, at, nb);
-    this.counts.copyWithin(at + cnt, at, nb);
+    if (at < nb) {
+      // (Appending moves nothing: copyWithin is a call into the runtime even then, and every map
+      // appends its first block.)
+      this.firsts.copyWithin(at + cnt, at, nb);
+      this.slotOf.copyWithin(at + cnt, at, nb);
+      this.counts.copyWithin(at + cnt, at, nb);
+    }
     for (let i = 0; i < cnt; i++) {
       this.slotOf[at + i] = this.freeSlots[--this.freeTop]!;
       this.counts[at + i] = 0;

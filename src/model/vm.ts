@@ -1,10 +1,10 @@
 /** The model's VM descriptor. */
 import type { GuestExit, MappingLevel } from '../api.js';
 import { UnsupportedError } from '../errors.js';
-import type { GuestMemfdBackend, VcpuBackend, VmBackend } from '../handles/backend.js';
+import type { Failed, GuestMemfdBackend, VcpuBackend, VmBackend } from '../handles/backend.js';
 import type { CreateGuestMemfdWords, GuestAccessRequest, MemoryAttributesWords, MemoryRegionIoctl, MemoryRegionWords } from '../requests.js';
 import { capabilityAnswerFor } from './caps.js';
-import { fail } from './fail.js';
+import { failure } from './fail.js';
 import { ModelGuestAccess } from './guest.js';
 import { startsShared, validateCreate } from './guestMemfd/create.js';
 import { ModelGuestMemfd } from './guestMemfd/handle.js';
@@ -40,11 +40,12 @@ export class ModelVm extends ModelDescriptor implements VmBackend {
     return capabilityAnswerFor(this.state.profile, BigInt(cap), this.type);
   }
 
-  createGuestMemfd({ size, flags }: CreateGuestMemfdWords): GuestMemfdBackend {
+  createGuestMemfd({ size, flags }: CreateGuestMemfdWords): Failed<GuestMemfdBackend> {
     // 6.18 does not check the reserved words.
     const profile = this.state.profile;
-    if (!profile.release.guestMemfd) fail('ENOTTY', `this kernel has no guest_memfd (${profile.name})`);
+    if (!profile.release.guestMemfd) return failure('ENOTTY', `this kernel has no guest_memfd (${profile.name})`);
     const pageLog2 = validateCreate(profile, this.type, size, flags);
+    if (typeof pageLog2 !== 'number') return pageLog2;
     const inode = new GmemInode(this.state, size, flags, (flags & profile.gmemFlags.mmap) !== 0n, startsShared(profile, flags), pageLog2);
     return new ModelGuestMemfd(this.process, inode);
   }

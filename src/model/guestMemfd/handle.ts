@@ -1,6 +1,6 @@
 /** The model's guest_memfd descriptor: each method is one system call on the inode. */
 import type { GuestMemfdStat, Pin } from '../../api.js';
-import type { GuestMemfdBackend, MappingBackend } from '../../handles/backend.js';
+import type { Failed, GuestMemfdBackend, MappingBackend } from '../../handles/backend.js';
 import type { GmemConvertWords, MemoryAttributes2Words, MmapRequest } from '../../requests.js';
 import { PAGE_SIZE } from '../../uapi/memory.js';
 import { ModelDescriptor } from '../handle.js';
@@ -59,8 +59,8 @@ export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBacken
     };
   }
 
-  fallocate(mode: number, offset: bigint, len: bigint): void {
-    gmemFallocate(this.inode, mode, offset, len);
+  fallocate(mode: number, offset: bigint, len: bigint): Failed<void> {
+    return gmemFallocate(this.inode, mode, offset, len);
   }
 
   mmap(req: MmapRequest): MappingBackend {
@@ -87,44 +87,44 @@ export class ModelGuestMemfd extends ModelDescriptor implements GuestMemfdBacken
     return new ModelPin(this.inode, start, end);
   };
 
-  read(length: number): Uint8Array {
+  read(length: number): Failed<Uint8Array> {
     if (!hasIoFlag(this.inode, 'read')) return refuseRead();
     const out = gmemPread(this.inode, length, this.position);
     this.position += BigInt(out.length);
     return out;
   }
 
-  write(src: Uint8Array): number {
+  write(src: Uint8Array): Failed<number> {
     if (!hasIoFlag(this.inode, 'write')) return refuseWrite();
     const n = gmemPwrite(this.inode, src, this.position);
     this.position += BigInt(n);
     return n;
   }
 
-  pread64(length: number, position: bigint): Uint8Array {
+  pread64(length: number, position: bigint): Failed<Uint8Array> {
     if (!hasIoFlag(this.inode, 'read')) return refusePositional(position);
     return gmemPread(this.inode, length, position);
   }
 
-  pwrite64(src: Uint8Array, position: bigint): number {
+  pwrite64(src: Uint8Array, position: bigint): Failed<number> {
     if (!hasIoFlag(this.inode, 'write')) return refusePositional(position);
     return gmemPwrite(this.inode, src, position);
   }
 
-  lseek(offset: bigint, whence: number): bigint {
+  lseek(offset: bigint, whence: number): Failed<bigint> {
     if (!hasIoFlag(this.inode, 'read') && !hasIoFlag(this.inode, 'write')) return refuseLseek(whence);
     return (this.position = gmemLseek(this.inode, this.position, offset, whence));
   }
 
-  ftruncate(): void {
-    refuseFtruncate();
+  ftruncate(): Failed<void> {
+    return refuseFtruncate();
   }
 
-  fsync(): void {
-    refuseFsync();
+  fsync(): Failed<void> {
+    return refuseFsync();
   }
 
-  fchmod(): void {
-    refuseFchmod();
+  fchmod(): Failed<void> {
+    return refuseFchmod();
   }
 }

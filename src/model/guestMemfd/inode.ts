@@ -79,8 +79,11 @@ export class GmemInode extends RefCounted {
   private policy: PolicyRanges | undefined;
   /** Pages placed off the local node by the policy (absent: the local node); kept once a policy exists. */
   private placed: SparseRanges<number> | undefined;
-  /** Per page: 0 when unbound, else the binding slot's key + 1. */
-  private readonly bindings: RangeMap;
+  /**
+   * Per page: 0 when unbound, else the binding slot's key + 1. Made on the first bind: most
+   * files are never bound, and a map costs a guest_memfd creation six typed arrays.
+   */
+  private bindings: RangeMap | undefined;
   private readonly boundSlots = new Map<number, BoundSlot>();
   /** The page table entries of every host mapping of the file (its address_space's i_mmap). */
   private readonly mappings = new Set<HostPtes>();
@@ -100,7 +103,6 @@ export class GmemInode extends RefCounted {
     this.pageCount = Number(size / BigInt(PAGE_SIZE));
     this.pageState = new RangeMap(this.pageCount, PageState.Hole);
     this.attributes = new RangeMap(this.pageCount, startsShared ? SHARED : PRIVATE);
-    this.bindings = new RangeMap(this.pageCount, 0);
     vm.get(); // The file keeps its VM alive.
     liveModelObjects.inodes++;
   }
@@ -224,17 +226,21 @@ export class GmemInode extends RefCounted {
 
   /** Is any page of [start, end) bound to a memslot? */
   isBound(startPage: number, endPage: number): boolean {
-    return this.bindings.findFirst(startPage, endPage, (v) => v !== 0) >= 0;
+    return this.bindingMap().findFirst(startPage, endPage, (v) => v !== 0) >= 0;
   }
 
   bind(slot: BoundSlot, startPage: number): void {
-    this.bindings.set(startPage, startPage + slot.npages, slot.key + 1);
+    this.bindingMap().set(startPage, startPage + slot.npages, slot.key + 1);
     this.boundSlots.set(slot.key, slot);
   }
 
   unbind(slot: BoundSlot): void {
     if (!this.boundSlots.delete(slot.key) || !slot.gmem) return;
-    this.bindings.set(slot.gmem.pgoff, slot.gmem.pgoff + slot.npages, 0);
+    this.bindingMap().set(slot.gmem.pgoff, slot.gmem.pgoff + slot.npages, 0);
+  }
+
+  private bindingMap(): RangeMap {
+    return (this.bindings ??= new RangeMap(this.pageCount, 0));
   }
 
   /** 4 KiB pages per (huge) page of this file: 1 for ordinary files. */
@@ -256,7 +262,7 @@ export class GmemInode extends RefCounted {
 
   /** Which slot binds each page: fragments whose value is the slot's key + 1 (0: unbound). */
   bindingRanges(): IterableIterator<Fragment> {
-    return this.bindings.ranges();
+    return this.bindings ? this.bindings.ranges() : [{ start: 0, end: this.pageCount, value: 0 }].values();
   }
 
   /** How many memslots bind this file. */
