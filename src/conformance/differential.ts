@@ -36,10 +36,19 @@ export function compareReports(instance: ScenarioInstance, model: ScenarioReport
   let cause: KnownDivergence | undefined;
   for (const d of disagreements(model, kernel)) {
     const step = instance.steps[d.step];
-    const known = knownDivergence(step, d.bOutcome, opts.release) ?? (opts.recognize && step ? recognizeDivergence(step, d.aOutcome, d.bOutcome, opts.release, instance.steps.slice(0, d.step)) : undefined);
+    const known = knownDivergence(step, d.bOutcome, opts.release) ?? (opts.recognize && step ? recognizeDivergence(step, d.aOutcome, d.bOutcome, opts.release, madeState(instance, kernel, d.step)) : undefined);
     cause ??= known;
     rows.push(known ? { ...d, divergence: known.name } : cause ? { ...d, divergence: `${cause.name} (follows)` } : d);
   }
   const limitedAt = model.steps.findIndex((s, i) => s.limited || kernel.steps[i]?.limited);
   return { compared: limitedAt >= 0 ? limitedAt : Math.min(model.steps.length, kernel.steps.length), rows };
+}
+
+/**
+ * The steps before `at` that the kernel did not refuse: what made the state a recognizer reads
+ * (VMs, slots, files, protections). A refused call changed nothing, even when it names a real
+ * file (rebinding a live slot to another file is EINVAL), so it must not stand for a slot.
+ */
+function madeState(instance: ScenarioInstance, kernel: ScenarioReport, at: number): ScenarioInstance['steps'] {
+  return instance.steps.slice(0, at).filter((_, i) => !('errno' in (kernel.steps[i]?.outcome ?? {})));
 }

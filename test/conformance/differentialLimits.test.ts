@@ -2,7 +2,8 @@
  * A step a scenario limit stopped on one backend is where comparison ends: limits charge each
  * backend what it would really allocate (a kernel fallocate of a huge range would take real
  * pages, the model's takes none), so the fuzzer inside a small guest once reported 24 "findings"
- * that were only the kernel side's allocation limit.
+ * that were only the kernel side's allocation limit. And a recognizer reads only the state the
+ * kernel's accepted steps made.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -34,5 +35,33 @@ describe('the differential engine and scenario limits', () => {
     assert.equal(compared, 2);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.step, 1);
+  });
+});
+
+describe('the differential engine and the state a recognizer reads', () => {
+  // Found inside the v8 in-place kernel: a slot over a file without MMAP, a refused rebind of the
+  // slot to a file with MMAP (EINVAL on both sides), then a shared read: v8 faults through
+  // userspace_addr 0 (EFAULT), the model serves the file. The refused rebind made no slot.
+  const steps = [
+    { do: 'createVm', as: 'vm0', type: 0 },
+    { do: 'createGuestMemfd', vm: 'vm0', as: 'f1', size: '8192', flags: '0x0' },
+    { do: 'setUserMemoryRegion2', vm: 'vm0', slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: '8192', guestMemfd: 'f1', guestMemfdOffset: '0' },
+    { do: 'createGuestMemfd', vm: 'vm0', as: 'f2', size: '8192', flags: '0x3' },
+    { do: 'setUserMemoryRegion2', vm: 'vm0', slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: '8192', guestMemfd: 'f2', guestMemfdOffset: '0' },
+    { do: 'guestRead', vm: 'vm0', gpa: '2^32', length: '8' },
+  ];
+  const rebind = { id: 'r', steps } as unknown as ScenarioInstance;
+  const answers = (last: StepReport['outcome'], rebound: StepReport['outcome']) => report(steps.map((_, i) => step(i, i === 4 ? rebound : i === 5 ? last : { ok: true })));
+
+  it('a slot call the kernel refused does not stand for a slot', () => {
+    const { rows } = compareReports(rebind, answers({ ok: '0000000000000000' }, { errno: 'EINVAL' }), answers({ errno: 'EFAULT' }, { errno: 'EINVAL' }), { recognize: true, release: 'linux-7.3' });
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.divergence, 'inplace-v8-slot-read-via-hva');
+  });
+
+  it('a slot call the kernel accepted does (the file with MMAP then decides: no divergence)', () => {
+    const { rows } = compareReports(rebind, answers({ ok: '0000000000000000' }, { ok: true }), answers({ errno: 'EFAULT' }, { ok: true }), { recognize: true, release: 'linux-7.3' });
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.divergence, undefined);
   });
 });
