@@ -14,6 +14,7 @@ import type { Kvm } from '../api.js';
 import { askInPlace, describeInPlace, hasSeries, type KernelInPlaceAnswers, withInPlaceLike } from './inPlaceConfig.js';
 import { LINUX_6_18, type Profile } from './profile.js';
 import { chooseRelease, type ReleaseChoice } from './releaseChoice.js';
+import { maxNumNodesOf } from './numaConfig.js';
 import { taskSizeMax } from '../uapi/memory.js';
 
 /** What /proc/cpuinfo says about the address widths the MMU and the kernel use. */
@@ -87,6 +88,7 @@ export function configuredLike(
     commitLimitBytes: commitLimit() ?? base.commitLimitBytes,
     transparentHugepages: thp,
     memoryNodes: memoryNodes() ?? base.memoryNodes,
+    maxNumNodes: maxNumNodesOf(kvm) ?? base.maxNumNodes,
     userMemSlots: kvm.checkExtension('KVM_CAP_NR_MEMSLOTS') || base.userMemSlots,
     // KVM_MAX_VCPU_IDS follows CONFIG_KVM_MAX_NR_VCPUS (Debian's 7.3: 16384, this host: 4096).
     maxVcpuId: kvm.checkExtension('KVM_CAP_MAX_VCPU_ID') || base.maxVcpuId,
