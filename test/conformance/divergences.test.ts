@@ -124,3 +124,30 @@ describe('recognizing the v8 in-place slot path in random sequences', () => {
     assert.equal(recognizeDivergence(read, { ok: '00' }, efault, 'linux-7.3', []), undefined);
   });
 });
+
+describe('the stale MMIO entry of a software-protected VM, in random sequences', () => {
+  // fuzz.seed1.finding0 inside the in-place build: a write with no slot there (MMIO), a private
+  // guest_memfd slot over the same gfn, then a read: the kernel exits, the model serves the page.
+  const at = (type: number | string, touch: Step[]) => [
+    { do: 'createVm', as: 'vm2', type },
+    ...touch,
+    { do: 'createGuestMemfd', vm: 'vm2', as: 'f7', size: '16384', flags: '0x1' },
+    { do: 'setUserMemoryRegion2', vm: 'vm2', slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: '16384', guestMemfd: 'f7', guestMemfdOffset: '0' },
+  ] as Step[];
+  const touch = [{ do: 'guestWrite', vm: 'vm2', gpa: '4294967296', length: '8192', fill: 95 }] as Step[];
+  const read = { do: 'guestRead', vm: 'vm2', gpa: '2^32+4096', length: '8' } as Step;
+  const fault = { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100001000' };
+
+  it('is recognized at a gfn the VM touched before a slot covered it', () => {
+    assert.equal(recognizeDivergence(read, { ok: '0000000000000000' }, fault, 'linux-7.3', at(1, touch))?.name, 'sw-protected-stale-mmio-shared');
+    assert.equal(recognizeDivergence(read, { ok: '0000000000000000' }, fault, 'linux-7.3', at('KVM_X86_SW_PROTECTED_VM', touch))?.name, 'sw-protected-stale-mmio-shared');
+  });
+
+  it('not on a DEFAULT VM, at a gfn never touched, touched only once a slot was there, or where the model exits too', () => {
+    assert.equal(recognizeDivergence(read, { ok: '00' }, fault, 'linux-7.3', at(0, touch)), undefined);
+    assert.equal(recognizeDivergence({ ...read, gpa: '2^32+8192' } as Step, { ok: '00' }, fault, 'linux-7.3', at(1, touch)), undefined);
+    assert.equal(recognizeDivergence(read, { ok: '00' }, fault, 'linux-7.3', [...at(1, []), ...touch]), undefined);
+    assert.equal(recognizeDivergence(read, { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100001000' }, fault, 'linux-7.3', at(1, touch)), undefined);
+    assert.equal(recognizeDivergence(read, { ok: '00' }, fault, 'linux-7.3', at(1, touch).slice(0, -1)), undefined);
+  });
+});
