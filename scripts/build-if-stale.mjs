@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const STAMP = 'dist/.build-stamp';
-const INPUTS = ['src', 'web', 'test', 'bench', 'examples', 'tsconfig.json', 'package.json', 'scripts/build-web.mjs'];
+const INPUTS = ['src', 'web', 'test', 'bench', 'examples', 'tsconfig.json', 'package.json', 'scripts/build-web.mjs', 'scripts/build-validator.mjs'];
 
 function newest(path) {
   if (!existsSync(path)) return 0;

@@ -30,8 +30,8 @@ function pack(): string[] {
 
 describe('npm pack', () => {
   const files = packedFiles();
-  it('ships the CLI, the compiled library, the addon sources and the LICENSE', () => {
-    for (const f of ['bin/gmem.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'scripts/build-native.mjs', 'src/kernel/native/gmem_native.cc', 'LICENSE', 'README.md', 'package.json']) {
+  it('ships the CLI, the compiled library (the generated scenario validator too), the addon sources and the LICENSE', () => {
+    for (const f of ['bin/gmem.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/scenario/scenarioValidator.generated.cjs', 'scripts/build-native.mjs', 'src/kernel/native/gmem_native.cc', 'LICENSE', 'README.md', 'package.json']) {
       assert.ok(files.includes(f), `${f} is not packed`);
     }
   });
