@@ -279,7 +279,9 @@ export function fuzz(openKernel: (() => Kvm) | undefined, profile: Profile, opts
   const ctx: Context = { profile, coverage, deadline, stats, ...(kernel ? { kernel } : {}) };
   const seen = new Set<string>();
   try {
-    while (Date.now() < deadline && stats.sequences < (opts.sequences ?? Infinity)) {
+    // The first sequence is always begun, so that a deadline shorter than the setup above (a
+    // loaded machine) still shows where it stops a run: inside that sequence, cut short.
+    while ((stats.sequences === 0 || Date.now() < deadline) && stats.sequences < (opts.sequences ?? Infinity)) {
       const steps = randomSteps(rng, 3 + rng.int(Math.max(1, maxLength - 2)), { profile, steering, deadline, forKernel: kernel !== undefined });
       stats.sequences++;
       let finding: Finding | undefined;
