@@ -4,6 +4,12 @@
  */
 import { liveModelObjects } from './stats.js';
 
+/** Bytes [from, from + length) of `a`: `a` itself when that is all of it (a whole page copied),
+ * sparing the view object a subarray costs on every page of an access. */
+function span(a: Uint8Array, from: number, length: number): Uint8Array {
+  return from === 0 && length === a.length ? a : a.subarray(from, from + length);
+}
+
 export class PageStore {
   private readonly pages = new Map<number, Uint8Array>();
 
@@ -12,12 +18,12 @@ export class PageStore {
   /** Copy `length` bytes of page `index` from `offset` into `dest` at `destOffset`. */
   read(index: number, offset: number, dest: Uint8Array, destOffset: number, length: number): void {
     const page = this.pages.get(index);
-    if (page) dest.set(page.subarray(offset, offset + length), destOffset);
+    if (page) dest.set(span(page, offset, length), destOffset);
     else dest.fill(0, destOffset, destOffset + length);
   }
 
   write(index: number, offset: number, src: Uint8Array, srcOffset: number, length: number): void {
-    this.pageFor(index).set(src.subarray(srcOffset, srcOffset + length), offset);
+    this.pageFor(index).set(span(src, srcOffset, length), offset);
   }
 
   fill(index: number, offset: number, length: number, byte: number): void {

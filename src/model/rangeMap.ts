@@ -169,14 +169,26 @@ export class RangeMap {
     if (start === end) return;
     // Read the pieces first and call fn only afterwards: fn may throw or return garbage,
     // and nothing may change until every new value is known to be valid.
-    const starts: number[] = [];
-    const olds: number[] = [];
     const K = this.keys;
     const V = this.vals;
     let b = this.blockOf(start);
     let base = this.slotOf[b]! * this.cap;
     let lim = base + this.counts[b]!;
     let i = this.upperBound(base, lim, start) - 1;
+    // One piece, the common case (a page inside one fragment): no arrays to gather pieces in
+    // (they were most of what allocating a page allocated), and the buffers set() reuses, written
+    // only after fn has returned.
+    const next = i + 1 < lim ? K[i + 1]! : b + 1 < this.nb ? this.firsts[b + 1]! : this.size;
+    if (next >= end) {
+      const nv = fn(V[i]!);
+      checkValue(nv, 'update result');
+      ONE_KEY[0] = start;
+      ONE_VAL[0] = nv;
+      this.assign(start, end, ONE_KEY, ONE_VAL, 1);
+      return;
+    }
+    const starts: number[] = [];
+    const olds: number[] = [];
     let pos = start;
     for (;;) {
       starts.push(pos);
@@ -191,10 +203,9 @@ export class RangeMap {
       if (pos >= end) break;
     }
     const m = starts.length;
-    // +1: room for the value restored at `end`. One piece (the common case: a page of one
-    // fragment) fits the buffers set() reuses; they are written only after fn has returned.
-    const keys = m === 1 ? ONE_KEY : new Float64Array(m + 1);
-    const vals = m === 1 ? ONE_VAL : new Int32Array(m + 1);
+    // +1: room for the value restored at `end`.
+    const keys = new Float64Array(m + 1);
+    const vals = new Int32Array(m + 1);
     for (let j = 0; j < m; j++) {
       const nv = fn(olds[j]!);
       checkValue(nv, 'update result');
