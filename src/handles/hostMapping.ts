@@ -98,54 +98,29 @@ export class HostMappingHandle implements HostMapping {
 
   mprotect(prot: number): void {
     const p = protWord(prot);
-    const backend = this.mappedBackend('mprotect');
-    try {
-      backend.mprotect(p);
-    } catch (err) {
-      throw named(err, 'mprotect', 'mprotect');
-    }
+    this.sys('mprotect', 'mprotect', (b) => b.mprotect(p));
     this.#prot = p;
   }
 
   madvise(advice: number | string): void {
     const a = adviceWord(advice);
-    const backend = this.mappedBackend('madvise');
-    try {
-      backend.madvise(a);
-    } catch (err) {
-      throw named(err, 'madvise', 'madvise');
-    }
+    this.sys('madvise', 'madvise', (b) => b.madvise(a));
   }
 
   mbind(args: MbindArgs): void {
     const w = mbindWords(args, this.#length);
-    const backend = this.mappedBackend('mbind');
-    try {
-      backend.mbind(w.start, w.length, w.mode, w.mask, w.maxnode, w.flags);
-    } catch (err) {
-      throw named(err, 'mbind', 'mbind');
-    }
+    this.sys('mbind', 'mbind', (b) => b.mbind(w.start, w.length, w.mode, w.mask, w.maxnode, w.flags));
   }
 
   getMempolicy(offset: U64Input): MemPolicy {
     const start = mempolicyOffset(offset, this.#length);
-    const backend = this.mappedBackend('get_mempolicy');
-    try {
-      const got = backend.getMempolicy(start);
-      return memPolicy(got.mode, got.mask);
-    } catch (err) {
-      throw named(err, 'get_mempolicy', 'get_mempolicy');
-    }
+    const got = this.sys('get_mempolicy', 'get_mempolicy', (b) => b.getMempolicy(start));
+    return memPolicy(got.mode, got.mask);
   }
 
   pageNode(offset: U64Input): number {
     const start = mempolicyOffset(offset, this.#length);
-    const backend = this.mappedBackend('get_mempolicy');
-    try {
-      return backend.pageNode(start);
-    } catch (err) {
-      throw named(err, 'get_mempolicy', 'get_mempolicy(MPOL_F_NODE)');
-    }
+    return this.sys('get_mempolicy', 'get_mempolicy(MPOL_F_NODE)', (b) => b.pageNode(start));
   }
 
   unmap(): void {
@@ -161,6 +136,16 @@ export class HostMappingHandle implements HostMapping {
 
   [Symbol.dispose](): void {
     this.unmap();
+  }
+
+  /** One system call on the mapping: EBADF once unmapped, and a failure named after the call. */
+  private sys<T>(syscall: string, operation: string, call: (backend: MappingBackend) => T): T {
+    const backend = this.mappedBackend(syscall);
+    try {
+      return call(backend);
+    } catch (err) {
+      throw named(err, syscall, operation);
+    }
   }
 
   private mappedBackend(operation: string): MappingBackend {
