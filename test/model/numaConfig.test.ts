@@ -10,6 +10,8 @@ import { openModel } from '../../src/open.js';
 import { LINUX_6_12, LINUX_6_18 } from '../../src/model/profile.js';
 import { maxNumNodesOf } from '../../src/model/numaConfig.js';
 import { kernelCase } from '../backends.js';
+import { isKvmError } from '../../src/errors.js';
+import { GUEST_MEMFD_FLAG_MMAP } from '../../src/uapi/flags.js';
 
 describe('MAX_NUMNODES of the kernel in front of us', () => {
   for (const max of [1024, 64, 2]) {
@@ -25,10 +27,15 @@ describe('MAX_NUMNODES of the kernel in front of us', () => {
   });
 
   const kernel = kernelCase();
-  it('this machine\'s kernel answers a power of two', { skip: kernel.skip }, (t) => {
+  it('this machine\'s kernel refuses exactly the node bits at or past the answer', { skip: kernel.skip }, (t) => {
     using kvm = kernel.open();
     const max = maxNumNodesOf(kvm);
     if (max === undefined) return t.skip('no GUEST_MEMFD_FLAG_MMAP on this kernel: nothing to ask through');
-    assert.ok(max >= 1 && max <= 1024 && (max & (max - 1)) === 0, `MAX_NUMNODES ${max}`);
+    using vm = kvm.createVm(0);
+    using file = vm.createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP });
+    using map = file.mmap({ length: 4096 });
+    const emptyMbind = (node: number) => () => map.mbind({ mode: 'MPOL_DEFAULT', nodes: [node], length: 0 });
+    assert.doesNotThrow(emptyMbind(max - 1), `node ${max - 1} is below MAX_NUMNODES ${max}`);
+    if (max < 1024) assert.throws(emptyMbind(max), (err) => isKvmError(err, 'EINVAL'));
   });
 });
