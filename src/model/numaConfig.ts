@@ -16,24 +16,22 @@ const MAX_NODES_SHIFT = 10;
 /**
  * MAX_NUMNODES as the kernel behind `kvm` answers, asked through a one-page guest_memfd mapping
  * of a DEFAULT VM (the only mapping the API makes); undefined where none can be made (no
- * GUEST_MEMFD_FLAG_MMAP) or mbind cannot be asked (no NUMA).
+ * GUEST_MEMFD_FLAG_MMAP) or the kernel has no mbind (no NUMA, ENOSYS). Any other failure throws.
  */
 export function maxNumNodesOf(kvm: Kvm): number | undefined {
-  try {
-    using vm = kvm.createVm(0);
-    if ((BigInt(vm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS')) & BigInt(GUEST_MEMFD_FLAG_MMAP)) === 0n) return undefined;
-    using file = vm.createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP });
-    using map = file.mmap({ length: 4096 });
-    for (let shift = MAX_NODES_SHIFT; shift > 0; shift--) {
-      try {
-        map.mbind({ mode: 'MPOL_DEFAULT', nodes: [(1 << shift) - 1], length: 0 });
-        return 1 << shift;
-      } catch (err) {
-        if (!isKvmError(err, 'EINVAL')) throw err;
-      }
+  using vm = kvm.createVm(0);
+  if ((BigInt(vm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS')) & BigInt(GUEST_MEMFD_FLAG_MMAP)) === 0n) return undefined;
+  using file = vm.createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP });
+  using map = file.mmap({ length: 4096 });
+  for (let shift = MAX_NODES_SHIFT; shift > 0; shift--) {
+    try {
+      map.mbind({ mode: 'MPOL_DEFAULT', nodes: [(1 << shift) - 1], length: 0 });
+      return 1 << shift;
+    } catch (err) {
+      // ENOSYS: a kernel without NUMA has no mbind (and no node but 0). Anything else is a bug.
+      if (isKvmError(err, 'ENOSYS')) return undefined;
+      if (!isKvmError(err, 'EINVAL')) throw err;
     }
-    return 1;
-  } catch {
-    return undefined;
   }
+  return 1;
 }

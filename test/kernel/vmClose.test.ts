@@ -93,10 +93,11 @@ describe('closing a kernel VM with slots over mappings', { skip: kernel.skip }, 
 
   it('a VM a vCPU keeps alive deletes its slots over mappings first', () => {
     using kvm = kernel.open();
+    let map: HostMapping | undefined;
     const deleted = slotDeletions(() => {
       const vm = kvm.createVm(0);
       const file = vm.createGuestMemfd({ size: P, flags: 3n });
-      const map = file.mmap();
+      map = file.mmap();
       vm.setUserMemoryRegion({ slot: 3, guestPhysAddr: 0x10_0000n, memorySize: P, userspaceAddr: map });
       map.unmap();
       file.close();
@@ -105,5 +106,6 @@ describe('closing a kernel VM with slots over mappings', { skip: kernel.skip }, 
       assert.equal(vcpu.closed, false);
     });
     assert.deepEqual(deleted, [3]);
+    assert.equal(mapped(map!), false);
   });
 });

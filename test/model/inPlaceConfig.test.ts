@@ -50,6 +50,8 @@ describe('the model configured like an in-place kernel', () => {
     assert.equal(like.initSharedWithPrivateMem, true);
     assert.equal(like.release, LINUX_7_3.release, 'EEXIST for overlapping bindings etc. come from the release');
     assert.deepEqual(like.vmTypes, [0, 1]);
+    assert.equal(like.maxNumNodes, 64, 'MAX_NUMNODES as the build answers (NODES_SHIFT 6), not Debian\'s 1024');
+    assert.equal(profileLike(kernel({ ...V13_DEFAULT_BUILD, maxNumNodes: 1024 }, 'Y'), LINUX_7_3, CPU).maxNumNodes, 1024);
     assert.match(like.description, /capability 250 answers 8, kvm\.gmem_in_place_conversion=Y, no VM-wide KVM_SET_MEMORY_ATTRIBUTES \(ENOTTY\)/);
   });
 
