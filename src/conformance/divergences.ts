@@ -9,9 +9,9 @@
 import { onPvmHost } from '../pvmHost.js';
 import { divergenceEntries, divergenceEntry, type DivergenceEntry } from '../scenario/divergenceData.js';
 import type { Outcome, Step } from '../scenario/types.js';
-import { flagsValue, u64Value } from '../scenario/values.js';
-import { GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD, PROT_EXEC, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
-import { LOFF_MAX, PAGE_SHIFT } from '../uapi/memory.js';
+import { flagsValue, u64Value, vmTypeValue } from '../scenario/values.js';
+import { GUEST_MEMFD_FLAG_MMAP, KVM_MEM_GUEST_MEMFD, KVM_MEMORY_EXIT_FLAG_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
+import { LOFF_MAX, pageOf } from '../uapi/memory.js';
 import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 
 export type KnownDivergence = DivergenceEntry;
@@ -48,31 +48,44 @@ function mmioEarlier(step: Step, model: Outcome, kernel: Outcome): boolean {
   }
 }
 
+type SlotStep = Step & { do: 'setUserMemoryRegion' | 'setUserMemoryRegion2' };
+
+/**
+ * The slot over `gpa` in `vm` once `steps` (steps the kernel accepted) have run: slots followed by
+ * id, a later call on the same id replacing the earlier one and size 0 deleting it.
+ */
+function liveSlotAt(steps: readonly Step[], vm: unknown, gpa: bigint): SlotStep | undefined {
+  const slots = new Map<string, SlotStep>();
+  for (const s of steps) {
+    if ((s.do !== 'setUserMemoryRegion' && s.do !== 'setUserMemoryRegion2') || s.vm !== vm) continue;
+    if (u64Value(s.memorySize, 'memorySize') === 0n) slots.delete(String(s.slot));
+    else slots.set(String(s.slot), s);
+  }
+  for (const s of slots.values()) {
+    const start = u64Value(s.guestPhysAddr, 'guestPhysAddr');
+    if (start <= gpa && gpa < start + u64Value(s.memorySize, 'memorySize')) return s;
+  }
+  return undefined;
+}
+
+const isGmemSlot = (s: SlotStep): boolean => (flagsValue(s.flags ?? 0, 'flags') & BigInt(KVM_MEM_GUEST_MEMFD)) !== 0n;
+
 /**
  * The in-place series v8 (not v13, which the model follows) still faults a shared access through a
  * guest_memfd slot whose file has no MMAP at the slot's userspace_addr: in a random sequence that
  * address is 0 or unfaultable, so the kernel answers EFAULT where the model serves the file (or
- * exits for it). Recognized only for such a slot, found in the steps before the access: one
- * recognizer per access kind.
+ * exits for it). Recognized only when the live slot over the access is a guest_memfd slot whose
+ * file has no MMAP: one recognizer per access kind.
  */
 function v8SlotViaHva(access: 'guestRead' | 'guestWrite'): Recognizer {
   return (step, model, kernel, before) => {
     if (step.do !== access || step.kind === 'private') return false;
     if (!('errno' in kernel) || kernel.errno !== 'EFAULT' || 'errno' in model) return false;
     try {
-      const gpa = u64Value(step.gpa, 'gpa');
-      const fileNamed = (name: unknown) => [...before].reverse().find((s) => s.do === 'createGuestMemfd' && s.as === name);
-      // The latest guest_memfd slot over gpa whose file exists in the sequence (a slot call naming
-      // no file was refused, and made no slot): its file decides.
-      for (let i = before.length - 1; i >= 0; i--) {
-        const s = before[i]!;
-        if (s.do !== 'setUserMemoryRegion2' || s.vm !== step.vm) continue;
-        const file = fileNamed(s.guestMemfd);
-        if (file?.do !== 'createGuestMemfd' || (flagsValue(s.flags ?? 0, 'flags') & BigInt(KVM_MEM_GUEST_MEMFD)) === 0n) continue;
-        const start = u64Value(s.guestPhysAddr, 'guestPhysAddr');
-        if (start <= gpa && gpa < start + u64Value(s.memorySize, 'memorySize')) return (flagsValue(file.flags ?? 0, 'flags') & GUEST_MEMFD_FLAG_MMAP) === 0n;
-      }
-      return false;
+      const slot = liveSlotAt(before, step.vm, u64Value(step.gpa, 'gpa'));
+      if (slot?.do !== 'setUserMemoryRegion2' || !isGmemSlot(slot)) return false;
+      const file = [...before].reverse().find((s) => s.do === 'createGuestMemfd' && s.as === slot.guestMemfd);
+      return file?.do === 'createGuestMemfd' && (flagsValue(file.flags ?? 0, 'flags') & GUEST_MEMFD_FLAG_MMAP) === 0n;
     } catch {
       return false;
     }
@@ -88,10 +101,8 @@ function v8SlotViaHva(access: 'guestRead' | 'guestWrite'): Recognizer {
 function pvmWriteOnlyRead(step: Step, model: Outcome, kernel: Outcome, before: readonly Step[]): boolean {
   if (!ON_PVM_HOST || step.do !== 'guestRead' || !('ok' in kernel) || !('errno' in model) || model.errno !== 'EFAULT') return false;
   try {
-    const gpa = u64Value(step.gpa, 'gpa');
-    const slot = [...before].reverse().find((s) => (s.do === 'setUserMemoryRegion' || s.do === 'setUserMemoryRegion2') && s.vm === step.vm
-      && u64Value(s.guestPhysAddr, 'guestPhysAddr') <= gpa && gpa < u64Value(s.guestPhysAddr, 'guestPhysAddr') + u64Value(s.memorySize, 'memorySize'));
-    if ((slot?.do !== 'setUserMemoryRegion' && slot?.do !== 'setUserMemoryRegion2') || (flagsValue(slot.flags ?? 0, 'flags') & BigInt(KVM_MEM_GUEST_MEMFD)) !== 0n) return false;
+    const slot = liveSlotAt(before, step.vm, u64Value(step.gpa, 'gpa'));
+    if (slot === undefined || isGmemSlot(slot)) return false;
     const uaddr = slot.userspaceAddr;
     const map = uaddr && typeof uaddr === 'object' && 'mappingOf' in uaddr ? uaddr.mappingOf : undefined;
     if (map === undefined) return false;
@@ -104,45 +115,26 @@ function pvmWriteOnlyRead(step: Step, model: Outcome, kernel: Outcome, before: r
   }
 }
 
-/** The pages [first, last] a guest access step touches. */
-function accessPages(s: Step & { do: 'guestRead' | 'guestWrite' }): [bigint, bigint] {
-  const gpa = u64Value(s.gpa, 'gpa');
-  const length = s.length !== undefined ? u64Value(s.length, 'length') : s.do === 'guestWrite' ? BigInt(String(s.bytes ?? '').length / 2) : 0n;
-  const shift = BigInt(PAGE_SHIFT);
-  return [gpa >> shift, (gpa + (length > 0n ? length - 1n : 0n)) >> shift];
-}
-
 const SW_PROTECTED = KVM_X86_VM_TYPES.byName.KVM_X86_SW_PROTECTED_VM;
 
 /**
  * A software-protected VM's access at a gfn the guest touched while no slot covered it is shared
  * on the kernel (a stale MMIO entry; see the divergence's why). Recognized for a memory-fault exit
- * the model did not give, on such a VM, at a page that an earlier access of the VM touched while
- * no live slot covered it, and that a live slot covers now (slots followed through the steps).
+ * without the PRIVATE flag that the model did not give, on such a VM, at the gfn where an earlier
+ * shared access of the VM started while no live slot covered it (an MMIO exit stops an access at
+ * its first unbacked byte, so only that gfn got an MMIO entry), and that a live slot covers now.
  */
 function staleMmioShared(step: Step, model: Outcome, kernel: Outcome, before: readonly Step[]): boolean {
   if ((step.do !== 'guestRead' && step.do !== 'guestWrite') || step.kind === 'private') return false;
   if (!('exit' in kernel) || kernel.exit !== 'KVM_EXIT_MEMORY_FAULT' || ('exit' in model && model.exit === 'KVM_EXIT_MEMORY_FAULT')) return false;
   try {
+    if ((BigInt(kernel.flags ?? 0) & BigInt(KVM_MEMORY_EXIT_FLAG_PRIVATE)) !== 0n) return false;
     const vm = before.find((s) => s.do === 'createVm' && s.as === step.vm);
-    if (vm?.do !== 'createVm' || (vm.type !== SW_PROTECTED && vm.type !== String(SW_PROTECTED) && vm.type !== 'KVM_X86_SW_PROTECTED_VM')) return false;
-    const [page] = accessPages(step);
-    const shift = BigInt(PAGE_SHIFT);
-    const slots = new Map<string, [bigint, bigint]>();
-    const covered = () => [...slots.values()].some(([start, end]) => start <= page && page < end);
-    let touched = false;
-    for (const s of before) {
-      if ((s.do === 'setUserMemoryRegion' || s.do === 'setUserMemoryRegion2') && s.vm === step.vm) {
-        const size = u64Value(s.memorySize, 'memorySize');
-        const start = u64Value(s.guestPhysAddr, 'guestPhysAddr') >> shift;
-        if (size === 0n) slots.delete(String(s.slot));
-        else slots.set(String(s.slot), [start, start + (size >> shift)]);
-      } else if ((s.do === 'guestRead' || s.do === 'guestWrite') && s.vm === step.vm && !covered()) {
-        const [first, last] = accessPages(s);
-        if (first <= page && page <= last) touched = true;
-      }
-    }
-    return touched && covered();
+    if (vm?.do !== 'createVm' || vmTypeValue(vm.type) !== SW_PROTECTED) return false;
+    const gpa = u64Value(step.gpa, 'gpa');
+    if (liveSlotAt(before, step.vm, gpa) === undefined) return false;
+    return before.some((s, i) => (s.do === 'guestRead' || s.do === 'guestWrite') && s.vm === step.vm && s.kind !== 'private'
+      && pageOf(u64Value(s.gpa, 'gpa')) === pageOf(gpa) && liveSlotAt(before.slice(0, i), step.vm, u64Value(s.gpa, 'gpa')) === undefined);
   } catch {
     return false;
   }

@@ -5,6 +5,7 @@ import type { FlagTable } from '../uapi/table.js';
 import { MPOL_MF_FLAGS, MPOL_MODE_FLAG_BITS } from '../uapi/mempolicy.js';
 import { getProfile, profileNames } from '../model/profile.js';
 import { U64_MAX } from '../uapi/memory.js';
+import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 
 /**
  * A scenario that cannot be run as written: its message names the step and field. No stack: it
@@ -112,4 +113,11 @@ export function rawUserspaceAddr(value: unknown, memorySize: unknown, where: str
     `${where}: a scenario's userspaceAddr is 0, {"mappingOf": name, "plus": n}, or a range no mapping can ever occupy ` +
       '(below vm.mmap_min_addr, or at or past TASK_SIZE_MAX); a raw address elsewhere could reach any memory of this process',
   );
+}
+
+/** A VM type field (a KVM_X86_* name or a number; omitted is DEFAULT) as its number. */
+export function vmTypeValue(value: unknown, where = 'type'): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'string' && KVM_X86_VM_TYPES.has(value)) return KVM_X86_VM_TYPES.byName[value as keyof typeof KVM_X86_VM_TYPES.byName];
+  return Number(u64Value(value, where));
 }

@@ -126,8 +126,9 @@ describe('recognizing the v8 in-place slot path in random sequences', () => {
 });
 
 describe('the stale MMIO entry of a software-protected VM, in random sequences', () => {
-  // fuzz.seed1.finding0 inside the in-place build: a write with no slot there (MMIO), a private
-  // guest_memfd slot over the same gfn, then a read: the kernel exits, the model serves the page.
+  // fuzz.seed1.finding0 inside the in-place build: a write with no slot there (MMIO at its first
+  // byte), a private guest_memfd slot over the same gfn, then a read there: the kernel exits
+  // (no PRIVATE flag), the model serves the page.
   const at = (type: number | string, touch: Step[]) => [
     { do: 'createVm', as: 'vm2', type },
     ...touch,
@@ -135,19 +136,38 @@ describe('the stale MMIO entry of a software-protected VM, in random sequences',
     { do: 'setUserMemoryRegion2', vm: 'vm2', slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: '16384', guestMemfd: 'f7', guestMemfdOffset: '0' },
   ] as Step[];
   const touch = [{ do: 'guestWrite', vm: 'vm2', gpa: '4294967296', length: '8192', fill: 95 }] as Step[];
-  const read = { do: 'guestRead', vm: 'vm2', gpa: '2^32+4096', length: '8' } as Step;
-  const fault = { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100001000' };
+  const read = { do: 'guestRead', vm: 'vm2', gpa: '2^32+8', length: '8' } as Step;
+  const fault = { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100000000', flags: '0' };
 
-  it('is recognized at a gfn the VM touched before a slot covered it', () => {
+  it('is recognized at the gfn where an access began while no slot covered it', () => {
     assert.equal(recognizeDivergence(read, { ok: '0000000000000000' }, fault, 'linux-7.3', at(1, touch))?.name, 'sw-protected-stale-mmio-shared');
     assert.equal(recognizeDivergence(read, { ok: '0000000000000000' }, fault, 'linux-7.3', at('KVM_X86_SW_PROTECTED_VM', touch))?.name, 'sw-protected-stale-mmio-shared');
   });
 
-  it('not on a DEFAULT VM, at a gfn never touched, touched only once a slot was there, or where the model exits too', () => {
+  it('not on a DEFAULT VM, past the gfn the MMIO exit stopped at, touched only once a slot was there, after a private access, with the PRIVATE flag, or where the model exits too', () => {
     assert.equal(recognizeDivergence(read, { ok: '00' }, fault, 'linux-7.3', at(0, touch)), undefined);
-    assert.equal(recognizeDivergence({ ...read, gpa: '2^32+8192' } as Step, { ok: '00' }, fault, 'linux-7.3', at(1, touch)), undefined);
+    assert.equal(recognizeDivergence({ ...read, gpa: '2^32+4096' } as Step, { ok: '00' }, { ...fault, gpa: '0x100001000' }, 'linux-7.3', at(1, touch)), undefined);
     assert.equal(recognizeDivergence(read, { ok: '00' }, fault, 'linux-7.3', [...at(1, []), ...touch]), undefined);
-    assert.equal(recognizeDivergence(read, { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100001000' }, fault, 'linux-7.3', at(1, touch)), undefined);
+    assert.equal(recognizeDivergence(read, { ok: '00' }, fault, 'linux-7.3', at(1, [{ ...touch[0]!, kind: 'private' } as Step])), undefined);
+    assert.equal(recognizeDivergence(read, { ok: '00' }, { ...fault, flags: '8' }, 'linux-7.3', at(1, touch)), undefined);
+    assert.equal(recognizeDivergence(read, { exit: 'KVM_EXIT_MEMORY_FAULT', gpa: '0x100000000' }, fault, 'linux-7.3', at(1, touch)), undefined);
     assert.equal(recognizeDivergence(read, { ok: '00' }, fault, 'linux-7.3', at(1, touch).slice(0, -1)), undefined);
+  });
+});
+
+describe('recognizers read the live slot over the access', () => {
+  const gmemSlotNoMmap = [
+    { do: 'createVm', as: 'vm0', type: 0 },
+    { do: 'createGuestMemfd', vm: 'vm0', as: 'f1', size: '8192', flags: '0x0' },
+    { do: 'setUserMemoryRegion2', vm: 'vm0', slot: '1', flags: '0x4', guestPhysAddr: '2^32', memorySize: '8192', guestMemfd: 'f1', guestMemfdOffset: '0' },
+  ] as Step[];
+  const read = { do: 'guestRead', vm: 'vm0', gpa: '2^32', length: '8' } as Step;
+
+  it('a guest_memfd slot deleted and replaced by an ordinary one is not the v8 divergence any more', () => {
+    const replaced = [...gmemSlotNoMmap,
+      { do: 'setUserMemoryRegion', vm: 'vm0', slot: '1', guestPhysAddr: '2^32', memorySize: '0', userspaceAddr: '0' },
+      { do: 'setUserMemoryRegion', vm: 'vm0', slot: '2', guestPhysAddr: '2^32', memorySize: '8192', userspaceAddr: '0' }] as Step[];
+    assert.equal(recognizeDivergence(read, { ok: '00' }, { errno: 'EFAULT' }, 'linux-7.3', gmemSlotNoMmap)?.name, 'inplace-v8-slot-read-via-hva');
+    assert.equal(recognizeDivergence(read, { ok: '00' }, { errno: 'EFAULT' }, 'linux-7.3', replaced), undefined);
   });
 });
