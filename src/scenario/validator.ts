@@ -29,9 +29,13 @@ export function scenarioAjv(code: object = {}): Ajv {
   return new Ajv2020({ allErrors: false, discriminator: true, strict: true, inlineRefs: false, code: { optimize: false, ...code } });
 }
 
-/** Which schema a generated validator was made from. */
+/**
+ * Which schema, and which Ajv, a generated validator was made from: an Ajv upgrade through the
+ * lockfile alone must not keep code the old Ajv generated.
+ */
 export function schemaDigest(schema: object = scenarioSchema() as object): string {
-  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+  const ajvVersion = (createRequire(import.meta.url)('ajv/package.json') as { version: string }).version;
+  return createHash('sha256').update(`ajv ${ajvVersion}\n`).update(JSON.stringify(schema)).digest('hex');
 }
 
 /** The generated validator when it was made from this schema, else one compiled now. */
