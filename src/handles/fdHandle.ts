@@ -1,7 +1,7 @@
 /** What every public handle shares: one backend descriptor, EBADF once closed. */
 import type { FdHandle } from '../api.js';
-import { Errno, KvmError } from '../errors.js';
-import { named } from './named.js';
+import { KvmError } from '../errors.js';
+import { callNamed, named } from './named.js';
 import type { Failed, FileBackend } from './backend.js';
 import { whenCollected, type Release } from './finalizer.js';
 
@@ -54,15 +54,7 @@ export abstract class FdHandleBase<B extends FileBackend> implements FdHandle {
    * every backend.
    */
   protected sys<T>(syscall: string, operation: string, call: (backend: B) => Failed<T>): T {
-    const backend = this.open(syscall, operation);
-    let result: Failed<T>;
-    try {
-      result = call(backend);
-    } catch (err) {
-      throw named(err, syscall, operation);
-    }
-    if (result instanceof Errno) throw result.named(syscall, operation);
-    return result;
+    return callNamed(this.open(syscall, operation), syscall, operation, call);
   }
 
   close(): void {

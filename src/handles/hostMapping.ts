@@ -13,7 +13,7 @@ import { PROT_NONE } from '../uapi/flags.js';
 import type { MappingBackend } from './backend.js';
 import { whenCollected, type Release } from './finalizer.js';
 import { MappingRecord } from './mappings.js';
-import { named } from './named.js';
+import { callNamed, named } from './named.js';
 
 type Access = 'read' | 'write' | 'fill';
 
@@ -140,12 +140,7 @@ export class HostMappingHandle implements HostMapping {
 
   /** One system call on the mapping: EBADF once unmapped, and a failure named after the call. */
   private sys<T>(syscall: string, operation: string, call: (backend: MappingBackend) => T): T {
-    const backend = this.mappedBackend(syscall);
-    try {
-      return call(backend);
-    } catch (err) {
-      throw named(err, syscall, operation);
-    }
+    return callNamed(this.mappedBackend(syscall), syscall, operation, call);
   }
 
   private mappedBackend(operation: string): MappingBackend {
