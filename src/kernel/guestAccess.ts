@@ -11,6 +11,7 @@ import { UnsupportedError } from '../errors.js';
 import type { GuestAccessRequest } from '../requests.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/flags.js';
 import { KVM_IOCTLS } from '../uapi/ioctl.js';
+import { PAGE_SIZE, PAGE_SIZE_N } from '../uapi/memory.js';
 import { encodeMemoryRegion } from './encode.js';
 import {
   BOUNCE_OFFSET,
@@ -28,7 +29,6 @@ import type { KernelVcpu } from './vcpu.js';
 
 const I = KVM_IOCTLS.byName;
 const HUGE = BigInt(CODE_REGION_SIZE);
-const PAGE = 0x1000;
 const RUN_TIMEOUT_MS = 5000;
 
 /** What the access needs from its VM. */
@@ -185,7 +185,7 @@ export class KernelGuestAccess {
     this.retire();
     const code = this.region();
     // The slot is gone, and with it every translation KVM made through the old tables.
-    if (this.tablesUsed > PAGE) this.host.native.guardedWrite(code + BigInt(PAGE), new Uint8Array(this.tablesUsed - PAGE));
+    if (this.tablesUsed > PAGE_SIZE) this.host.native.guardedWrite(code + PAGE_SIZE_N, new Uint8Array(this.tablesUsed - PAGE_SIZE));
     this.tablesUsed = 0;
     const tables = new GuestPageTables(codeGpa);
     this.writeEntries(tables, tables.initialEntries());

@@ -9,6 +9,8 @@
 import type { Kvm } from '../api.js';
 import { isKvmError } from '../errors.js';
 import { GUEST_MEMFD_FLAG_MMAP } from '../uapi/flags.js';
+import { PAGE_SIZE } from '../uapi/memory.js';
+import { KVM_X86_VM_TYPES } from '../uapi/vmTypes.js';
 
 /** The largest NODES_SHIFT an x86 build can have. */
 const MAX_NODES_SHIFT = 10;
@@ -19,10 +21,10 @@ const MAX_NODES_SHIFT = 10;
  * GUEST_MEMFD_FLAG_MMAP) or the kernel has no mbind (no NUMA, ENOSYS). Any other failure throws.
  */
 export function maxNumNodesOf(kvm: Kvm): number | undefined {
-  using vm = kvm.createVm(0);
+  using vm = kvm.createVm(KVM_X86_VM_TYPES.byName.KVM_X86_DEFAULT_VM);
   if ((BigInt(vm.checkExtension('KVM_CAP_GUEST_MEMFD_FLAGS')) & BigInt(GUEST_MEMFD_FLAG_MMAP)) === 0n) return undefined;
-  using file = vm.createGuestMemfd({ size: 4096, flags: GUEST_MEMFD_FLAG_MMAP });
-  using map = file.mmap({ length: 4096 });
+  using file = vm.createGuestMemfd({ size: PAGE_SIZE, flags: GUEST_MEMFD_FLAG_MMAP });
+  using map = file.mmap({ length: PAGE_SIZE });
   for (let shift = MAX_NODES_SHIFT; shift > 0; shift--) {
     try {
       map.mbind({ mode: 'MPOL_DEFAULT', nodes: [(1 << shift) - 1], length: 0 });

@@ -226,7 +226,8 @@ export class GmemInode extends RefCounted {
 
   /** Is any page of [start, end) bound to a memslot? */
   isBound(startPage: number, endPage: number): boolean {
-    return this.bindingMap().findFirst(startPage, endPage, (v) => v !== 0) >= 0;
+    // A file never bound has no map yet, and asking must not make one.
+    return this.bindings !== undefined && this.bindings.findFirst(startPage, endPage, (v) => v !== 0) >= 0;
   }
 
   bind(slot: BoundSlot, startPage: number): void {
